@@ -1,0 +1,5 @@
+import sys
+
+from vtrans.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Assembler: GNU-as front end (Lark), IR, printer, layout, encoder (keystone), ELF writer and linker."""

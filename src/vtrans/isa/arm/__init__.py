@@ -1,0 +1,22 @@
+"""ARM A32 (ARMv7-A, ARM state).  References are to the ARM Architecture Reference
+Manual ARMv7-A/R edition, DDI 0406C ("ARM ARM")."""
+
+from __future__ import annotations
+
+import capstone
+import keystone
+import unicorn
+
+from vtrans.isa.base import EngineIds, Isa
+
+
+class ArmIsa(Isa):
+    name = "arm"
+    word_size = 4
+    elf_machine = "EM_ARM"
+    keystone_ids = EngineIds(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM)
+    capstone_ids = EngineIds(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
+    unicorn_ids = EngineIds(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+
+
+ISA = ArmIsa()

@@ -1,0 +1,1 @@
+"""Runtime: machine over the Unicorn CPU, QEMU-compatible boards and devices, execution modes."""

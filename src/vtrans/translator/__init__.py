@@ -1,0 +1,1 @@
+"""Translator: control-flow graph, sensitive-instruction classification and pre-virtualizing rewrite."""
