@@ -25,6 +25,31 @@ class SensitivityKind(StrEnum):
     NONE = "none"
 
 
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What an ISA's sensitivity table says about one instruction word."""
+
+    word: int
+    form: str                   # the table row's name, e.g. "mrs cpsr", "mcr p15"
+    cls: InsnClass
+    kind: SensitivityKind
+    section: str                # architecture manual section
+    user_effect: str            # what the form does in the least-privileged mode
+    detail: str = ""            # operand detail, e.g. a system register name
+    cond: int | None = None     # condition field (None: unconditional)
+    is_exception_return: bool = False
+    writes_pc: bool = False
+
+    @property
+    def is_sensitive(self) -> bool:
+        """True when the form must be rewritten for a deprivileged kernel."""
+        return self.cls is not InsnClass.INNOCUOUS
+
+    @property
+    def name(self) -> str:
+        return f"{self.form} {self.detail}" if self.detail else self.form
+
+
 @dataclass(frozen=True)
 class EngineIds:
     """The numeric ids the three engines use for one ISA/mode."""
@@ -67,3 +92,9 @@ class Isa:
         import capstone
 
         return capstone.Cs(self.capstone_ids.arch, self.capstone_ids.mode)
+
+    # ---- translator hooks (see vtrans.translator) ------------------------------
+
+    def classify(self, word: int) -> Classification:
+        """Classify one instruction word with the ISA's sensitivity table."""
+        raise NotImplementedError(f"ISA {self.name} has no sensitivity table")

@@ -18,5 +18,10 @@ class ArmIsa(Isa):
     capstone_ids = EngineIds(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
     unicorn_ids = EngineIds(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
 
+    def classify(self, word: int):
+        from vtrans.isa.arm.sensitivity import classify
+
+        return classify(word)
+
 
 ISA = ArmIsa()
