@@ -1,0 +1,6 @@
+@ Board description for cp15_id on QEMU's realview-pb-a8: where its first UART is and its name.
+        .section .rodata
+        .global uart0_base, board_name
+        .align  2
+uart0_base:     .word   0x10009000     @ PL011 UART0
+board_name:     .asciz  "realview-pb-a8"
