@@ -1,0 +1,210 @@
+"""ARM PrimeCell PL011 UART (ARM DDI 0183), as QEMU's hw/char/pl011.c models it.
+
+Transmission completes at once (TXFE stays set, the TX interrupt is raised on
+every write to DR, as in QEMU).  Received bytes come from the machine through
+``receive()``; they wait in a host-side backlog until the RX FIFO (16 entries
+with FIFOs enabled, 1 without) has room, which is how QEMU's character
+backend paces input.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Callable
+
+from vtrans.runtime.devices.base import IrqLine
+from vtrans.runtime.devices.primecell import WordDevice, primecell_id
+
+# UARTFR bits
+FR_RI, FR_TXFE, FR_RXFF, FR_TXFF, FR_RXFE, FR_DCD, FR_DSR, FR_CTS = 0x100, 0x80, 0x40, 0x20, 0x10, 0x4, 0x2, 0x1
+# UARTRIS/MIS/IMSC/ICR bits
+INT_OE, INT_BE, INT_PE, INT_FE = 1 << 10, 1 << 9, 1 << 8, 1 << 7
+INT_RT, INT_TX, INT_RX = 1 << 6, 1 << 5, 1 << 4
+INT_DSR, INT_DCD, INT_CTS, INT_RI = 1 << 3, 1 << 2, 1 << 1, 1 << 0
+LCR_FEN, LCR_BRK = 1 << 4, 1 << 0
+CR_OUT2, CR_OUT1, CR_RTS, CR_DTR, CR_LBE = 1 << 13, 1 << 12, 1 << 11, 1 << 10, 1 << 7
+DR_BE = 1 << 10
+
+FIFO_DEPTH = 16
+#: PeriphID0-3, PCellID0-3 of the ARM variant (QEMU ``pl011_id_arm``)
+PL011_ID = bytes([0x11, 0x10, 0x14, 0x00, 0x0D, 0xF0, 0x05, 0xB1])
+
+REG_DR, REG_RSR, REG_FR, REG_ILPR, REG_IBRD, REG_FBRD = 0x00, 0x04, 0x18, 0x20, 0x24, 0x28
+REG_LCR_H, REG_CR, REG_IFLS, REG_IMSC, REG_RIS, REG_MIS, REG_ICR, REG_DMACR = (
+    0x2C, 0x30, 0x34, 0x38, 0x3C, 0x40, 0x44, 0x48)
+
+
+class PL011(WordDevice):
+    name = "pl011"
+
+    def __init__(self, irq: IrqLine | None = None, name: str = "pl011"):
+        self.name = name
+        self.irq = irq if irq is not None else IrqLine(f"{name}.intr")
+        #: called with each transmitted byte; the machine points it at its console
+        self.output: Callable[[int], None] | None = None
+        self._backlog: deque[int] = deque()
+        self.reset()
+
+    def reset(self) -> None:
+        self.read_fifo = [0] * FIFO_DEPTH
+        self.read_pos = 0
+        self.read_count = 0
+        self.read_trigger = 1
+        self.flags = FR_TXFE | FR_RXFE
+        self.lcr = 0
+        self.rsr = 0
+        self.cr = 0x300
+        self.dmacr = 0
+        self.int_enabled = 0
+        self.int_level = 0
+        self.ilpr = 0
+        self.ibrd = 0
+        self.fbrd = 0
+        self.ifl = 0x12
+        self._update()
+
+    # -- host side ----------------------------------------------------------------
+    def set_output(self, callback: Callable[[int], None] | None) -> None:
+        self.output = callback
+
+    def receive(self, data: bytes) -> None:
+        """Queue bytes typed at the console; they enter the RX FIFO as it has room."""
+        self._backlog.extend(data)
+        self._accept_input()
+
+    @property
+    def pending_input(self) -> int:
+        return len(self._backlog)
+
+    def _fifo_depth(self) -> int:
+        return FIFO_DEPTH if self.lcr & LCR_FEN else 1
+
+    def _can_receive(self) -> bool:
+        return self.read_count < self._fifo_depth()
+
+    def _accept_input(self) -> None:
+        # In loopback mode the RX pin is disconnected: input waits.
+        while self._backlog and self._can_receive() and not self.cr & CR_LBE:
+            self._put_fifo(self._backlog.popleft())
+
+    def _put_fifo(self, value: int) -> None:
+        depth = self._fifo_depth()
+        slot = (self.read_pos + self.read_count) & (depth - 1)
+        self.read_fifo[slot] = value
+        self.read_count += 1
+        self.flags &= ~FR_RXFE
+        if self.read_count == depth:
+            self.flags |= FR_RXFF
+        if self.read_count == self.read_trigger:
+            self.int_level |= INT_RX
+            self._update()
+
+    def _update(self) -> None:
+        self.irq.set(bool(self.int_level & self.int_enabled))
+
+    # -- registers ------------------------------------------------------------------
+    def read32(self, offset: int) -> int:
+        if offset == REG_DR:
+            self.flags &= ~FR_RXFF
+            c = self.read_fifo[self.read_pos]
+            if self.read_count > 0:
+                self.read_count -= 1
+                self.read_pos = (self.read_pos + 1) & (self._fifo_depth() - 1)
+            if self.read_count == 0:
+                self.flags |= FR_RXFE
+            if self.read_count == self.read_trigger - 1:
+                self.int_level &= ~INT_RX
+            self.rsr = c >> 8
+            self._update()
+            self._accept_input()
+            return c
+        if 0xFE0 <= offset <= 0xFFC:
+            return primecell_id(offset, PL011_ID)
+        reg = _READ.get(offset)
+        if reg is None:
+            self.bad_offset(offset, "read")
+            return 0
+        return reg(self)
+
+    def write32(self, offset: int, value: int) -> None:
+        if offset == REG_DR:
+            ch = value & 0xFF
+            if self.output is not None:
+                self.output(ch)
+            if self.cr & CR_LBE:
+                self._put_fifo(ch)
+            self.int_level |= INT_TX
+            self._update()
+        elif offset == REG_RSR:
+            self.rsr = 0
+        elif offset == REG_FR:
+            pass  # read-only
+        elif offset == REG_ILPR:
+            self.ilpr = value
+        elif offset == REG_IBRD:
+            self.ibrd = value & 0x3F  # QEMU's IBRD_MASK
+        elif offset == REG_FBRD:
+            self.fbrd = value & 0xFFFF
+        elif offset == REG_LCR_H:
+            if (self.lcr ^ value) & LCR_FEN:
+                # Enabling or disabling the FIFOs flushes them.
+                self.read_count = 0
+                self.read_pos = 0
+                self.flags = (self.flags & ~(FR_RXFF | FR_TXFF)) | FR_RXFE | FR_TXFE
+            if (self.lcr ^ value) & LCR_BRK and value & LCR_BRK and self.cr & CR_LBE:
+                self._put_fifo(DR_BE)
+            self.lcr = value
+            self.read_trigger = 1  # QEMU raises RX on the first byte whatever IFLS says
+            self._accept_input()
+        elif offset == REG_CR:
+            self.cr = value
+            self._loopback_modem()
+            self._accept_input()
+        elif offset == REG_IFLS:
+            self.ifl = value
+            self.read_trigger = 1
+        elif offset == REG_IMSC:
+            self.int_enabled = value
+            self._update()
+        elif offset == REG_ICR:
+            self.int_level &= ~value
+            self._update()
+        elif offset == REG_DMACR:
+            self.dmacr = value
+        else:
+            self.bad_offset(offset, "write")
+
+    def _loopback_modem(self) -> None:
+        """With CR.LBE the modem outputs loop back to the status inputs (QEMU)."""
+        if not self.cr & CR_LBE:
+            return
+        cr = self.cr
+        fr = self.flags & ~(FR_RI | FR_DCD | FR_DSR | FR_CTS)
+        fr |= FR_RI if cr & CR_OUT2 else 0
+        fr |= FR_DCD if cr & CR_OUT1 else 0
+        fr |= FR_CTS if cr & CR_RTS else 0
+        fr |= FR_DSR if cr & CR_DTR else 0
+        il = self.int_level & ~(INT_DSR | INT_DCD | INT_CTS | INT_RI)
+        il |= INT_DSR if fr & FR_DSR else 0
+        il |= INT_DCD if fr & FR_DCD else 0
+        il |= INT_CTS if fr & FR_CTS else 0
+        il |= INT_RI if fr & FR_RI else 0
+        self.flags = fr
+        self.int_level = il
+        self._update()
+
+
+_READ: dict[int, Callable[[PL011], int]] = {
+    REG_RSR: lambda s: s.rsr,
+    REG_FR: lambda s: s.flags,
+    REG_ILPR: lambda s: s.ilpr,
+    REG_IBRD: lambda s: s.ibrd,
+    REG_FBRD: lambda s: s.fbrd,
+    REG_LCR_H: lambda s: s.lcr,
+    REG_CR: lambda s: s.cr,
+    REG_IFLS: lambda s: s.ifl,
+    REG_IMSC: lambda s: s.int_enabled,
+    REG_RIS: lambda s: s.int_level,
+    REG_MIS: lambda s: s.int_level & s.int_enabled,
+    REG_DMACR: lambda s: s.dmacr,
+}
