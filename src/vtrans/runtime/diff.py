@@ -1,0 +1,220 @@
+"""Comparison of two runs' traces: native (the reference) against another mode.
+
+Three views, as a user debugging a translator wants them:
+
+* the console (a unified diff of the bytes the guest printed);
+* the final architectural state, register by register;
+* the event streams, down to the first divergent event — its index, guest PC,
+  source line, instruction, class, and both sides' state — with an
+  explanation when the cause is a sensitive instruction that did not trap.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from vtrans.runtime.trace import Event, EventKind, Trace
+
+#: ARM mode names by CPSR.M (DDI 0406C B1.3.1, Table B1-1).  Used only to word
+#: explanations; generic code asks ``mode_name`` so another ISA can pass its own.
+ARM_MODES = {0x10: "User", 0x11: "FIQ", 0x12: "IRQ", 0x13: "Supervisor", 0x16: "Monitor",
+             0x17: "Abort", 0x1A: "Hyp", 0x1B: "Undefined", 0x1F: "System"}
+
+
+def arm_mode_name(cpsr: int | None) -> str:
+    if cpsr is None:
+        return "?"
+    return ARM_MODES.get(cpsr & 0x1F, f"mode {cpsr & 0x1F:#x}")
+
+
+@dataclass
+class Divergence:
+    """The first point where a mode stops behaving like native."""
+
+    index: int | None             # event index (None: seen only in console/final state)
+    pc: int | None
+    file: str | None
+    line: int | None
+    text: str | None              # the guest instruction at pc
+    cls: str | None               # its class (privileged/sensitive/unpredictable/innocuous)
+    what: str                     # "event", "console", "final-state", "exit"
+    native: dict[str, Any]
+    other: dict[str, Any]
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "pc": None if self.pc is None else f"0x{self.pc:08x}",
+            "file": self.file, "line": self.line, "text": self.text, "class": self.cls,
+            "what": self.what, "native": self.native, "other": self.other,
+            "explanation": self.explanation,
+        }
+
+
+@dataclass
+class ModeDiff:
+    mode: str
+    equal: bool
+    console_diff: list[str]
+    state_diff: list[tuple[str, int | None, int | None]]
+    first_divergence: Divergence | None
+    native: Trace
+    other: Trace
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "equal": self.equal,
+            "exit_reason": self.other.exit_reason,
+            "exit_code": self.other.exit_code,
+            "instructions": self.other.stats.get("instructions"),
+            "console_diff": self.console_diff,
+            "state_diff": [{"register": r, "native": _hex(a), "other": _hex(b)} for r, a, b in self.state_diff],
+            "first_divergence": self.first_divergence.to_json() if self.first_divergence else None,
+        }
+
+
+def _hex(v: int | None) -> str | None:
+    return None if v is None else f"0x{v:08x}" if isinstance(v, int) else str(v)
+
+
+def _event_view(ev: Event | None) -> dict[str, Any]:
+    if ev is None:
+        return {"event": None}
+    return ev.to_json()
+
+
+def compare(native: Trace, other: Trace, *,
+            describe: Callable[[int], tuple[str | None, str | None]] | None = None,
+            mode_name: Callable[[int | None], str] = arm_mode_name) -> ModeDiff:
+    """Compare ``other`` against ``native``.
+
+    ``describe(pc) -> (instruction text, class)`` disassembles and classifies
+    the guest instruction at ``pc`` (the caller has the image and the ISA).
+    """
+    console_diff = list(difflib.unified_diff(
+        native.console.decode("latin-1").splitlines(keepends=True),
+        other.console.decode("latin-1").splitlines(keepends=True),
+        fromfile="native", tofile=other.mode))
+    keys = sorted(set(native.final_state) | set(other.final_state))
+    state_diff = [(k, native.final_state.get(k), other.final_state.get(k)) for k in keys
+                  if native.final_state.get(k) != other.final_state.get(k)]
+
+    div = _first_event_divergence(native, other, describe, mode_name)
+    if div is None and console_diff:
+        div = _plain_divergence("console", native, other, describe,
+                                "the console output differs although no traced event did")
+    if div is None and (native.exit_reason, native.exit_code) != (other.exit_reason, other.exit_code):
+        div = _plain_divergence("exit", native, other, describe,
+                                f"native ended with {native.exit_reason} (code {native.exit_code}), "
+                                f"{other.mode} with {other.exit_reason} (code {other.exit_code})")
+    if div is None and state_diff:
+        regs = ", ".join(r for r, _, _ in state_diff[:6])
+        div = _plain_divergence("final-state", native, other, describe,
+                                f"the final state differs in {regs}" + (" …" if len(state_diff) > 6 else ""))
+    equal = div is None and not console_diff and not state_diff
+    return ModeDiff(other.mode, equal, console_diff, state_diff, div, native, other)
+
+
+def _loc(trace: Trace, pc: int | None) -> tuple[str | None, int | None]:
+    if pc is None:
+        return None, None
+    loc = trace.line_map.get(pc)
+    if loc is None:
+        return None, None
+    return getattr(loc, "file", None), getattr(loc, "line", None)
+
+
+def _plain_divergence(what: str, native: Trace, other: Trace, describe, explanation: str) -> Divergence:
+    pc = other.final_state.get("pc")
+    file, line = _loc(native, pc)
+    text, cls = describe(pc) if (describe and pc is not None) else (None, None)
+    return Divergence(None, pc, file, line, text, cls, what,
+                      {"exit_reason": native.exit_reason, "exit_code": native.exit_code},
+                      {"exit_reason": other.exit_reason, "exit_code": other.exit_code}, explanation)
+
+
+def _first_event_divergence(native: Trace, other: Trace, describe, mode_name) -> Divergence | None:
+    a, b = native.events, other.events
+    n = min(len(a), len(b))
+    idx = next((i for i in range(n) if a[i].key() != b[i].key()), None)
+    if idx is None:
+        if len(a) == len(b):
+            return None
+        idx = n
+    ea = a[idx] if idx < len(a) else None
+    eb = b[idx] if idx < len(b) else None
+    pc = (ea.pc if ea is not None and ea.pc is not None else eb.pc if eb is not None else None)
+    file, line = _loc(native, pc)
+    text, cls = (describe(pc) if (describe and pc is not None) else (None, None))
+    if ea is not None and ea.kind == EventKind.SENSITIVE:
+        text = text or ea.get("text")
+        cls = cls or ea.get("cls")
+    explanation = _explain(ea, eb, other.mode, text, cls, file, line, mode_name, a[:idx])
+    return Divergence(idx, pc, file, line, text, cls, "event", _event_view(ea), _event_view(eb), explanation)
+
+
+def _cpsr(ev: Event, which: str) -> int | None:
+    state = dict(ev.get(which, ()) or ())
+    return state.get("cpsr")
+
+
+def _explain(ea: Event | None, eb: Event | None, mode: str, text, cls, file, line, mode_name,
+             history: list[Event]) -> str:
+    where = f" at {file}:{line}" if file else (f" at 0x{ea.pc:08x}" if ea is not None and ea.pc is not None else "")
+    insn = text or "the instruction"
+    if ea is not None and eb is not None and ea.kind == eb.kind == EventKind.SENSITIVE and ea.pc == eb.pc:
+        na, oa = _cpsr(ea, "after"), _cpsr(eb, "after")
+        nb = _cpsr(ea, "before")
+        if cls == "sensitive" and na is not None and oa is not None and (na & 0x1F) != (oa & 0x1F):
+            verb_native = "entered" if (nb is None or (nb & 0x1F) != (na & 0x1F)) else "stayed in"
+            verb_other = "stayed in" if (_cpsr(eb, "before") or 0) & 0x1F == oa & 0x1F else "entered"
+            return (f"{insn}{where} is sensitive but does not trap in User mode: native {verb_native} "
+                    f"{mode_name(na)} mode, {mode} mode {verb_other} {mode_name(oa)} mode")
+        if cls == "sensitive":
+            diffs = _state_changes(ea, eb)
+            return (f"{insn}{where} is sensitive but does not trap in User mode: its effect differs "
+                    f"({diffs})")
+        return f"{insn}{where} ({cls or 'unclassified'}) was emulated differently ({_state_changes(ea, eb)})"
+    if ea is None:
+        return f"{mode} mode went on after native stopped: extra {eb.kind} event" if eb else "traces differ"
+    if eb is None:
+        return f"{mode} mode stopped before native's {ea.kind} event{where}"
+    cause = _last_nontrapping(history)
+    tail = ""
+    if cause is not None:
+        tail = (f"; the last sensitive instruction before it that does not trap in User mode is "
+                f"{cause.get('text')} at 0x{cause.pc:08x}")
+    return (f"native: {_describe_event(ea, mode_name)}; {mode}: {_describe_event(eb, mode_name)}{tail}")
+
+
+def _last_nontrapping(history: list[Event]) -> Event | None:
+    for ev in reversed(history):
+        if ev.kind == EventKind.SENSITIVE and ev.get("cls") == "sensitive":
+            return ev
+    return None
+
+
+def _state_changes(ea: Event, eb: Event) -> str:
+    na, nb = dict(ea.get("after", ()) or ()), dict(eb.get("after", ()) or ())
+    parts = [f"{k}: native 0x{na.get(k, 0):08x}, other 0x{nb.get(k, 0):08x}"
+             for k in sorted(set(na) | set(nb)) if na.get(k) != nb.get(k)]
+    return "; ".join(parts[:4]) or "same state, different event"
+
+
+def _describe_event(ev: Event, mode_name) -> str:
+    at = f" at 0x{ev.pc:08x}" if ev.pc is not None else ""
+    if ev.kind == EventKind.EXCEPTION:
+        return (f"{ev.get('exc')} exception{at} ({mode_name(ev.get('mode_before'))} -> "
+                f"{mode_name(ev.get('mode_after'))}) after {ev.icount} instructions")
+    if ev.kind == EventKind.SENSITIVE:
+        return f"{ev.get('text')}{at} after {ev.icount} instructions"
+    if ev.kind == EventKind.CONSOLE:
+        return f"printed {ev.get('data')!r} after {ev.icount} instructions"
+    if ev.kind == EventKind.HALT:
+        return f"halted ({ev.get('reason')}) after {ev.icount} instructions"
+    return f"{ev.kind}{at} after {ev.icount} instructions"

@@ -1,0 +1,143 @@
+"""Deterministic event traces, in guest terms.
+
+Every execution mode can record the same stream: console bytes, exceptions
+taken, executions of sensitive and privileged instructions (with their effect
+on the privileged state), device register accesses, and at the end the final
+architectural state.  Events are stamped with the guest instruction count of
+the virtual clock, never with host time, so the same run twice gives the same
+trace bit for bit, and two modes that behave alike give equal traces.
+
+``vtrans diff`` compares traces of different modes (see ``runtime/diff.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventKind(StrEnum):
+    CONSOLE = "console"          # bytes written to the console (one event per write)
+    EXCEPTION = "exception"      # an exception taken (kind, mode before -> after)
+    SENSITIVE = "sensitive"      # a sensitive/privileged instruction executed
+    DEVICE = "device"            # a device register access
+    HALT = "halt"                # the run ended
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One trace event.  ``fields`` is an ordered tuple of (name, value) pairs."""
+
+    kind: EventKind
+    icount: int
+    pc: int | None
+    fields: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        for k, v in self.fields:
+            if k == name:
+                return v
+        return default
+
+    def key(self) -> tuple:
+        """What two modes must agree on for this event to be 'the same'."""
+        return (self.kind, self.icount, self.pc, self.fields)
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"kind": str(self.kind), "icount": self.icount,
+                             "pc": None if self.pc is None else f"0x{self.pc:08x}"}
+        for k, v in self.fields:
+            d[k] = v.hex() if isinstance(v, bytes) else v
+        return d
+
+
+@dataclass
+class TraceRecorder:
+    """Collects events during a run.  Cheap when ``enabled`` is False.
+
+    ``device_accesses`` is off by default: a UART-heavy guest makes many of
+    them, and they rarely explain a divergence that the console does not.
+    """
+
+    enabled: bool = True
+    device_accesses: bool = False
+    events: list[Event] = field(default_factory=list)
+    console: bytearray = field(default_factory=bytearray)
+
+    def _add(self, kind: EventKind, icount: int, pc: int | None, **fields: Any) -> None:
+        self.events.append(Event(kind, icount, pc, tuple(fields.items())))
+
+    def console_bytes(self, icount: int, data: bytes) -> None:
+        self.console += data
+        if self.enabled:
+            self._add(EventKind.CONSOLE, icount, None, data=bytes(data))
+
+    def exception(self, icount: int, pc: int, kind: str, mode_before: int, mode_after: int,
+                  vector: int | None = None) -> None:
+        """``pc``: the guest PC the exception was taken at (the preferred return address's insn)."""
+        if self.enabled:
+            self._add(EventKind.EXCEPTION, icount, pc, exc=kind, mode_before=mode_before,
+                      mode_after=mode_after, vector=vector)
+
+    def sensitive(self, icount: int, pc: int, word: int, text: str, cls: str,
+                  before: dict[str, int], after: dict[str, int]) -> None:
+        """A sensitive/privileged instruction at guest ``pc`` executed with this effect.
+
+        ``before``/``after`` hold the privileged state it may change (at least
+        ``cpsr``: the (virtual) CPSR's mode and mask bits).
+        """
+        if self.enabled:
+            self._add(EventKind.SENSITIVE, icount, pc, word=word, text=text, cls=cls,
+                      before=tuple(sorted(before.items())), after=tuple(sorted(after.items())))
+
+    def device(self, icount: int, device: str, offset: int, write: bool, size: int, value: int) -> None:
+        if self.enabled and self.device_accesses:
+            self._add(EventKind.DEVICE, icount, None, device=device, offset=offset,
+                      access="w" if write else "r", size=size, value=value)
+
+    def halt(self, icount: int, pc: int | None, reason: str) -> None:
+        if self.enabled:
+            self._add(EventKind.HALT, icount, pc, reason=reason)
+
+
+@dataclass
+class Trace:
+    """Everything one run of one mode produced, for comparison and reports."""
+
+    mode: str
+    console: bytes
+    events: list[Event]
+    final_state: dict[str, int]
+    exit_reason: str
+    exit_code: int | None
+    stats: dict[str, Any] = field(default_factory=dict)
+    line_map: dict[int, Any] = field(default_factory=dict)  # guest address -> SourceLoc (when known)
+
+    def digest(self) -> str:
+        """A digest of everything guest-visible: equal digests mean identical behaviour."""
+        h = hashlib.sha256()
+        h.update(self.console)
+        for ev in self.events:
+            h.update(repr(ev.key()).encode())
+        h.update(repr(sorted(self.final_state.items())).encode())
+        h.update(repr((self.exit_reason, self.exit_code)).encode())
+        return h.hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "exit_reason": self.exit_reason,
+            "exit_code": self.exit_code,
+            "console": self.console.decode("latin-1"),
+            "final_state": {k: (f"0x{v:08x}" if isinstance(v, int) else v)
+                            for k, v in sorted(self.final_state.items())},
+            "events": [ev.to_json() for ev in self.events],
+            "digest": self.digest(),
+        }
+
+    def dump(self) -> str:
+        return json.dumps(self.to_json(), indent=1, sort_keys=False)
+
