@@ -255,12 +255,19 @@ def _cp15_64_refine(f: Fields) -> Refinement:
                       f"UNDEFINED (64-bit {'read of' if read else 'write to'} {name})", section)
 
 
+_DBG_PL0_READ = {(0, 0, 0): "DBGDIDR", (1, 0, 0): "DBGDRAR", (2, 0, 0): "DBGDSAR"}
+
+
 def _cp14_refine(f: Fields) -> Refinement:
     """p14: debug (opc1 0), ThumbEE (opc1 6), Jazelle (opc1 7)."""
     read = bool(f["l"])
     opc1, crn = f["o"], f["n"]
     if opc1 == 6 and crn == 1:
         return Refinement(INNO, NONE, "TEEHBR", "allowed in User mode (ThumbEE handler base)", "B4.1.134")
+    if opc1 == 0 and read and (crn, f["m"], f["p"]) in _DBG_PL0_READ:
+        # the baseline CP14 identification registers are PL0-readable (C6.4.1)
+        return Refinement(INNO, NONE, _DBG_PL0_READ[(crn, f["m"], f["p"])],
+                          "allowed in User mode (debug identification)", "C6.4.1")
     if opc1 == 7 and crn == 0 and read:
         return Refinement(INNO, NONE, "JIDR", "allowed in User mode (Jazelle ID)", "B4.1.101")
     what = {0: "debug register", 6: "ThumbEE control register", 7: "Jazelle control register"}.get(
