@@ -137,9 +137,13 @@ class BoardSpec:
     cbar: int | None = None
     #: device summary for documentation and ``--help``
     devices_summary: str = ""
+    #: accesses to unassigned addresses: the legacy boards set QEMU's
+    #: ignore_memory_transaction_failures (read 0, ignore writes); ``virt`` aborts
+    unassigned: Unassigned = Unassigned.RAZ_WI
 
     def build(self, clock: VirtualClock, ram_size: int | None = None) -> BoardInstance:
         board = self.builder(self, clock, ram_size or self.ram_size)
+        board.unassigned = self.unassigned
         board.check_layout()
         return board
 
@@ -303,4 +307,5 @@ register_board(BoardSpec(
     cpu_model=arm_const.UC_CPU_ARM_CORTEX_A15, cpu_name="cortex-a15",
     ram_base=0x40000000, ram_size=DEFAULT_RAM_SIZE, loader_start=0x40000000,
     kernel_load_addr=0x40000000 + KERNEL_LOAD_OFFSET, board_id=0xFFFFFFFF, builder=_build_virt,
+    unassigned=Unassigned.ABORT,
     devices_summary="GICv2, PL011, PL031, generic timer (PPI 27 virtual, 30 physical)"))

@@ -205,7 +205,7 @@ class A9GlobalTimer(WordDevice):
             self.counter = new
         if sync:
             self.cpu_ref_time = now
-            self.ref_counter = new
+            self.ref_counter = self.counter
 
     def _fire(self) -> None:
         self._event = None
@@ -213,7 +213,9 @@ class A9GlobalTimer(WordDevice):
 
     def read32(self, offset: int) -> int:
         if offset in (0x00, 0x04):
-            value = self._now()[1] if self.control & self.ENABLE else self.counter
+            # QEMU 7.2 extrapolates from the last re-base whether or not the
+            # timer is enabled, so the counter runs from reset.
+            value = self._now()[1]
             return (value >> (32 if offset == 0x04 else 0)) & 0xFFFFFFFF
         if offset == 0x08:
             return self.control | self.cpu_control
@@ -233,14 +235,13 @@ class A9GlobalTimer(WordDevice):
             self.counter = (self.counter & ~(0xFFFFFFFF << shift)) | (value << shift)
             return
         if offset == 0x08:
-            # Bring the counter up to date under the old settings, then re-base it.
+            # Bring the counter up to date under the old settings; re-base it
+            # when the enable bit or the prescaler changes.
             self._update(False)
-            if not self.control & self.ENABLE:
-                self.ref_counter = self.counter
+            old = self.control
             self.control = (self.control & ~self.NEEDS_SYNC) | (value & self.NEEDS_SYNC)
             self.cpu_control = value & self.BANKED
-            self.cpu_ref_time = self.clock.now_ns()
-            self._update(True)
+            self._update(bool((old ^ self.control) & self.NEEDS_SYNC))
             return
         if offset == 0x0C:
             self._update(False)
@@ -261,7 +262,8 @@ class A9MPCorePrivate:
     """The whole private region: its blocks and where they sit relative to PERIPHBASE."""
 
     def __init__(self, clock: VirtualClock, num_irq: int = 96):
-        self.gic = Gic(num_irq=num_irq, revision=1, name="a9-gic")
+        # QEMU gives the A9's GIC the security extensions when the CPU has EL3 (it does).
+        self.gic = Gic(num_irq=num_irq, revision=1, name="a9-gic", security_extn=True)
         self.scu = A9Scu()
         self.global_timer = A9GlobalTimer(clock, self.gic.ppi(PPI_GLOBAL_TIMER))
         self.timer = MPTimer(clock, self.gic.ppi(PPI_PRIVATE_TIMER), name="a9-private-timer")

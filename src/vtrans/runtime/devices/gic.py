@@ -41,6 +41,7 @@ GICC_CTLR_EN_GRP0, GICC_CTLR_EN_GRP1 = 1 << 0, 1 << 1
 GICC_CTLR_ACK_CTL, GICC_CTLR_FIQ_EN, GICC_CTLR_CBPR = 1 << 2, 1 << 3, 1 << 4
 GICC_CTLR_EOIMODE = 1 << 9
 GICC_CTLR_V1_MASK = 0x001
+GICC_CTLR_V1_S_MASK = 0x01F
 GICC_CTLR_V2_MASK = 0x21F
 
 #: GICD/GICC PeriphID4..7, PeriphID0..3, ComponentID0..3 from 0xfd0 (QEMU ``gic_id_gicv1/2``)
@@ -53,7 +54,8 @@ GIC_ID = {
 class Gic:
     """GIC state shared by the distributor and the CPU interface."""
 
-    def __init__(self, num_irq: int = 96, revision: int = 1, name: str = "gic"):
+    def __init__(self, num_irq: int = 96, revision: int = 1, name: str = "gic", *,
+                 security_extn: bool = False):
         if num_irq % 32 or not GIC_INTERNAL < num_irq <= GIC_MAXIRQ + 4:
             raise ValueError("num_irq must be a multiple of 32 between 64 and 1024")
         if revision not in (1, 2):
@@ -61,6 +63,9 @@ class Gic:
         self.name = name
         self.num_irq = num_irq
         self.revision = revision
+        #: TrustZone-aware GIC (the Cortex-A9's).  The CPU runs Secure, so every
+        #: access takes the Secure view; what changes is that interrupt groups exist.
+        self.security_extn = security_extn
         self.irq = IrqLine(f"{name}.irq")
         self.fiq = IrqLine(f"{name}.fiq")
         self._lines = [IrqLine(f"{name}[{n}]", self._input_sink(n)) if n >= GIC_NR_SGIS else None
@@ -123,7 +128,7 @@ class Gic:
 
     @property
     def has_groups(self) -> bool:
-        return self.revision == 2
+        return self.revision == 2 or self.security_extn
 
     def is_pending(self, irq: int) -> bool:
         return self.pending[irq] or (not self.edge[irq] and self.level[irq])
@@ -277,11 +282,11 @@ class GicDistributor(Device):
             if offset == 0:
                 return g.ctlr
             if 4 <= offset < 8:
-                typer = ((g.num_irq // 32) - 1) | ((1 - 1) << 5)
+                # ITLinesNumber, CPUNumber - 1 (0), SecurityExtn (bit 10)
+                typer = ((g.num_irq // 32) - 1) | (int(g.security_extn) << 10)
                 return (typer >> (8 * (offset - 4))) & 0xFF
             if 8 <= offset < 0xC:
-                # GICD_IIDR: ARM (0x43b), revision in bits 15:12 for v2 only
-                iidr = 0x0100143B if g.revision == 2 else 0
+                iidr = 0x43B  # GICD_IIDR: implementer ARM, as QEMU reports for v1 and v2
                 return (iidr >> (8 * (offset - 8))) & 0xFF
             if offset < 0x80:
                 return 0
@@ -442,7 +447,7 @@ class GicCpuInterface(WordDevice):
         if offset == 0x0C:
             return g.acknowledge()
         if offset == 0x14:
-            return g.running_priority & 0xFF  # QEMU returns it as a uint8_t (idle 0x100 -> 0)
+            return min(g.running_priority, 0xFF)  # idle priority reads 0xff
         if offset == 0x18:
             return g.current_pending_irq()
         if offset == 0x1C:
@@ -459,7 +464,10 @@ class GicCpuInterface(WordDevice):
     def write32(self, offset: int, value: int) -> None:
         g = self.gic
         if offset == 0x00:
-            g.cpu_ctlr = value & (GICC_CTLR_V2_MASK if g.revision == 2 else GICC_CTLR_V1_MASK)
+            if g.revision == 2:
+                g.cpu_ctlr = value & GICC_CTLR_V2_MASK
+            else:
+                g.cpu_ctlr = value & (GICC_CTLR_V1_S_MASK if g.security_extn else GICC_CTLR_V1_MASK)
         elif offset == 0x04:
             g.priority_mask = value & 0xFF
         elif offset == 0x08:
