@@ -1,0 +1,148 @@
+"""IR -> GNU-as text.  The output assembles with GNU as and parses back to the
+same IR (``parse_text(print_program(p)).statements == p.statements``).
+
+Instructions are printed by the ISA plugin's syntax module, in unified
+syntax, or in divided syntax while a ``.syntax divided`` directive is in
+effect (gas's default for ARM is divided, and divided syntax rejects the
+unified spellings ``addseq``/``ldrbeq``).  Expressions are rendered with the
+fewest parentheses gas's precedence allows; ``format_instruction`` takes an
+optional ``expr`` callable that renders every expression instead (the back
+end uses it to hand keystone evaluated numbers).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from functools import lru_cache
+from types import ModuleType
+from typing import Callable
+
+import vtrans.isa
+from vtrans.assembler.ir import Binary, Directive, Dot, Expr, Instruction, Label, LocalRef, Num, Program, Str, Sym, Unary
+
+ExprFmt = Callable[[Expr], str]
+
+#: gas expr.c operator ranks (higher binds tighter); unary operators bind tightest
+_RANK: dict[str, int] = {
+    "||": 1, "&&": 2,
+    "==": 3, "!=": 3, "<>": 3, "<": 3, ">": 3, "<=": 3, ">=": 3,
+    "+": 4, "-": 4,
+    "|": 5, "&": 5, "^": 5, "!": 5,
+    "*": 6, "/": 6, "%": 6, "<<": 6, ">>": 6,
+}
+_UNARY_RANK = 7
+_PLAIN_NAME = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*\Z")
+
+
+def format_expr(e: Expr) -> str:
+    """Source form of an expression."""
+    return _fmt(e, 0)
+
+
+def _fmt(e, ctx_rank: int) -> str:
+    if isinstance(e, Num):
+        v = e.value
+        text = str(v) if -0x10000 < v < 0x10000 else (hex(v) if v >= 0 else "-" + hex(-v))
+        if v < 0 and ctx_rank >= _UNARY_RANK:
+            return f"({text})"
+        return text
+    if isinstance(e, Sym):
+        return e.name if _PLAIN_NAME.match(e.name) else '"' + e.name.replace('"', '\\"') + '"'
+    if isinstance(e, LocalRef):
+        return f"{e.number}{'f' if e.forward else 'b'}"
+    if isinstance(e, Dot):
+        return "."
+    if isinstance(e, Unary):
+        inner = _fmt(e.operand, _UNARY_RANK)
+        # keep "- -x" from turning into the token "--" sequences that read differently
+        sep = " " if inner[:1] in "+-~!" else ""
+        return f"{e.op}{sep}{inner}"
+    if isinstance(e, Binary):
+        r = _RANK[e.op]
+        text = f"{_fmt(e.left, r)} {e.op} {_fmt(e.right, r + 1)}"
+        return f"({text})" if r < ctx_rank else text
+    if isinstance(e, Str):
+        return format_string(e.value)
+    raise TypeError(f"not an expression: {e!r}")
+
+
+def format_string(value: bytes) -> str:
+    """A gas string literal for ``value`` (printable ASCII verbatim, the rest as octal escapes)."""
+    out = ['"']
+    for b in value:
+        if b == 0x22:
+            out.append('\\"')
+        elif b == 0x5C:
+            out.append("\\\\")
+        elif b == 0x0A:
+            out.append("\\n")
+        elif b == 0x09:
+            out.append("\\t")
+        elif 0x20 <= b < 0x7F:
+            out.append(chr(b))
+        else:
+            out.append(f"\\{b:03o}")
+    out.append('"')
+    return "".join(out)
+
+
+@lru_cache(maxsize=None)
+def _syntax(isa_name: str) -> ModuleType:
+    isa = vtrans.isa.get(isa_name)
+    return importlib.import_module(type(isa).__module__ + ".syntax")
+
+
+def format_instruction(insn: Instruction, expr: ExprFmt | None = None, *, isa: str = "arm",
+                       divided: bool = False) -> str:
+    """One instruction as GNU-as text (unified syntax unless ``divided``).
+
+    ``expr`` renders every expression (default: the source form).
+    """
+    return _syntax(isa).format_instruction(insn, expr or format_expr, divided)
+
+
+def _fmt_arg(a, fx: ExprFmt) -> str:
+    if a is None:
+        return ""
+    if isinstance(a, str):
+        return a
+    if isinstance(a, Str):
+        return format_string(a.value)
+    return fx(a)
+
+
+def format_directive(d: Directive, expr: ExprFmt | None = None) -> str:
+    fx = expr or format_expr
+    if d.name == "section" or d.name == "pushsection":
+        args = list(d.args)
+        if args and isinstance(args[0], str) and not _PLAIN_NAME.match(args[0]) \
+                and not re.fullmatch(r"[\w.$-]+", args[0]):
+            args[0] = format_string(args[0].encode("utf-8", "surrogateescape"))
+        return "." + d.name + (" " + ", ".join(_fmt_arg(a, fx) for a in args) if args else "")
+    if not d.args:
+        return "." + d.name
+    return f".{d.name} " + ", ".join(_fmt_arg(a, fx) for a in d.args)
+
+
+def print_program(program: Program) -> str:
+    """The whole program as GNU-as source (one statement per line)."""
+    syn = _syntax(program.isa)
+    divided = False
+    lines: list[str] = []
+    append = lines.append
+    for st in program.statements:
+        if isinstance(st, Instruction):
+            append("\t" + syn.format_instruction(st, format_expr, divided))
+        elif isinstance(st, Label):
+            append(f"{st.name}:")
+        elif isinstance(st, Directive):
+            if st.name == "syntax" and st.args:
+                divided = str(st.args[0]).strip().lower() == "divided"
+            append("\t" + format_directive(st))
+        else:
+            raise TypeError(f"not a statement: {st!r}")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["print_program", "format_instruction", "format_expr", "format_directive", "format_string"]
