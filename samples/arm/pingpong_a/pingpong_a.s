@@ -1,0 +1,133 @@
+@ pingpong_a -- one of two guests for a multi-guest hypervisor (with pingpong_b).
+@
+@ Board: versatilepb.  The guest prints "A: ping 1" .. "A: ping 8", doing a fixed
+@ amount of work (a counting loop) between lines, then exits.  Alone on QEMU it
+@ prints expected.out; run side by side with pingpong_b under a hypervisor that
+@ gives each guest its own virtual UART, each guest must still print exactly
+@ its own expected.out -- whatever the interleaving of the two.
+
+        .equ    UART0_BASE, 0x101f1000
+        .equ    ROUNDS, 8
+        .equ    WORK, 200000            @ loop iterations between two lines
+
+        .text
+        .global _start
+_start:
+        ldr     sp, =stack_top
+        ldr     r0, =msg_banner
+        bl      puts
+        mov     r4, #1
+1:      ldr     r0, =msg_line
+        bl      puts
+        mov     r0, r4
+        bl      putdec
+        mov     r0, #'\n'
+        bl      putc
+        ldr     r5, =WORK               @ busy work: the hypervisor may switch guests here
+        mov     r6, #0
+2:      add     r6, r6, r5
+        subs    r5, r5, #1
+        bne     2b
+        add     r4, r4, #1
+        cmp     r4, #ROUNDS
+        bls     1b
+        ldr     r0, =msg_done
+        bl      puts
+        mov     r0, r6                  @ the sum of 1..WORK, as a check of the work
+        bl      putdec
+        mov     r0, #'\n'
+        bl      putc
+        mov     r0, #0
+        b       exit
+        .ltorg
+
+msg_banner:     .asciz  "pingpong_a: guest A starting\n"
+msg_line:       .asciz  "A: ping "
+msg_done:       .asciz  "A: done, last work sum "
+        .align  2
+
+@ ---------------------------------------------------------------------------
+@ Console routines (PL011 UART, polled).  They clobber r0-r3 and ip only.
+@ ---------------------------------------------------------------------------
+
+@ putc(r0 = byte)
+putc:
+        ldr     r1, =UART0_BASE
+1:      ldr     r2, [r1, #0x18]         @ UARTFR
+        tst     r2, #0x20               @ TXFF: transmit FIFO full?
+        bne     1b
+        strb    r0, [r1]                @ UARTDR
+        bx      lr
+
+@ puts(r0 = NUL-terminated string)
+puts:
+        push    {r4, lr}
+        mov     r4, r0
+1:      ldrb    r0, [r4], #1
+        cmp     r0, #0
+        popeq   {r4, pc}
+        bl      putc
+        b       1b
+
+@ puthex(r0 = value): eight hexadecimal digits
+puthex:
+        push    {r4, r5, lr}
+        mov     r4, r0
+        mov     r5, #28                 @ shift of the most significant nibble
+1:      mov     r0, r4, lsr r5
+        and     r0, r0, #0xf
+        cmp     r0, #10
+        addlo   r0, r0, #'0'
+        addhs   r0, r0, #'a' - 10
+        bl      putc
+        subs    r5, r5, #4
+        bpl     1b
+        pop     {r4, r5, pc}
+
+@ putdec(r0 = value): unsigned decimal, by subtracting powers of ten
+@ (ARMv5/ARMv7-A ARM state has no divide instruction).
+putdec:
+        push    {r4, r5, r6, lr}
+        mov     r4, r0
+        adr     r5, powers_of_ten
+        mov     r6, #0                  @ set once a non-zero digit was printed
+1:      ldr     r1, [r5], #4
+        cmp     r1, #1
+        beq     3f                      @ the units digit is always printed
+        mov     r0, #'0'
+2:      cmp     r4, r1
+        subhs   r4, r4, r1
+        addhs   r0, r0, #1
+        bhs     2b
+        cmp     r0, #'0'
+        movne   r6, #1
+        cmp     r6, #0
+        blne    putc
+        b       1b
+3:      add     r0, r4, #'0'
+        bl      putc
+        pop     {r4, r5, r6, pc}
+powers_of_ten:
+        .word   1000000000, 100000000, 10000000, 1000000, 100000
+        .word   10000, 1000, 100, 10, 1
+
+@ exit(r0 = code): semihosting SYS_EXIT_EXTENDED; QEMU exits with this code
+exit:
+        ldr     r1, =exit_block
+        str     r0, [r1, #4]
+        mov     r0, #0x20               @ SYS_EXIT_EXTENDED
+        svc     0x123456
+        b       .                       @ not reached
+        .ltorg
+
+        .data
+        .align  2
+exit_block:
+        .word   0x20026                 @ ADP_Stopped_ApplicationExit
+        .word   0                       @ exit code, filled in by exit
+        .text
+
+        .bss
+        .align  3
+        .space  1024
+stack_top:
