@@ -50,6 +50,42 @@ class Classification:
         return f"{self.form} {self.detail}" if self.detail else self.form
 
 
+class FlowKind(StrEnum):
+    """How an instruction passes control on (control-flow facts for the CFG)."""
+
+    NEXT = "next"                    # falls through only
+    BRANCH = "branch"                # direct jump to ``target``
+    CALL = "call"                    # direct call of ``target``; returns to the next instruction
+    INDIRECT_CALL = "indirect-call"  # call of a computed address
+    RETURN = "return"                # function return
+    INDIRECT = "indirect"            # jump to a computed address (or a pc-relative literal)
+    EXCEPTION_RETURN = "exception-return"
+    HALT = "halt"                    # never continues (udf, a branch to itself)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """Control-flow facts about one IR instruction.
+
+    ``target``: the branch/call target expression (IR ``Expr``) when direct.
+    ``literal_offset``: for a jump through a pc-relative literal (ARM ``ldr pc,
+    [pc, #x]``), the byte offset from the instruction to the word holding the
+    target; ``literal_label`` the same when the literal is named (``ldr pc, label``).  ``conditional``: the instruction may also fall through.
+    """
+
+    kind: FlowKind
+    conditional: bool = False
+    target: object = None
+    literal_offset: int | None = None
+    literal_label: object = None     # ``ldr pc, label``: the label of the word holding the target
+
+    @property
+    def falls_through(self) -> bool:
+        if self.kind in (FlowKind.NEXT, FlowKind.CALL, FlowKind.INDIRECT_CALL):
+            return True
+        return self.conditional
+
+
 @dataclass(frozen=True)
 class EngineIds:
     """The numeric ids the three engines use for one ISA/mode."""
@@ -98,3 +134,24 @@ class Isa:
     def classify(self, word: int) -> Classification:
         """Classify one instruction word with the ISA's sensitivity table."""
         raise NotImplementedError(f"ISA {self.name} has no sensitivity table")
+
+    def flow(self, insn) -> Flow:
+        """Control-flow facts about an IR ``Instruction``."""
+        raise NotImplementedError(f"ISA {self.name} has no control-flow facts")
+
+    def vector_base_write(self, insn) -> str | None:
+        """The register an instruction writes to the exception vector base (ARM: VBAR), if any."""
+        return None
+
+    def address_load(self, insn) -> tuple[str, object] | None:
+        """``(register, symbol expression)`` when ``insn`` loads a symbol's address into a register."""
+        return None
+
+    #: entries of an exception vector table (0 = the ISA has none)
+    vector_entries: int = 0
+    vector_names: tuple[str, ...] = ()
+
+    @property
+    def translator(self):
+        """The ISA's rewrite rules (an object with the methods ``vtrans.translator.rewrite`` calls)."""
+        raise NotImplementedError(f"ISA {self.name} has no rewrite rules")

@@ -23,5 +23,34 @@ class ArmIsa(Isa):
 
         return classify(word)
 
+    vector_entries = 8      # B1.8.1: reset, undef, svc, pabt, dabt, (reserved), irq, fiq
+
+    @property
+    def vector_names(self) -> tuple[str, ...]:
+        from vtrans.isa.arm.control_flow import VECTOR_NAMES
+
+        return VECTOR_NAMES
+
+    def flow(self, insn):
+        from vtrans.isa.arm.control_flow import flow
+
+        return flow(insn)
+
+    def vector_base_write(self, insn):
+        from vtrans.isa.arm.control_flow import vector_base_write
+
+        return vector_base_write(insn)
+
+    def address_load(self, insn):
+        from vtrans.isa.arm.control_flow import address_load
+
+        return address_load(insn)
+
+    @property
+    def translator(self):
+        from vtrans.isa.arm import rewrite_rules
+
+        return rewrite_rules.RULES
+
 
 ISA = ArmIsa()
