@@ -5,14 +5,15 @@ manifest exit code.  QEMU instances run in two threads (the machine has two core
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES
-
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 BUILD_PY = SAMPLES / "arm" / "build.py"
 
 
@@ -70,11 +71,26 @@ def test_manifest_is_complete() -> None:
 
 def test_a_wrong_expectation_is_detected(tmp_path: Path, arm_as, arm_ld, qemu_arm) -> None:
     """The checker fails when QEMU's output differs from the committed one."""
-    import dataclasses
-
     hello = next(s for s in SAMPLE_LIST if s.name == "hello")
     bad = tmp_path / "bad.out"
     bad.write_bytes(hello.expected_path.read_bytes().replace(b"Hello", b"Jello"))
     wrong = dataclasses.replace(hello, expected=str(bad))
     with pytest.raises(build.SampleError, match="stdout differs"):
         build.check(wrong, tmp_path)
+
+
+def test_a_wrong_exit_code_is_detected(tmp_path: Path, arm_as, arm_ld, qemu_arm) -> None:
+    hello = next(s for s in SAMPLE_LIST if s.name == "hello")
+    with pytest.raises(build.SampleError, match="exit code 0, expected 1"):
+        build.check(dataclasses.replace(hello, exit_code=1), tmp_path)
+
+
+def test_stale_generated_assembly_is_detected(tmp_path: Path, arm_gcc) -> None:
+    """A committed .s that is not what gcc -S makes of its C source is reported."""
+    sample = next(s for s in SAMPLE_LIST if s.name == "bench_cpu_small")
+    copy = tmp_path / "bench_cpu"
+    shutil.copytree(sample.directory, copy)
+    s_file = copy / sample.c_pairs()[0][1]
+    s_file.write_text(s_file.read_text().replace("crc32 ", "crc64 "))
+    stale = build.check_generated_asm(dataclasses.replace(sample, directory=copy))
+    assert stale == ["bench.c -> bench_small.s"]

@@ -108,7 +108,8 @@ class Sample:
         cmd += [
             "-kernel", str(image),
             "-display", "none", "-serial", "stdio", "-monitor", "none",
-            "-chardev", f"file,id=semihost,path={semihost_file}",
+            # QEMU option syntax: a comma inside a value is written twice
+            "-chardev", f"file,id=semihost,path={str(semihost_file).replace(',', ',,')}",
             "-semihosting-config", "enable=on,target=native,chardev=semihost",
         ]
         if self.board == "virt":
@@ -148,6 +149,14 @@ def load_manifest(path: Path = MANIFEST) -> list[Sample]:
             raise SampleError(f"{path}: sample {name!r}: give exactly one of base or script")
         samples.append(sample)
     return samples
+
+
+def find(name: str, path: Path = MANIFEST) -> Sample:
+    """The manifest entry called ``name``."""
+    for sample in load_manifest(path):
+        if sample.name == name:
+            return sample
+    raise SampleError(f"no sample called {name!r} in {path}")
 
 
 def _run(cmd: list[str], cwd: Path, what: str) -> subprocess.CompletedProcess[bytes]:
