@@ -21,7 +21,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from vtrans.assembler.expr import evaluate
 from vtrans.assembler.ir import Directive, Expr, Label, Statement, Str, Sym
@@ -33,9 +33,8 @@ MAX_DEPTH = 100          # macro / include nesting
 MAX_REPEAT = 1_000_000   # .rept count
 
 
-@dataclass(frozen=True, slots=True)
-class SrcLine:
-    """One statement's text and where it came from."""
+class SrcLine(NamedTuple):
+    """One statement's text and where it came from (a NamedTuple: there are many)."""
 
     text: str     # no newline
     file: str
@@ -177,7 +176,7 @@ def split_source(text: str, file: str) -> list[SrcLine]:
     append = out.append
     for i, phys in enumerate(physical):
         s = phys.lstrip()
-        if not s or s[0] == "#":  # '#' at line start: comment, or a cpp line marker
+        if not s or s[0] in "#@" or s[:2] == "//":  # '#' at line start: comment, or a cpp line marker
             continue
         if ";" in phys:
             for off, part in _split_statements(phys):

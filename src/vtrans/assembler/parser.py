@@ -20,9 +20,11 @@ no Lark exception escapes.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
+import re
 from functools import lru_cache
 from importlib import resources
 from types import ModuleType
@@ -37,6 +39,7 @@ from vtrans.assembler.ir import (
     Binary,
     Directive,
     Dot,
+    Instruction,
     Expr,
     Label,
     LocalRef,
@@ -218,15 +221,99 @@ class Frontend:
         self.syntax: ModuleType = importlib.import_module(type(isa).__module__ + ".syntax")
         transformer_cls = type("_Transformer", (_GasTransformer, self.syntax.OperandTransformer), {})
         grammar = _gas_grammar() + "\n" + self.syntax.GRAMMAR
-        self.lark = Lark(grammar, parser="lalr", lexer="contextual", transformer=transformer_cls(),
+        self.lark = Lark(grammar, parser="lalr", lexer="basic", transformer=transformer_cls(),
                          maybe_placeholders=False, cache=False)
 
     # ------------------------------------------------------------------ parsing lines
 
-    def parse_lines(self, lines: Sequence[SrcLine]) -> list[Statement]:
-        """Parse statement lines (no newlines inside) in one Lark run."""
+    def parse_lines(self, lines: Sequence[SrcLine], cache: dict | None = None) -> list[Statement]:
+        """Parse statement lines (no newlines inside).
+
+        Lines whose text is in ``cache`` (text -> statements parsed earlier
+        from the same text) are not parsed again: gcc output repeats lines a
+        lot (``ldr r3, [fp, #-8]``), and the IR is immutable, so only the
+        location changes.  The other lines are parsed in one Lark run.
+        """
         if not lines:
             return []
+        if cache is None:
+            cache = {}
+        per_line: list = [None] * len(lines)
+        todo: list[int] = []
+        fast = self._fast
+        for i, ln in enumerate(lines):
+            text = ln.text
+            hit = cache.get(text)
+            if hit is None:
+                hit = fast(ln)
+                if hit is None:
+                    todo.append(i)
+                    continue
+                cache[text] = hit
+            per_line[i] = hit
+        if todo:
+            batch = [lines[i] for i in todo]
+            parsed = self._parse_batch(batch)
+            for i, stmts in zip(todo, parsed):
+                per_line[i] = stmts
+                cache[lines[i].text] = stmts
+        out: list[Statement] = []
+        for i, ln in enumerate(lines):
+            stmts = per_line[i]
+            for st, relcol in stmts:
+                loc = st.loc
+                if loc.line != ln.line or loc.file != ln.file or loc.col != ln.col + relcol:
+                    st = _relocated(st, SourceLoc(ln.file, ln.line, ln.col + relcol))
+                out.append(st)
+        return out
+
+    def _fast(self, ln: SrcLine) -> list[tuple[Statement, int]] | None:
+        """The two commonest shapes of statement, without Lark: a lone label, and
+        a head word whose operands are names, decimal numbers, ``#``decimals,
+        ``name+decimal`` or ``%name``.  The result is exactly what the grammar
+        gives (a test checks this); any other line returns None.
+        """
+        m = _FAST_LABEL.match(ln.text)
+        if m is not None:
+            return [(Label(m.group(1), SourceLoc(ln.file, ln.line, ln.col + m.start(1) + 1)), m.start(1))]
+        m = _FAST_STMT.match(ln.text)
+        if m is None:
+            return None
+        head = m.group(1)
+        if head == ".":
+            return None
+        raw: list = []
+        if m.group(2) is not None:
+            for op in m.group(2).split(","):
+                op = op.strip()
+                c = op[0]
+                if c == "#":
+                    raw.append(("imm", Num(int(op[1:])), None, 0))
+                elif c == "%":
+                    raw.append(("type", op[1:]))
+                elif c in "0123456789":
+                    raw.append(("expr", Num(int(op))))
+                elif op == ".":
+                    return None
+                else:
+                    k = max(op.find("+"), op.find("-"))
+                    if k > 0:
+                        if op[:k] == ".":
+                            return None
+                        raw.append(("expr", Binary(op[k], Sym(op[:k]), Num(int(op[k + 1:])))))
+                    else:
+                        raw.append(("expr", Sym(op)))
+        col = m.start(1)
+        loc = SourceLoc(ln.file, ln.line, ln.col + col + 1)
+        try:
+            return [(self._statement(("stmt", head, raw), ln, loc), col)]
+        except AsmError as e:
+            if e.source_line is None:
+                e.source_line = ln.source
+            raise
+
+    def _parse_batch(self, lines: Sequence[SrcLine]) -> list[list[tuple[Statement, int]]]:
+        """One Lark run over ``lines``; per line, its statements with their column in the line text."""
         text = "\n".join(ln.text for ln in lines)
         try:
             result = self.lark.parse(text)
@@ -236,21 +323,22 @@ class Frontend:
             raise self._syntax_error(lines, e) from None
         except LarkError as e:  # pragma: no cover - any other Lark failure is still a user-facing error
             raise AsmError(f"syntax error: {e}", lines[0].loc(), source_line=lines[0].source) from None
-        out: list[Statement] = []
+        per_line: list[list[tuple[Statement, int]]] = [[] for _ in lines]
         for line_items in result:
             for item in line_items:
                 tok = item[1]
-                ln = lines[tok.line - 1]
+                idx = tok.line - 1
+                ln = lines[idx]
                 loc = SourceLoc(ln.file, ln.line, ln.col + tok.column)
                 try:
-                    out.append(self._statement(item, ln, loc))
+                    per_line[idx].append((self._statement(item, ln, loc), tok.column - 1))
                 except AsmError as e:
                     if e.source_line is None:
                         e.source_line = ln.source
                     if e.loc is None:
                         e.loc = loc
                     raise
-        return out
+        return per_line
 
     def _statement(self, item: tuple, ln: SrcLine, loc: SourceLoc) -> Statement:
         kind = item[0]
@@ -365,6 +453,21 @@ def _expr_text(e: Expr) -> str:
     return str(e)
 
 
+_F_NAME = r"[A-Za-z_.$][A-Za-z0-9_.$]*"
+_F_DEC = r"(?:[1-9][0-9]*|0)(?![A-Za-z0-9_.$])"
+_F_OP = rf"(?:#{_F_DEC}|{_F_DEC}|%{_F_NAME}|{_F_NAME}(?:[+-]{_F_DEC})?)"
+_FAST_LABEL = re.compile(rf"[ \t]*({_F_NAME}|[0-9]+)[ \t]*:[ \t]*\Z")
+_FAST_STMT = re.compile(rf"[ \t]*({_F_NAME})(?:[ \t]+({_F_OP}(?:[ \t]*,[ \t]*{_F_OP})*))?[ \t]*\Z")
+
+
+def _relocated(st: Statement, loc: SourceLoc) -> Statement:
+    if isinstance(st, Instruction):
+        return Instruction(st.mnemonic, st.operands, st.cond, st.setflags, st.suffix, st.width, loc)
+    if isinstance(st, Label):
+        return Label(st.name, loc)
+    return Directive(st.name, st.args, loc)
+
+
 @lru_cache(maxsize=None)
 def frontend(isa_name: str = "arm") -> Frontend:
     """The (cached) front end of one ISA."""
@@ -374,7 +477,7 @@ def frontend(isa_name: str = "arm") -> Frontend:
 # --------------------------------------------------------------------------- public API
 
 
-def _build(items: list[Item], fe: Frontend) -> list[Statement]:
+def _build(items: list[Item], fe: Frontend, cache: dict) -> list[Statement]:
     out: list[Statement] = []
     run: list[SrcLine] = []
     for it in items:
@@ -382,26 +485,34 @@ def _build(items: list[Item], fe: Frontend) -> list[Statement]:
             run.append(it)
         else:
             if run:
-                out.extend(fe.parse_lines(run))
+                out.extend(fe.parse_lines(run, cache))
                 run = []
             out.append(it)
     if run:
-        out.extend(fe.parse_lines(run))
+        out.extend(fe.parse_lines(run, cache))
     return out
 
 
 def parse_text(text: str, filename: str = "<input>", include_dirs: Sequence[str | os.PathLike] = (),
                *, isa: str = "arm") -> Program:
     """Parse GNU-as source text into a flat ``Program`` (raises ``AsmError``)."""
+    gc_was_enabled = gc.isenabled()
+    # the parse allocates many small immutable objects and frees none of them:
+    # cyclic GC passes over them are pure cost (about 15% of the parse)
+    gc.disable()
     try:
         fe = frontend(isa)
-        expander = Expander(lambda ln: fe.parse_lines([ln]), fe.parse_expr, include_dirs)
+        cache: dict = {}
+        expander = Expander(lambda ln: fe.parse_lines([ln], cache), fe.parse_expr, include_dirs)
         items = expander.expand(text, filename)
-        return Program(filename, tuple(_build(items, fe)), isa)
+        return Program(filename, tuple(_build(items, fe, cache)), isa)
     except VtransError:
         raise
     except RecursionError:
         raise AsmError("expression or nesting too deep", SourceLoc(filename, 1, 1)) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def parse_file(path: str | os.PathLike, include_dirs: Sequence[str | os.PathLike] = (), *, isa: str = "arm") -> Program:
