@@ -10,6 +10,9 @@
 @ Side by side with `victim` under an isolating hypervisor, both guests must
 @ print exactly their own expected.out.
 
+        .arch   armv5te               @ ARM926EJ-S: ARMv5TE
+        .arm
+
         .equ    UART0_BASE, 0x101f1000
         .equ    VIC_BASE, 0x10140000
         .equ    VIC_INTENCLEAR, 0x14

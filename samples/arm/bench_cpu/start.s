@@ -1,6 +1,9 @@
 @ Start-up for bench_cpu on QEMU's virt board (Cortex-A15): a stack, a zeroed
 @ .bss, main(), then semihosting SYS_EXIT_EXTENDED with main's return value.
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .text
         .global _start
 _start:

@@ -7,6 +7,9 @@
 @     uint32_t syscall_dispatch(uint32_t a0, uint32_t a1, uint32_t number)
 @ then returns the result in r0 with "ldm sp!, {..., pc}^" (CPSR <- SPSR_svc).
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .equ    MODE_USR, 0x10
         .equ    MODE_SVC, 0x13
         .equ    MODE_SYS, 0x1f

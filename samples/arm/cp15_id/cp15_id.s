@@ -11,6 +11,9 @@
 @ A register the CPU does not implement is UNDEFINED: the Undefined Instruction
 @ handler notes it and skips the mrc, and the register is printed as such.
 
+        .arch   armv7-a               @ the ARMv5 path uses only ARMv5 instructions
+        .arm
+
         .equ    MODE_UND, 0x1b
         .equ    MODE_SVC, 0x13
 

@@ -27,6 +27,9 @@
 @
 @ Board: vexpress-a9 (Cortex-A9 with its GIC; RAM at 0x60000000).
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .equ    UART0_BASE, 0x10009000
         .equ    GICC_BASE, 0x1e000100   @ GIC CPU interface (Cortex-A9 private region)
         .equ    GICD_BASE, 0x1e001000   @ GIC distributor

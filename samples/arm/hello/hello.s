@@ -9,6 +9,9 @@
 @   * semihosting: "svc 0x123456" from a privileged mode asks the debugger (QEMU)
 @     to do a service; we use it only to end the run with an exit code.
 
+        .arch   armv5te               @ ARM926EJ-S: ARMv5TE
+        .arm
+
         .equ    UART0_BASE, 0x101f1000  @ PL011 UART0 on the Versatile board
         .equ    UART_DR, 0x00           @ data register: write a byte to send it
         .equ    UART_FR, 0x18           @ flag register

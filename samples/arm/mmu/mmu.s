@@ -28,6 +28,9 @@
 @ address (translation fault), process B writes its read-only code page and
 @ reads kernel memory (permission faults).
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .equ    UART0_BASE, 0x09000000
         .equ    MODE_USR, 0x10
         .equ    MODE_ABT, 0x17

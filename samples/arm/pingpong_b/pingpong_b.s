@@ -6,6 +6,9 @@
 @ gives each guest its own virtual UART, each guest must still print exactly
 @ its own expected.out -- whatever the interleaving of the two.
 
+        .arch   armv5te               @ ARM926EJ-S: ARMv5TE
+        .arm
+
         .equ    UART0_BASE, 0x101f1000
         .equ    ROUNDS, 8
         .equ    WORK, 130000            @ loop iterations between two lines

@@ -18,6 +18,9 @@
 @      for several n and s, and call it with r0 = 1000;
 @   3. patch an instruction of a function in .text in place and call it again.
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .equ    UART0_BASE, 0x10009000
         .equ    MOV_R0_IMM, 0xe3a00000  @ mov r0, #imm8 (A1 encoding, rotation 0)
         .equ    ADD_R0_R0_IMM, 0xe2800000 @ add r0, r0, #imm8

@@ -12,6 +12,9 @@
 @
 @ Board: versatilepb (any board works: nothing here touches a device).
 
+        .arch   armv5te               @ ARM926EJ-S: ARMv5TE
+        .arm
+
         .equ    SYS_WRITEC, 0x03        @ r1 -> one character
         .equ    SYS_WRITE0, 0x04        @ r1 -> NUL-terminated string
         .equ    SYS_EXIT_EXTENDED, 0x20 @ r1 -> {reason, exit code}

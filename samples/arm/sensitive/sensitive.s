@@ -19,6 +19,9 @@
 @
 @ Board: realview-pb-a8 (Cortex-A8).
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .equ    UART0_BASE, 0x10009000
         .equ    MODE_USR, 0x10
         .equ    MODE_IRQ, 0x12

@@ -23,6 +23,9 @@
 @ From User mode the same instruction is an ordinary SVC: QEMU only honours
 @ semihosting calls made at PL1 -- the task uses that to make one unknown call.
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .equ    UART0_BASE, 0x10009000  @ PL011 UART0 on the RealView boards
         .equ    MODE_USR, 0x10
         .equ    MODE_SVC, 0x13

@@ -13,6 +13,9 @@
 @ reloads itself; the main loop sleeps with wfi and prints each tick; after 10
 @ ticks it stops the timer and exits.  Run with -icount for a repeatable run.
 
+        .arch   armv7-a               @ Cortex-A8/A9/A15: ARMv7-A
+        .arm
+
         .equ    UART0_BASE, 0x10009000
         .equ    GICC_BASE, 0x1e000100
         .equ    GICD_BASE, 0x1e001000

@@ -12,6 +12,9 @@
 @ the timer and exits.  Run under QEMU with -icount so that guest time is
 @ counted in instructions: the run is then the same every time.
 
+        .arch   armv5te               @ ARM926EJ-S: ARMv5TE
+        .arm
+
         .equ    UART0_BASE, 0x101f1000
         .equ    VIC_BASE, 0x10140000
         .equ    VIC_IRQSTATUS, 0x00     @ enabled, pending IRQ lines

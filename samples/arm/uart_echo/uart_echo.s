@@ -7,6 +7,9 @@
 @ at a '.' (or a NUL), then prints how many bytes and lines it read.
 @ The test feeds input.txt to QEMU's standard input (-serial stdio).
 
+        .arch   armv5te               @ ARM926EJ-S: ARMv5TE
+        .arm
+
         .equ    UART0_BASE, 0x101f1000
         .equ    UART_FR_RXFE, 0x10
 

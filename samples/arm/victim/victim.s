@@ -8,6 +8,9 @@
 @ memory and disables interrupt lines, a hypervisor that isolates its guests
 @ must leave this output exactly as it is: the same ticks, the secret intact.
 
+        .arch   armv5te               @ ARM926EJ-S: ARMv5TE
+        .arm
+
         .equ    UART0_BASE, 0x101f1000
         .equ    VIC_BASE, 0x10140000
         .equ    VIC_IRQSTATUS, 0x00
