@@ -10,6 +10,7 @@ QEMU still prints exactly what is committed.
     python samples/arm/build.py hello mmu        # only these
     python samples/arm/build.py --regen hello    # record QEMU's output as the expectation
     python samples/arm/build.py --out /tmp/b     # keep the images (default: a temporary dir)
+    python samples/arm/build.py --list           # what there is
 
 Where QEMU sends a guest's output (measured on QEMU 7.2):
   * the board's first UART goes to ``-serial stdio``, i.e. QEMU's standard output;
@@ -287,9 +288,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regen", action="store_true", help="rewrite expected outputs (and generated .s) from gcc and QEMU")
     parser.add_argument("--jobs", "-j", type=int, default=2, help="QEMU instances in parallel")
     parser.add_argument("--manifest", type=Path, default=MANIFEST)
+    parser.add_argument("--list", action="store_true", help="list the samples and exit")
     args = parser.parse_args(argv)
 
-    samples = load_manifest(args.manifest)
+    try:
+        samples = load_manifest(args.manifest)
+    except (SampleError, OSError, tomllib.TOMLDecodeError, TypeError, KeyError) as e:
+        print(f"error: {args.manifest}: {e}", file=sys.stderr)
+        return 2
+    if args.list:
+        for s in samples:
+            print(f"{s.name:24} {s.board:15} {s.description}")
+        return 0
     if args.names:
         wanted = set(args.names)
         unknown = wanted - {s.name for s in samples}
