@@ -23,6 +23,9 @@ from vtrans.isa.arm.vcpu import Cp15, ExceptionKind, Mode, VCpu, native_arch_sta
 CODE = 0x1000
 DATA = 0x8000  # 4 KiB of data/stack memory the memory forms use
 DATA_SIZE = 0x1000
+#: the CPU models of the boards vtrans runs (ARM926, Cortex-A8, -A9, -A15): the emulation must
+#: follow each model (ARM926 has no cps/srs/rfe; Unicorn's A8/A9 cannot write CPSR.A/F at PL1)
+MODELS = (A.UC_CPU_ARM_CORTEX_A15, A.UC_CPU_ARM_926, A.UC_CPU_ARM_CORTEX_A8, A.UC_CPU_ARM_CORTEX_A9)
 MODES = (Mode.USR, Mode.FIQ, Mode.IRQ, Mode.SVC, Mode.ABT, Mode.UND)
 EXC_MODES = (Mode.FIQ, Mode.IRQ, Mode.SVC, Mode.ABT, Mode.UND)
 
@@ -82,6 +85,7 @@ def _data(seed: int) -> bytes:
 @st.composite
 def cpu_state(draw, mode=None):
     return {
+        "model": draw(st.sampled_from(MODELS)),
         "regs": [draw(u32) for _ in range(15)],
         "cpsr": draw(psr(EXC_MODES if mode is None else (mode,))),
         "banks": {m: (DATA + 0x400 + 0x40 * i, draw(u32), draw(psr())) for i, m in enumerate(MODES)},
@@ -92,6 +96,7 @@ def cpu_state(draw, mode=None):
 
 def make_cpu(state, word: int, overrides: dict[int, int] | None = None) -> unicorn.Uc:
     uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+    uc.ctl_set_cpu_model(state.get("model", unicorn.arm_const.UC_CPU_ARM_CORTEX_A15))
     uc.mem_map(0, 0x10000)
     uc.mem_write(CODE, word.to_bytes(4, "little") + bytes.fromhex("feffffea"))
     uc.mem_write(DATA, state["data"])
@@ -105,7 +110,7 @@ def make_cpu(state, word: int, overrides: dict[int, int] | None = None) -> unico
         if m == Mode.FIQ:
             for i, v in enumerate(state["fiq_hi"]):
                 uc.reg_write(A.UC_ARM_REG_R8 + i, v)
-    uc.reg_write(A.UC_ARM_REG_CPSR, state["cpsr"])
+    uc.reg_write(A.UC_ARM_REG_CPSR, state["cpsr"] if state.get("model") != A.UC_CPU_ARM_926 else state["cpsr"] & ~0xF0000)
     overrides = overrides or {}
     for i in range(13):
         if not (8 <= i <= 12 and state["cpsr"] & 0x1F == Mode.FIQ):
@@ -120,30 +125,38 @@ def make_cpu(state, word: int, overrides: dict[int, int] | None = None) -> unico
     return uc
 
 
-def run_native(uc: unicorn.Uc) -> None:
-    """Execute the one instruction at CODE; a branch to unmapped memory is not the instruction's fault."""
+def run_native(uc: unicorn.Uc) -> bool:
+    """Execute the one instruction at CODE; False if the model finds it UNDEFINED.
+
+    A branch to unmapped memory is not the instruction's fault."""
     try:
         uc.emu_start(CODE, CODE + 0x100, count=1)
     except unicorn.UcError as e:
+        if e.errno == unicorn.UC_ERR_INSN_INVALID:
+            return False
         if e.errno != unicorn.UC_ERR_FETCH_UNMAPPED:
             raise
+    return True
 
 
 def run_both(state, word: int, overrides: dict[int, int] | None = None):
     """Native (reference) and emulated execution of ``word``; returns both CPUs and the result."""
     native = make_cpu(state, word, overrides)
-    run_native(native)
+    defined = run_native(native)
     emu = make_cpu(state, word, overrides)
     vcpu = VCpu.deprivilege(emu)
     result = Emulator(vcpu, IdentityMemory(emu)).emulate(word, CODE)
     assert emu.reg_read(A.UC_ARM_REG_CPSR) & 0x1F == Mode.USR, "the real CPU must stay in User mode"
-    return native, emu, vcpu, result
+    return native if defined else None, emu, vcpu, result
 
 
 def assert_same(state, word: int, overrides: dict[int, int] | None = None, form: Form | None = None):
     native, emu, vcpu, result = run_both(state, word, overrides)
     if form is not None:
         assert result.form is form
+    if native is None:  # the model has no such instruction: the guest must take an UNDEFINED exception
+        assert result.exception is ExceptionKind.UNDEF, f"word 0x{word:08x} is UNDEFINED on this CPU model"
+        return result
     ref = native_arch_state(native)
     got = vcpu.arch_state()
     assert got.diff(ref) == [], f"word 0x{word:08x}: emulated != native"
@@ -386,7 +399,8 @@ def test_exceptions_enter_virtual_vectors(text, form, kind, vector, mode, lr_off
     old_cpsr = vcpu.cpsr
     result = Emulator(vcpu, IdentityMemory(emu)).emulate(word, CODE)
     assert result.form is form and result.exception is kind
-    assert emu.reg_read(A.UC_ARM_REG_PC) == vbar + vector
+    base = vbar if vcpu.model.implements(Cp15.VBAR) else 0  # ARM926 has no VBAR
+    assert emu.reg_read(A.UC_ARM_REG_PC) == base + vector
     assert vcpu.mode == mode and vcpu.spsr == old_cpsr
     assert vcpu.reg(14) == CODE + lr_off
     assert vcpu.cpsr & 0x80

@@ -25,7 +25,7 @@ from typing import Protocol
 from unicorn import arm_const as A
 
 from vtrans.isa.arm.vcpu import (
-    PSR_A, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, Mode, VCpu, bank_of, cp15_key,
+    CP15_READ_ONLY, PSR_A, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, Mode, VCpu, bank_of, cp15_key, write_cp_raw,
 )
 
 log = logging.getLogger(__name__)
@@ -113,11 +113,11 @@ _UNCOND: tuple[tuple[int, int, Form], ...] = (
 #: (mask, value, form) for conditional instructions, first match wins (A5.1-A5.6)
 _COND: tuple[tuple[int, int, Form], ...] = (
     (0x0FFFFFFF, 0x0160006E, Form.ERET),
-    (0x0FBF0FFF, 0x010F0000, Form.MRS),
-    (0x0FB0FFF0, 0x0120F000, Form.MSR_REG),
-    (0x0FFFFFFF, 0x0320F003, Form.WFI),
-    (0x0FFFFFFF, 0x0320F002, Form.WFE),
-    (0x0FB0F000, 0x0320F000, Form.MSR_IMM),   # R=0 mask=0 are the hints, matched above
+    (0x0FBF02F0, 0x010F0000, Form.MRS),      # SBZ bits are don't-care, as in the table
+    (0x0FB002F0, 0x01200000, Form.MSR_REG),
+    (0x0FFF00FF, 0x03200003, Form.WFI),
+    (0x0FFF00FF, 0x03200002, Form.WFE),
+    (0x0FB00000, 0x03200000, Form.MSR_IMM),   # R=0 mask=0 are the hints: refined in decode()
     (0x0FF000F0, 0x01200070, Form.BKPT),
     (0x0FF000F0, 0x01400070, Form.HVC),
     (0x0FFFFFF0, 0x01600070, Form.SMC),
@@ -150,6 +150,8 @@ def decode(word: int) -> Form | None:
         return Form.UDF
     for mask, value, form in _COND:
         if word & mask == value:
+            if form is Form.MSR_IMM and word & 0x004F0000 == 0:
+                return None  # nop/yield/sev/dbg hints: innocuous
             if form is Form.DP_ERET and (word >> 23) & 3 == 2:
                 return None  # tst/teq/cmp/cmn (opcode 10xx) do not write Rd
             if form is Form.LDM_USER and word & 0x8000:
@@ -162,6 +164,9 @@ def decode(word: int) -> Form | None:
                 return None  # cp10/cp11 are VFP/Advanced SIMD, not coprocessor moves
             return form
     return None
+
+
+_EXCEPTION_FORMS = frozenset({Form.SVC, Form.BKPT, Form.UDF, Form.SMC, Form.HVC})
 
 
 def condition_passed(cond: int, cpsr: int) -> bool:
@@ -243,6 +248,8 @@ class Emulator:
         try:
             if form is None:
                 raise _Undefined
+            if form not in _EXCEPTION_FORMS and vcpu.model.undefined(word):
+                raise _Undefined  # the CPU model does not implement it (e.g. cps on ARM926)
             result = getattr(self, "_" + form.name.lower())(word, pc)
         except _Undefined:
             return self._finish(self._exception(form, ExceptionKind.UNDEF, pc))
@@ -525,7 +532,7 @@ class Emulator:
         if coproc == 14:
             self._need_priv()
             try:
-                vcpu.uc.cpr_write(14, opc1, crn, crm, opc2, 0, False, value)
+                write_cp_raw(vcpu.uc, 14, opc1, crn, crm, opc2, value)
             except Exception as e:  # noqa: BLE001 - an unimplemented debug register is UNDEFINED
                 raise _Undefined from e
             return Emulated(Form.MCR, (pc + 4) & M32)
@@ -545,7 +552,12 @@ class Emulator:
                 vcpu.on_translation_change()
             return Emulated(Form.MCR, (pc + 4) & M32)
         if not vcpu.write_cp15(key, value):
-            raise _Undefined
+            if key in CP15_READ_ONLY or not vcpu.privileged:
+                raise _Undefined
+            # a register the model implements (it did not UNDEF) but the vCPU does not
+            # virtualize (performance monitors, lockdown, implementation defined): the
+            # real CPU's copy is the guest's
+            write_cp_raw(vcpu.uc, 15, opc1, crn, crm, opc2, value)
         return Emulated(Form.MCR, (pc + 4) & M32)
 
     def _mrc(self, word: int, pc: int) -> Emulated:
@@ -565,7 +577,8 @@ class Emulator:
                 raise _Undefined
             value = vcpu.read_cp15(key)
             if value is None:
-                raise _Undefined
+                # implemented by the model (it did not UNDEF), not virtualized: the real copy
+                value = vcpu.uc.cpr_read(15, opc1, crn, crm, opc2, 0, False)
         else:
             raise _Undefined
         if t == 15:  # APSR_nzcv form: flags from bits 31:28 (A8.8.107)

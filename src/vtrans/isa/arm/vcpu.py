@@ -200,6 +200,80 @@ def read_cp15(uc: unicorn.Uc, reg: Cp15) -> int | None:
         return None
 
 
+class ReferenceModel:
+    """What the real CPU model does with a word when it runs *privileged* — asked, not assumed.
+
+    The CPU models differ (ARM926 has no ``cps``/``srs``/VBAR; Unicorn's Cortex-A8/A9 cannot
+    write CPSR.A/F from PL1, its A15 can), and native mode is whatever the model does.  A
+    deprivileged guest must see the same, so the vCPU asks a scratch CPU of the same model,
+    in SVC mode, once per distinct word, and caches the answer.
+    """
+
+    _by_model: dict[int, "ReferenceModel"] = {}
+
+    def __init__(self, model: int):
+        self.model = model
+        self._undefined: dict[int, bool] = {}
+        # msr cpsr_cx, #0x13 from SVC with A, I, F set: which masks did it clear?
+        uc, err = self._run(0xE323F013, Mode.SVC | PSR_AIF)
+        cpsr = uc.reg_read(A.UC_ARM_REG_CPSR) if err is None else PSR_AIF
+        self.a_writable = not cpsr & PSR_A
+        self.f_writable = not cpsr & PSR_F
+        # msr cpsr_fs, r0 with r0 = ~0: the flag bits the model has (no GE before ARMv6)
+        uc, err = self._run(0xE12CF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
+        self.user_mask = uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_USER if err is None else PSR_FLAGS
+        # msr spsr_fsxc, r0 with r0 = ~0, then read SPSR: the bits an SPSR holds on this model
+        uc, err = self._run(0xE16FF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
+        self.spsr_mask = uc.reg_read(A.UC_ARM_REG_SPSR) if err is None else 0xFFFFFFFF
+
+    @classmethod
+    def of(cls, uc: unicorn.Uc) -> "ReferenceModel":
+        model = uc.ctl_get_cpu_model()
+        ref = cls._by_model.get(model)
+        if ref is None:
+            ref = cls._by_model[model] = cls(model)
+        return ref
+
+    def _run(self, word: int, cpsr: int, r0: int = 0x8000) -> tuple[unicorn.Uc, int | None]:
+        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+        uc.ctl_set_cpu_model(self.model)
+        uc.mem_map(0, 0x10000)
+        uc.mem_write(0x1000, word.to_bytes(4, "little"))
+        uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
+        for r in _GPR[:15]:
+            uc.reg_write(r, 0x8000)  # any base register points at mapped memory
+        uc.reg_write(A.UC_ARM_REG_R0, r0)
+        try:
+            uc.emu_start(0x1000, 0x2000, count=1)
+        except unicorn.UcError as e:
+            return uc, e.errno
+        return uc, None
+
+    def implements(self, reg: "Cp15") -> bool:
+        """True if ``mrc`` of cp15 register ``reg`` is defined on this model."""
+        crn, opc1, crm, opc2 = reg.coords
+        return not self.undefined(0xEE100F10 | (opc1 << 21) | (crn << 16) | (opc2 << 5) | crm)
+
+    def undefined(self, word: int) -> bool:
+        """True if the model raises UNDEFINED for ``word`` in SVC mode (condition made AL)."""
+        if word >> 28 != 0xF:
+            word = (word & 0x0FFFFFFF) | 0xE0000000
+        hit = self._undefined.get(word)
+        if hit is None:
+            _, err = self._run(word, Mode.SVC | PSR_AIF)
+            hit = self._undefined[word] = err == unicorn.UC_ERR_INSN_INVALID
+        return hit
+
+
+def write_cp_raw(uc: unicorn.Uc, cp: int, opc1: int, crn: int, crm: int, opc2: int, value: int) -> None:
+    """``cpr_write`` that survives a Unicorn 2.1 defect: writing a register the model defines as a
+    constant (e.g. the A15's ACTLR) stores the value at offset 0 of the CPU state, which is r0.
+    r0 is saved and restored around the write."""
+    r0 = uc.reg_read(A.UC_ARM_REG_R0)
+    uc.cpr_write(cp, opc1, crn, crm, opc2, 0, False, value & 0xFFFFFFFF)
+    uc.reg_write(A.UC_ARM_REG_R0, r0)
+
+
 @dataclass
 class Banks:
     """Banked registers of one mode (B1.3.2)."""
@@ -271,7 +345,8 @@ def native_arch_state(uc: unicorn.Uc) -> ArchState:
                 fiq = hi
     finally:
         uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
-    cp15 = tuple((r.name, read_cp15(uc, r) or 0) for r in CP15_STATE)
+    model = ReferenceModel.of(uc)
+    cp15 = tuple((r.name, (read_cp15(uc, r) if model.implements(r) else 0) or 0) for r in CP15_STATE)
     return ArchState(regs, cpsr & ~(PSR_T | (1 << 9)), tuple(banks), usr, fiq, cp15)
 
 
@@ -300,9 +375,10 @@ class VCpu:
         self.irq_line = False
         self.fiq_line = False
         self.on_translation_change = on_translation_change
+        self.model = ReferenceModel.of(uc)
         self.cp15: dict[int, int] = {}
         for reg in Cp15:
-            if reg in CP15_REAL:
+            if reg in CP15_REAL or not self.model.implements(reg):
                 continue
             value = read_cp15(uc, reg)
             if value is not None:
@@ -384,17 +460,20 @@ class VCpu:
         value &= 0xFFFFFFFF
         priv = self.privileged
         new_flags = self.uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_USER
+        writable = self.model.user_mask
         if bytemask & 8:
-            new_flags = (new_flags & ~PSR_FLAGS) | (value & PSR_FLAGS)
+            new_flags = (new_flags & ~(PSR_FLAGS & writable)) | (value & PSR_FLAGS & writable)
         if bytemask & 4:
-            new_flags = (new_flags & ~PSR_GE) | (value & PSR_GE)
+            new_flags = (new_flags & ~(PSR_GE & writable)) | (value & PSR_GE & writable)
         masks = self.masks
-        if bytemask & 2 and priv:
+        # A and F are writable only "if IsSecure() || SCR.AW/FW || HaveVirtExt()"; which holds
+        # is the CPU model's business, so it is asked (ReferenceModel)
+        if bytemask & 2 and priv and self.model.a_writable:
             masks = (masks & ~PSR_A) | (value & PSR_A)
         if bytemask & 1 and priv:
-            # SCTLR.NMFI (bit 27) makes F write-once-to-1 (B1.8.7); Unicorn's models do not set it
             masks = (masks & ~PSR_I) | (value & PSR_I)
-            if not (self.cp15.get(Cp15.SCTLR, 0) & (1 << 27)) or not value & PSR_F:
+            # SCTLR.NMFI (bit 27) makes F write-once-to-1 (B1.8.7)
+            if self.model.f_writable and (not (self.cp15.get(Cp15.SCTLR, 0) & (1 << 27)) or not value & PSR_F):
                 masks = (masks & ~PSR_F) | (value & PSR_F)
         if exception_return and value & PSR_T:
             raise GuestStateError("exception return to Thumb state (T=1) is not supported")
@@ -450,6 +529,7 @@ class VCpu:
         for i in range(4):
             if bytemask & (1 << i):
                 mask |= 0xFF << (8 * i)
+        mask &= self.model.spsr_mask
         self.set_spsr((self.spsr & ~mask) | (value & mask))
 
     def banked_sp_lr(self, mode: int) -> tuple[int, int]:
@@ -548,7 +628,7 @@ class VCpu:
                 if (real >> (2 * cp)) & 3 == 1:
                     real |= 3 << (2 * cp)
             crn, opc1, crm, opc2 = reg.coords
-            self.uc.cpr_write(15, opc1, crn, crm, opc2, 0, False, real)
+            write_cp_raw(self.uc, 15, opc1, crn, crm, opc2, real)
         if reg in CP15_TRANSLATION and self.on_translation_change:
             self.on_translation_change()
         return True
@@ -556,7 +636,7 @@ class VCpu:
     def store_cp15(self, reg: Cp15, value: int) -> None:
         """Set a cp15 register (no side effects): real CPU, then the mirror from what it kept."""
         crn, opc1, crm, opc2 = reg.coords
-        self.uc.cpr_write(15, opc1, crn, crm, opc2, 0, False, value & 0xFFFFFFFF)
+        write_cp_raw(self.uc, 15, opc1, crn, crm, opc2, value)
         self.cp15[int(reg)] = self.uc.cpr_read(15, opc1, crn, crm, opc2, 0, False)
 
     # -- snapshots ------------------------------------------------------------------------------
@@ -572,7 +652,8 @@ class VCpu:
         hi = regs[8:13]
         other = tuple(self.other_r8_r12)
         usr, fiq = (other, hi) if cur == Mode.FIQ else (hi, other)
-        cp15 = tuple((r.name, self.read_cp15(int(r)) or 0) for r in CP15_STATE)
+        cp15 = tuple((r.name, (self.read_cp15(int(r)) if self.model.implements(r) else 0) or 0)
+                     for r in CP15_STATE)
         return ArchState(regs, self.cpsr, tuple(banks), usr, fiq, cp15)
 
 
