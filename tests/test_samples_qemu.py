@@ -7,6 +7,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import importlib.util
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -67,6 +68,9 @@ def test_manifest_is_complete() -> None:
             assert (s.directory / s.script).is_file(), f"{s.name}: missing {s.script}"
         assert f"`{s.directory.name}`" in readme, f"{s.name}: no line in samples/arm/README.md"
         assert s.uses and s.description, f"{s.name}: give uses and description"
+    header = (SAMPLES / "arm" / "samples.toml").read_text().split("\n[[sample]]")[0]
+    undocumented = {u for s in SAMPLE_LIST for u in s.uses if not re.search(rf"\b{u}\b", header)}
+    assert not undocumented, f"uses tags missing from the vocabulary at the top of samples.toml: {undocumented}"
 
 
 def test_a_wrong_expectation_is_detected(tmp_path: Path, arm_as, arm_ld, qemu_arm) -> None:
