@@ -43,3 +43,73 @@ def classify_words(words: Iterable[tuple[int, int]], isa: str = "arm", *,
         c = plugin.classify(word)
         if include_innocuous or c.is_sensitive:
             yield Finding(address, c)
+
+
+# ---------------------------------------------------------------------- programs
+
+from vtrans.assembler.ir import Directive, Instruction, Program  # noqa: E402
+from vtrans.errors import SourceLoc  # noqa: E402
+
+#: the section vtrans writes its emulation stubs to (their reads of the real CPSR
+#: are audited: they keep only the flags)
+GENERATED_SECTIONS = (".vtrans.stubs",)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A non-innocuous instruction of a program: where, its word, what the table says."""
+
+    file: int                      # input index
+    stmt: int                      # statement index in the program
+    word: int
+    classification: Classification
+    loc: SourceLoc
+    section: str = ".text"
+
+    @property
+    def generated(self) -> bool:
+        return self.section.startswith(GENERATED_SECTIONS)
+
+
+def statement_sections(program: Program) -> list[str]:
+    """The section each statement of ``program`` is assembled into."""
+    section, previous, stack = ".text", ".text", []
+    out: list[str] = []
+    simple = {"text": ".text", "data": ".data", "bss": ".bss"}
+    for st in program.statements:
+        if isinstance(st, Directive):
+            new = None
+            if st.name in simple:
+                new = simple[st.name]
+            elif st.name in ("section", "pushsection") and st.args:
+                new = str(st.args[0])
+                if st.name == "pushsection":
+                    stack.append(section)
+            elif st.name == "popsection" and stack:
+                new = stack.pop()
+            elif st.name == "previous":
+                new = previous
+            if new is not None:
+                if new != section:
+                    previous = section
+                section = new
+        out.append(section)
+    return out
+
+
+def find_sites(programs: list[Program], isa: str | None = None) -> list[Site]:
+    """Every non-innocuous instruction (and ``.inst`` word) of ``programs``, in order."""
+    sites: list[Site] = []
+    for fi, program in enumerate(programs):
+        plugin = isa_registry.get(isa or program.isa)
+        rules = plugin.translator
+        idx = [i for i, st in enumerate(program.statements) if rules.candidate(st)]
+        if not idx:
+            continue
+        words = rules.encode(program, idx)
+        sections = statement_sections(program)
+        for i, w in zip(idx, words):
+            c = plugin.classify(w)
+            if c.is_sensitive:
+                sites.append(Site(fi, i, w, c, program.statements[i].loc, sections[i]))
+    return sites

@@ -228,7 +228,7 @@ _CP15_GROUP = {
     0: "identification register", 1: "system control register", 2: "translation table register",
     3: "domain access control", 5: "fault status register", 6: "fault address register",
     7: "cache maintenance / address translation", 8: "TLB maintenance", 9: "performance monitor",
-    10: "memory attribute register", 11: "TCM/DMA control", 12: "vector base / interrupt status",
+    10: "memory attribute register", 11: "TCM/DMA control", 12: "vector base register",
     13: "process / thread id register", 14: "generic timer register", 15: "IMPLEMENTATION DEFINED register",
 }
 
