@@ -101,6 +101,8 @@ class Linker:
     # ------------------------------------------------------------------ symbols
     def collect_globals(self) -> None:
         commons: dict[str, tuple[int, int, ObjectFile, object]] = {}
+        self.weak_undefined = {n for o in self.objects for n, s in o.symbols.items()
+                               if s.binding == "weak" and s.value is None and s.expr is None and s.common is None}
         for obj in self.objects:
             for name, s in obj.symbols.items():
                 if s.binding not in ("global", "weak"):
@@ -170,6 +172,8 @@ class Linker:
             return addr + v.offset
         g = self.global_value(b.name)
         if g is None:
+            if b.name in self.weak_undefined:
+                return v.offset  # an undefined weak symbol is 0 (ELF gABI, "Symbol Table")
             raise Unresolved(b.name)
         return g + v.offset
 
@@ -515,11 +519,24 @@ class Linker:
                 raise LinkError(f"section {o.name} does not fit below 4 GiB (ends at {o.addr + o.size:#x})")
 
     def resolver(self, obj: ObjectFile, loc: SourceLoc | None):
-        lookup = obj.lookup
+        """``resolve(expr, dot)`` -> address, for expressions of ``obj`` (``dot`` is a
+        section-relative Value).  A symbol this file declares global or weak is looked
+        up in the global table, so a strong definition elsewhere wins over a local weak one."""
+        own = obj.lookup
+        symbols = obj.symbols
+        globals_ = self.globals
 
-        def resolve_at(expr, dot: int) -> int:
+        def lookup(name: str) -> Value:
+            s = symbols.get(name)
+            if s is not None and s.binding != "local":
+                g = globals_.get(name)
+                if g is not None and g[0] is not obj:
+                    return Value(0, Extern(name))
+            return own(name)
+
+        def resolve_at(expr, dot: Value) -> int:
             try:
-                v = evaluate(expr, lookup, Value(dot), loc)
+                v = evaluate(expr, lookup, dot, loc)
                 return self.value_addr(v, obj)
             except Unresolved as e:
                 raise LinkError(f"undefined reference to '{_display(e.name)}'", loc) from None
@@ -555,7 +572,8 @@ class Linker:
                         addr = base + frag.offset
                         insn = frag.insn
                         res = self.resolver(obj, insn.loc)
-                        prepared = self.enc.prepare(insn, addr, lambda e, _r=res, _a=addr: _r(e, _a),
+                        dot = Value(frag.offset, sec.key)
+                        prepared = self.enc.prepare(insn, addr, lambda e, _r=res, _d=dot: _r(e, _d),
                                                     None if frag.literal is None else base + frag.literal,
                                                     frag.move, frag.state)
                         jobs.append(Job(prepared, addr, insn, self.enc.insn_size(insn)))
@@ -563,7 +581,7 @@ class Linker:
                         line_map[addr] = insn.loc
                     elif t is DataFrag:
                         res = self.resolver(obj, frag.loc)
-                        v = res(frag.expr, base + frag.dot)
+                        v = res(frag.expr, Value(frag.dot, sec.key))
                         if not out.nobits:
                             image[rel + frag.offset:rel + frag.offset + frag.size] = _pack(v, frag.size, frag.loc)
                     elif t is BytesFrag:

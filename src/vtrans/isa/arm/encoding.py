@@ -137,13 +137,18 @@ def literal_fits_move(insn: Instruction, value: int) -> bool:
     return modified_immediate(value) is not None or modified_immediate(~value) is not None
 
 
+#: gas (tc-arm.c, ``arm_handle_align``) fills at most this many bytes of a code
+#: alignment gap with NOPs; the rest of a larger gap stays zero
+MAX_ALIGN_CODE_FILL = 63
+
+
 def code_padding(state: ArmState, offset: int, pad: int) -> bytes:
-    """Alignment padding in code: zero bytes up to a word boundary, then NOPs."""
-    head = (-offset) % 4
-    head = min(head, pad)
+    """Alignment padding in code as gas writes it: of the first ``pad & 63`` bytes, zero
+    bytes up to a word boundary then NOPs; zeros for the rest of a larger gap."""
+    filled = pad & MAX_ALIGN_CODE_FILL if pad > MAX_ALIGN_CODE_FILL else pad
+    head = filled & 3
     nop = (0xE320F000 if state.has_v6k else 0xE1A00000).to_bytes(4, "little")
-    words, tail = divmod(pad - head, 4)
-    return bytes(head) + nop * words + bytes(tail)
+    return bytes(head) + nop * ((filled - head) // 4) + bytes(pad - filled)
 
 
 def e_flags(states: list[ArmState]) -> int:
@@ -301,7 +306,7 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
             if not -4095 <= off <= 4095:
                 raise EncodeError(f"literal pool out of reach: the literal is {off:+d} bytes away (limit +-4095); "
                                   f"add a .ltorg within reach", loc)
-            text = f"{_mnemonic(insn)} {rd}, [pc, #{off}]"
+            text = f"{_mnemonic(insn)} {rd}, [pc, #{_pcrel_offset(off, '')}]"
             return Prepared(text, None, text)
         # adr rd, label  -> add/sub rd, pc, #imm (ARM ARM A8.8.12)
         if m in ("adr", "adrl") and len(ops) == 2 and type(ops[1]) is ExprOperand:
@@ -332,13 +337,16 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
                 raise EncodeError(f"pc-relative target {target & 0xFFFFFFFF:#x} out of range: offset {off:+d} "
                                   f"(limit +-{limit})", loc)
             rest = ", ".join(_render_operand(o, resolve) for o in ops[:-1])
-            text = f"{_mnemonic(insn)} {rest}, [pc, #{off}]"
+            text = f"{_mnemonic(insn)} {rest}, [pc, #{_pcrel_offset(off, suffix)}]"
             return Prepared(text, None, text)
         if m == "nop" and not ops and not (state.has_v6k if state else False):
             # pre-v6K gas NOP is MOV r0, r0 (ARM ARM A8.8.119 note)
             word = (_cond_bits(insn) << 28) | 0x01A00000
             return Prepared(None, word.to_bytes(4, "little"), "mov r0, r0" if not insn.cond else
                             f"mov{_mnemonic(insn)[3:]} r0, r0")
+        if m == "setend" and len(ops) == 1 and type(ops[0]) is ExprOperand and type(ops[0].expr) is Sym:
+            text = f"setend {ops[0].expr.name.lower()}"  # SETEND BE/LE (A8.8.138): a word, not a symbol
+            return Prepared(text, None, text)
         rendered = [_render_operand(o, resolve) for o in ops]
         if insn.suffix in _UNPRIV_HALF and len(ops) == 2 and type(ops[1]) is Mem and ops[1].offset is None:
             rendered[1] = f"[{ops[1].base.name}], #0"  # keystone needs the explicit post-index (notes)
@@ -348,6 +356,15 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
         raise
     except (ValueError, TypeError, AttributeError) as e:
         raise EncodeError(f"cannot encode '{insn.mnemonic}': unsupported operand ({e})", loc) from None
+
+
+def _pcrel_offset(off: int, suffix: str) -> str:
+    """gas sets the U bit of a pc-relative word/byte load only for a positive offset
+    (tc-arm.c, md_apply_fix, BFD_RELOC_ARM_LITERAL/OFFSET_IMM: ``sign = value > 0``),
+    so a literal right at PC+8 is encoded ``[pc, #-0]``."""
+    if off == 0 and suffix in ("", "b"):
+        return "-0"
+    return str(off)
 
 
 def _split_adrl(value: int) -> tuple[int | None, int]:
@@ -422,6 +439,10 @@ def canonical(mnemonic: str, op_str: str) -> tuple:
         tokens = ["sy"]
     if base == "isb" and not tokens:
         tokens = ["sy"]
+    # unprivileged loads/stores only have the post-indexed form: [rn], #0 == [rn] (A8.8.70 ...)
+    if base.endswith("t") and base[:3] in ("ldr", "str") and len(tokens) >= 2 and tokens[-2] == "]" \
+            and tokens[-1] == 0:
+        tokens = tokens[:-1]
     # drop a zero immediate offset: [rn, #0] == [rn]
     out = []
     for i, t in enumerate(tokens):
