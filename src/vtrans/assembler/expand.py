@@ -247,7 +247,8 @@ class Expander:
                 self._note_labels(m.group(1))
             if name[0] == ".":
                 low = name.lower()
-                if low in _CONTROL or low in RAW_DIRECTIVES or low in _SET_DIRECTIVES or low in _THUMB:
+                if low in _CONTROL or low in RAW_DIRECTIVES or low in _SET_DIRECTIVES or low in _THUMB \
+                        or (low == ".file" and rest.lstrip()[:1].isdigit()):
                     if m.group(1):  # labels before a directive handled here: emit them first
                         out.append(SrcLine(m.group(1), ln.file, ln.line, ln.col, ln.source))
                         ln = SrcLine(ln.text[m.start(2):], ln.file, ln.line, ln.col + m.start(2), ln.source)
@@ -281,7 +282,8 @@ class Expander:
         if low in _SET_DIRECTIVES:
             self._set(ln, low)
             return i
-        if low in RAW_DIRECTIVES:
+        if low in RAW_DIRECTIVES or (low == ".file" and rest.lstrip()[:1].isdigit()):
+            # .file N "name" (DWARF file table) is space-separated: kept as text
             text = strip_comment(rest).strip()
             if low == ".code":
                 if text not in ("32",):

@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from vtrans.assembler.ir import Binary, Dot, Expr, LocalRef, Num, Str, Sym, Unary
+from vtrans.assembler.ir import Binary, Dot, Expr, Float, LocalRef, Num, Str, Sym, Unary
 from vtrans.errors import AsmError, SourceLoc
 
 _MASK64 = (1 << 64) - 1
@@ -117,6 +117,8 @@ def evaluate(
             return _as_value(v)
         if isinstance(e, Str):
             raise fail("a string is not a numeric expression")
+        if isinstance(e, Float):
+            raise fail(f"floating-point number '{e.text}' in an integer expression")
         raise fail(f"cannot evaluate {type(e).__name__}")
 
     return ev(expr)

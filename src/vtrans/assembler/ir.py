@@ -67,13 +67,20 @@ class Binary:
 
 
 @dataclass(frozen=True, slots=True)
+class Float:
+    """A floating-point literal, kept as written (``vmov.f32 s0, #1.5e+0``, ``.float 2.5``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Str:
     """A string literal (already unescaped) — only in directive arguments."""
 
     value: bytes
 
 
-Expr = Union[Num, Sym, LocalRef, Dot, Unary, Binary]
+Expr = Union[Num, Sym, LocalRef, Dot, Unary, Binary, Float]
 
 
 # --------------------------------------------------------------------------- statements

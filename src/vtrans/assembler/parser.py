@@ -39,8 +39,9 @@ from vtrans.assembler.ir import (
     Binary,
     Directive,
     Dot,
-    Instruction,
     Expr,
+    Float,
+    Instruction,
     Label,
     LocalRef,
     Num,
@@ -189,6 +190,10 @@ class _GasTransformer(Transformer):
     @v_args(inline=True)
     def number(self, tok):
         return _number(tok)
+
+    @v_args(inline=True)
+    def float(self, tok):
+        return Float(str(tok))
 
     @v_args(inline=True)
     def char(self, tok):

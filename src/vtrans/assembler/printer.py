@@ -19,7 +19,9 @@ from types import ModuleType
 from typing import Callable
 
 import vtrans.isa
-from vtrans.assembler.ir import Binary, Directive, Dot, Expr, Instruction, Label, LocalRef, Num, Program, Str, Sym, Unary
+from vtrans.assembler.ir import (
+    Binary, Directive, Dot, Expr, Float, Instruction, Label, LocalRef, Num, Program, Str, Sym, Unary,
+)
 
 ExprFmt = Callable[[Expr], str]
 
@@ -53,6 +55,8 @@ def _fmt(e, ctx_rank: int) -> str:
         return f"{e.number}{'f' if e.forward else 'b'}"
     if isinstance(e, Dot):
         return "."
+    if isinstance(e, Float):
+        return e.text
     if isinstance(e, Unary):
         inner = _fmt(e.operand, _UNARY_RANK)
         # keep "- -x" from turning into the token "--" sequences that read differently
