@@ -103,7 +103,10 @@ class UnicornCodeWatch:
             uc.mem_protect(page * self.page_size, self.page_size, perms)
             on_write(page)
             hit = True
-        return hit     # True: retry the store, now allowed
+        if hit:
+            # Unicorn does not redo a store that hit a protection fault: perform it here
+            uc.mem_write(address, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+        return hit
 
 
 @dataclass(frozen=True, slots=True)
