@@ -390,6 +390,7 @@ class Linker:
                 start = (dot + align - 1) & -align
             else:
                 start = dot
+            saved_dot = dot
             out = PlacedOutput(st.name, start, align=align)
             self.outputs.append(out)
             dot = start
@@ -421,6 +422,8 @@ class Linker:
                     out.nobits = False
                     dot += c.size
             out.size = dot - start
+            if st.loc.file == "<orphan>" and st.name in self.section_starts:
+                dot = saved_dot  # ld: an orphan placed by --section-start does not move '.'
             if st.noload:
                 out.nobits = True
             if not out.inputs and not out.data_cmds and out.size:

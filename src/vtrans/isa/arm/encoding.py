@@ -337,7 +337,7 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
                 raise EncodeError(f"pc-relative target {target & 0xFFFFFFFF:#x} out of range: offset {off:+d} "
                                   f"(limit +-{limit})", loc)
             rest = ", ".join(_render_operand(o, resolve) for o in ops[:-1])
-            text = f"{_mnemonic(insn)} {rest}, [pc, #{_pcrel_offset(off, suffix)}]"
+            text = f"{_mnemonic(insn)} {rest}, [pc, #{off}]"
             return Prepared(text, None, text)
         if m == "nop" and not ops and not (state.has_v6k if state else False):
             # pre-v6K gas NOP is MOV r0, r0 (ARM ARM A8.8.119 note)
@@ -359,9 +359,9 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
 
 
 def _pcrel_offset(off: int, suffix: str) -> str:
-    """gas sets the U bit of a pc-relative word/byte load only for a positive offset
-    (tc-arm.c, md_apply_fix, BFD_RELOC_ARM_LITERAL/OFFSET_IMM: ``sign = value > 0``),
-    so a literal right at PC+8 is encoded ``[pc, #-0]``."""
+    """gas sets the U bit of a literal-pool load (``ldr rX, =expr``) only for a positive
+    offset (measured: a literal right at PC+8 is encoded ``[pc, #-0]``), while a load
+    of a label (``ldr rX, label``) at offset 0 keeps U=1."""
     if off == 0 and suffix in ("", "b"):
         return "-0"
     return str(off)
