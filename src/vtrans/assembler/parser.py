@@ -267,8 +267,8 @@ class Frontend:
             stmts = per_line[i]
             for st, relcol in stmts:
                 loc = st.loc
-                if loc.line != ln.line or loc.file != ln.file or loc.col != ln.col + relcol:
-                    st = _relocated(st, SourceLoc(ln.file, ln.line, ln.col + relcol))
+                if loc.line != ln.line or loc.col != ln.col + relcol + 1 or loc.file != ln.file:
+                    st = _relocated(st, SourceLoc(ln.file, ln.line, ln.col + relcol + 1))
                 out.append(st)
         return out
 
