@@ -93,6 +93,7 @@ class Cfg:
         self.functions: set[str] = set()                    # names typed %function
         self.address_taken: set[tuple[int, str]] = set()
         self.vector_tables: list[tuple[int, int]] = []      # (file, first stmt) of each table
+        self.vector_slots: set[tuple[int, int]] = set()     # (file, stmt) of every slot
         self.entries: dict[int, str] = {}                   # block id -> why it is an entry
         self.offsets: dict[tuple[int, int], tuple[str, int]] = {}   # (file, stmt) -> (section, offset)
         self.at_offset: dict[tuple[int, str, int], int] = {}        # (file, section, offset) -> stmt
@@ -587,6 +588,7 @@ def _make_entries(cfg: Cfg, entry: str | None) -> None:
         cfg.vector_tables.append((fi, slots[0]))
         names_ = cfg.isa.vector_names
         for k, si in enumerate(slots):
+            cfg.vector_slots.add((fi, si))
             add(cfg.block_at.get((fi, si)), EdgeKind.VECTOR, names_[k] if k < len(names_) else str(k))
     for name, fi in cfg.globals.items():
         add(cfg.label_block.get((fi, name)), EdgeKind.ENTRY, "global")

@@ -85,6 +85,8 @@ class ArmRewriteRules:
     isa = "arm"
     word_size = 4
     pad_words = hc.PAD_SITE_WORDS
+    #: the hypercall ABI module: section names, symbols, the vCPU block
+    abi = hc
 
     # ------------------------------------------------------------------ finding sites
 

@@ -1,0 +1,64 @@
+"""``vtrans rewrite``: pre-virtualize guest assembly (hypercall, stub or pad strategy)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from vtrans.errors import UsageError
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "rewrite", help="rewrite every sensitive instruction (pre-virtualization)",
+        description="Replace every privileged, sensitive or UNPREDICTABLE instruction: by a hypercall "
+                    "(svc, same size), by a branch to an emulation stub, or pad it with NOPs and "
+                    "describe it in an annotation table.  The output assembles with GNU as and vtrans.")
+    p.add_argument("sources", nargs="+", metavar="FILE.s", help="assembly sources (one program, link order)")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file (one input) or directory (several inputs: one output each)")
+    p.add_argument("--strategy", choices=("hypercall", "stub", "pad"), default="hypercall")
+    p.add_argument("-q", "--quiet", action="store_true", help="do not print the per-site report")
+    p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
+                   help="directory searched by .include")
+    p.set_defaults(func=run)
+
+
+def output_paths(sources: list[str], output: str) -> list[str]:
+    if len(sources) == 1 and not os.path.isdir(output):
+        paths = [output]
+    else:
+        if os.path.exists(output) and not os.path.isdir(output):
+            raise UsageError(f"-o {output}: with several inputs, -o must name a directory")
+        names = [os.path.basename(s) for s in sources]
+        if len(set(names)) != len(names):
+            raise UsageError("several inputs have the same file name; rewrite them separately")
+        paths = [os.path.join(output, n) for n in names]
+    for src, dst in zip(sources, paths):
+        if os.path.exists(dst) and os.path.samefile(src, dst):
+            raise UsageError(f"output {dst} would overwrite its input")
+    return paths
+
+
+def run(args: argparse.Namespace) -> int:
+    from vtrans.assembler.printer import print_program
+    from vtrans.cli.analyze import parse_inputs
+    from vtrans.translator.cfg import _atomic_write
+    from vtrans.translator.rewrite import rewrite
+
+    programs = parse_inputs(args.sources, args.include_dirs)
+    paths = output_paths(args.sources, args.output)
+    result = rewrite(programs, args.strategy)
+    texts = [print_program(p) for p in result.programs]       # everything rendered before any write
+    if len(paths) > 1:
+        os.makedirs(args.output, exist_ok=True)
+    for path, text in zip(paths, texts):
+        _atomic_write(path, text.encode())
+    if not args.quiet:
+        out = sys.stdout
+        for r in result.reports:
+            out.write(r.line() + "\n")
+        out.write(f"{len(result.reports)} sites rewritten with the {result.strategy.value} strategy -> "
+                  f"{', '.join(paths)}\n")
+    return 0
