@@ -1,0 +1,68 @@
+"""The A32 register file as Unicorn exposes it: register ids, modes, PSR bits, banks.
+
+Mode numbers, PSR masks and the architectural-state snapshot are shared with
+the vCPU (``isa/arm/vcpu.py``), which defines them; this module re-exports
+them under one name for the runtime and adds what a real (Unicorn) CPU needs:
+CPU models by name, and helpers to reach another mode's bank.
+"""
+
+from __future__ import annotations
+
+import unicorn
+from unicorn import arm_const as A
+
+from vtrans.isa.arm.vcpu import (  # noqa: F401 - re-exported vocabulary
+    GPR_IDS,
+    PSR_A,
+    PSR_AIF,
+    PSR_F,
+    PSR_FLAGS,
+    PSR_I,
+    PSR_M,
+    PSR_T,
+    ArchState,
+    Mode,
+    native_arch_state,
+)
+
+#: CPSR.E (B1.3.3) and the IT/J bits cleared on exception entry
+PSR_E = 1 << 9
+PSR_J = 1 << 24
+PSR_IT = (0x3F << 10) | (0x3 << 25)
+
+#: CPU model names (QEMU ``-cpu``) -> Unicorn model ids
+CPU_MODELS: dict[str, int] = {
+    "arm926": A.UC_CPU_ARM_926,
+    "arm1176": A.UC_CPU_ARM_1176,
+    "cortex-a8": A.UC_CPU_ARM_CORTEX_A8,
+    "cortex-a9": A.UC_CPU_ARM_CORTEX_A9,
+    "cortex-a15": A.UC_CPU_ARM_CORTEX_A15,
+}
+#: architecture version of each model: ARMv5 has no SCTLR.TE, no VBAR, no CPS (B1.8, A8.8.32)
+CPU_ARCH_V7 = frozenset({A.UC_CPU_ARM_CORTEX_A8, A.UC_CPU_ARM_CORTEX_A9, A.UC_CPU_ARM_CORTEX_A15})
+#: models with the Security Extensions, hence VBAR (B1.8.1 "Exception vectors"; ARM1176 has TrustZone)
+CPU_HAS_VBAR = frozenset({A.UC_CPU_ARM_1176, *CPU_ARCH_V7})
+
+SP, LR, PC, CPSR, SPSR = A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, A.UC_ARM_REG_PC, A.UC_ARM_REG_CPSR, A.UC_ARM_REG_SPSR
+
+MODE_NAMES = {int(m): m.name.lower() for m in Mode}
+
+
+def mode_name(cpsr: int) -> str:
+    return MODE_NAMES.get(cpsr & PSR_M, f"mode{cpsr & PSR_M:#x}")
+
+
+def write_banked(uc: unicorn.Uc, mode: int, *, sp: int | None = None, lr: int | None = None,
+                 spsr: int | None = None) -> None:
+    """Set SP/LR/SPSR of ``mode`` (Unicorn has no per-mode ids: switch CPSR.M and back, B1.3.2)."""
+    cpsr = uc.reg_read(CPSR)
+    uc.reg_write(CPSR, (cpsr & ~PSR_M) | mode)
+    try:
+        if sp is not None:
+            uc.reg_write(SP, sp)
+        if lr is not None:
+            uc.reg_write(LR, lr)
+        if spsr is not None:
+            uc.reg_write(SPSR, spsr)
+    finally:
+        uc.reg_write(CPSR, cpsr)

@@ -1,0 +1,140 @@
+"""The VMSAv7 short-descriptor translation table walk (DDI 0406C B3.5) and its faults (B3.12).
+
+Used by the runtime to translate a virtual address the way the guest's tables say
+(semihosting arguments, fault addresses and status codes, the TLB-fill hook), so
+it implements exactly: TTBCR.N split between TTBR0 and TTBR1 (B3.5.4), first-level
+section, supersection and page-table descriptors (B3.5.1), second-level large (64 KB)
+and small (4 KB) pages, domains through DACR (B3.12.3: no access -> domain fault,
+client -> permission check, manager -> none), AP[2:0] without the access flag
+(SCTLR.AFE = 0, table B3-8) and XN (B3.7.2).  On ARMv5 (ARM926, the VMSAv5
+format with SCTLR.XP = 0) small pages carry four AP fields, one per 1 KB subpage,
+and there is no XN or APX; fine (1 KB) page tables are not implemented (a
+translation fault), as no QEMU board boots with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from vtrans.isa.arm.cp15 import FaultStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """Where the walk ended: a physical address and its permissions, or a fault."""
+
+    va: int
+    pa: int | None
+    fault: FaultStatus | None = None
+    domain: int = 0
+    #: the page (or section) size that maps ``va``
+    size: int = 0
+    readable: bool = False
+    writable: bool = False
+    executable: bool = False
+    #: level of the descriptor that faulted (1 or 2), for external aborts on the walk
+    level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class MmuConfig:
+    sctlr: int
+    ttbr0: int
+    ttbr1: int
+    ttbcr: int
+    dacr: int
+    v7: bool = True
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.sctlr & 1)
+
+
+def _ap_allows(apx: int, ap: int, privileged: bool, write: bool) -> bool:
+    """Access permissions, AFE = 0 (B3.7.1, table B3-8)."""
+    code = (apx << 2) | ap
+    if code in (0b000, 0b100):
+        return False  # no access (0b100 reserved: treated as no access)
+    if code == 0b001:
+        return privileged
+    if code == 0b010:
+        return privileged or not write
+    if code == 0b011:
+        return True
+    if code == 0b101:
+        return privileged and not write
+    return not write  # 0b110, 0b111: read-only at every level
+
+
+def walk(cfg: MmuConfig, read32: Callable[[int], int | None], va: int, *, write: bool = False,
+         fetch: bool = False, privileged: bool = True) -> Walk:
+    """Translate ``va`` for one access.  ``read32(pa)`` reads a descriptor (None: external abort)."""
+    va &= 0xFFFFFFFF
+    if not cfg.enabled:
+        return Walk(va, va, size=1 << 12, readable=True, writable=True, executable=True)
+    n = cfg.ttbcr & 7 if cfg.v7 else 0
+    if n and va >> (32 - n):
+        base, index = cfg.ttbr1 & 0xFFFFC000, va >> 20
+    else:
+        base = cfg.ttbr0 & (0xFFFFC000 >> n) & 0xFFFFFFFF
+        index = (va & (0xFFFFFFFF >> n)) >> 20
+    l1 = read32(base | (index << 2))
+    if l1 is None:
+        return Walk(va, None, FaultStatus.EXTERNAL_L1, level=1)
+    kind = l1 & 3
+    if kind == 0 or (kind == 3 and cfg.v7):
+        return Walk(va, None, FaultStatus.TRANSLATION_SECTION, level=1)
+    if kind == 3:
+        return Walk(va, None, FaultStatus.TRANSLATION_SECTION, level=1)  # v5 fine table: unsupported
+    domain = (l1 >> 5) & 0xF
+    if kind == 2:
+        supersection = cfg.v7 and bool(l1 & (1 << 18))
+        if supersection:
+            domain = 0
+            pa, size = (l1 & 0xFF000000) | (va & 0x00FFFFFF), 1 << 24
+        else:
+            pa, size = (l1 & 0xFFF00000) | (va & 0x000FFFFF), 1 << 20
+        ap, apx = (l1 >> 10) & 3, ((l1 >> 15) & 1) if cfg.v7 else 0
+        xn = bool(l1 & (1 << 4)) and cfg.v7
+        return _check(va, pa, size, domain, ap, apx, xn, cfg, write, fetch, privileged, page=False)
+    # kind == 1: coarse page table
+    l2 = read32((l1 & 0xFFFFFC00) | (((va >> 12) & 0xFF) << 2))
+    if l2 is None:
+        return Walk(va, None, FaultStatus.EXTERNAL_L2, domain, level=2)
+    t = l2 & 3
+    if t == 0:
+        return Walk(va, None, FaultStatus.TRANSLATION_PAGE, domain, level=2)
+    if t == 1:  # large page, 64 KB
+        pa, size = (l2 & 0xFFFF0000) | (va & 0xFFFF), 1 << 16
+        xn = bool(l2 & (1 << 15)) and cfg.v7
+        ap = (l2 >> 4) & 3 if cfg.v7 else (l2 >> (4 + 2 * ((va >> 14) & 3))) & 3
+        apx = (l2 >> 9) & 1 if cfg.v7 else 0
+    else:  # small page, 4 KB (v7 XN in bit 0)
+        pa, size = (l2 & 0xFFFFF000) | (va & 0xFFF), 1 << 12
+        xn = bool(l2 & 1) and cfg.v7
+        if cfg.v7:
+            ap, apx = (l2 >> 4) & 3, (l2 >> 9) & 1
+        else:
+            ap, apx = (l2 >> (4 + 2 * ((va >> 10) & 3))) & 3, 0
+            size = 1 << 10  # the permission granule is the 1 KB subpage
+    return _check(va, pa, size, domain, ap, apx, xn, cfg, write, fetch, privileged, page=True)
+
+
+def _check(va: int, pa: int, size: int, domain: int, ap: int, apx: int, xn: bool, cfg: MmuConfig,
+           write: bool, fetch: bool, privileged: bool, *, page: bool) -> Walk:
+    access = (cfg.dacr >> (2 * domain)) & 3
+    level = 2 if page else 1
+    if access in (0, 2):  # no access, reserved (B3.12.3)
+        return Walk(va, None, FaultStatus.DOMAIN_PAGE if page else FaultStatus.DOMAIN_SECTION, domain,
+                    level=level)
+    if access == 3:  # manager: no permission checks, not even XN (B3.7.2)
+        return Walk(va, pa, None, domain, size, True, True, True, level)
+    readable = _ap_allows(apx, ap, privileged, False)
+    writable = _ap_allows(apx, ap, privileged, True)
+    executable = readable and not xn
+    ok = executable if fetch else writable if write else readable
+    if not ok:
+        return Walk(va, None, FaultStatus.PERMISSION_PAGE if page else FaultStatus.PERMISSION_SECTION,
+                    domain, level=level)
+    return Walk(va, pa, None, domain, size, readable, writable, executable, level)

@@ -1,0 +1,159 @@
+"""Loading guest images the way ``qemu-system-arm -kernel`` does (hw/arm/boot.c, QEMU 7.2).
+
+* An **ELF** image (GNU-built or vtrans-built) is loaded segment by segment at the
+  segments' *physical* addresses (``p_paddr``, which is the load address, LMA); the
+  CPU starts at ``e_entry`` straight out of reset: SVC mode, A/I/F masked, every
+  other register zero.  QEMU assumes an ELF image is not Linux.
+* A **raw** image is assumed to be a Linux kernel: it is loaded at ``loader_start +
+  0x10000`` (``KERNEL_LOAD_ADDR``) or ``--base``; QEMU's boot stub at ``loader_start``
+  sets r0 = 0, r1 = the board's machine id, r2 = the ATAG list at ``loader_start +
+  0x100`` and jumps to it.  We load the same stub and the same ATAGs (CORE, MEM,
+  NONE) and start at the stub, so the instruction count matches QEMU's too.
+
+The loader also computes SYS_HEAPINFO's answer as QEMU 7.2 does: the largest gap
+between loaded blobs in the largest RAM region.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.constants import P_FLAGS
+from elftools.elf.elffile import ELFFile
+
+from vtrans.errors import ImageError
+from vtrans.isa.arm.semihosting import Layout
+
+if TYPE_CHECKING:  # pragma: no cover
+    from vtrans.assembler.api import Image
+    from vtrans.runtime.boards import BoardSpec
+
+log = logging.getLogger(__name__)
+
+#: hw/arm/boot.c: ATAGs at loader_start + KERNEL_ARGS_ADDR
+KERNEL_ARGS_OFFSET = 0x100
+#: QEMU's 32-bit boot stub ("bootloader[]" in hw/arm/boot.c); entry after the board-setup
+#: trampoline (BOOTLOADER_NO_BOARD_SETUP_OFFSET = 3 words)
+_STUB = (0xE28FE004, 0xE51FF004, 0x00000000,  # add lr, pc, #4; ldr pc, [pc, #-4]; board setup
+         0xE3A00000,  # mov r0, #0
+         0xE59F1004,  # ldr r1, [pc, #4]
+         0xE59F2004,  # ldr r2, [pc, #4]
+         0xE59FF004)  # ldr pc, [pc, #4]
+_STUB_ENTRY_WORD = 3
+ATAG_CORE, ATAG_MEM, ATAG_NONE = 0x54410001, 0x54410002, 0
+
+
+@dataclass(frozen=True)
+class Segment:
+    addr: int
+    data: bytes
+    executable: bool
+    writable: bool = True
+
+
+@dataclass
+class LoadedImage:
+    """What was put in memory and where the CPU starts."""
+
+    name: str
+    is_elf: bool
+    #: PC after reset (the ELF entry, or the boot stub for a raw image)
+    start_pc: int
+    #: the kernel's own entry point
+    entry: int
+    segments: list[Segment]
+    #: symbol name -> address, when the image has a symbol table
+    symbols: dict[str, int] = field(default_factory=dict)
+
+    def executable_ranges(self) -> list[tuple[int, int]]:
+        return [(s.addr, s.addr + len(s.data)) for s in self.segments if s.executable]
+
+
+def _elf_segments(path: str, data: bytes) -> tuple[int, list[Segment], dict[str, int]]:
+    import io
+
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        if elf["e_machine"] != "EM_ARM":
+            raise ImageError(f"{path}: not an ARM ELF image ({elf['e_machine']})")
+        if elf.elfclass != 32 or not elf.little_endian:
+            raise ImageError(f"{path}: only 32-bit little-endian ARM images are supported")
+        segs = []
+        for ph in elf.iter_segments():
+            if ph["p_type"] != "PT_LOAD" or ph["p_memsz"] == 0:
+                continue
+            body = ph.data()[: ph["p_filesz"]] + bytes(ph["p_memsz"] - ph["p_filesz"])
+            segs.append(Segment(ph["p_paddr"], body, bool(ph["p_flags"] & P_FLAGS.PF_X),
+                                bool(ph["p_flags"] & P_FLAGS.PF_W)))
+        symbols: dict[str, int] = {}
+        symtab = elf.get_section_by_name(".symtab")
+        if symtab is not None:
+            for sym in symtab.iter_symbols():
+                if sym.name and sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE", "STT_OBJECT") \
+                        and not sym.name.startswith("$"):
+                    symbols.setdefault(sym.name, sym["st_value"])
+        return elf["e_entry"], segs, symbols
+    except ELFError as e:
+        raise ImageError(f"{path}: malformed ELF image: {e}") from e
+
+
+def read_image(path: str, board: "BoardSpec", base: int | None = None) -> LoadedImage:
+    """Read an ELF or raw image file and decide where it goes (nothing is written yet)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ImageError(f"{path}: cannot read image: {e.strerror}") from e
+    if not data:
+        raise ImageError(f"{path}: empty image")
+    if data[:4] == b"\x7fELF":
+        entry, segs, symbols = _elf_segments(path, data)
+        if not segs:
+            raise ImageError(f"{path}: ELF image has no loadable segment")
+        return LoadedImage(os.path.basename(path), True, entry, entry, segs, symbols)
+    return raw_image(path, data, board, base)
+
+
+def raw_image(name: str, data: bytes, board: "BoardSpec", base: int | None = None) -> LoadedImage:
+    load = board.kernel_load_addr if base is None else base
+    stub_base = board.loader_start
+    words = list(_STUB) + [board.board_id & 0xFFFFFFFF, stub_base + KERNEL_ARGS_OFFSET, load]
+    stub = b"".join(w.to_bytes(4, "little") for w in words)
+    segs = [Segment(stub_base, stub, True), Segment(load, data, True)]
+    return LoadedImage(os.path.basename(name), False, stub_base + 4 * _STUB_ENTRY_WORD, load, segs)
+
+
+def image_from_assembler(image: "Image", name: str) -> LoadedImage:
+    """An ``Image`` from ``vtrans.assembler.api.assemble``: loaded like the ELF it writes."""
+    segs = [Segment(vaddr, bytes(body), bool(flags & 1), bool(flags & 2)) for vaddr, body, flags in image.segments]
+    symbols = {n: s.value for n, s in image.symbols.items()}
+    return LoadedImage(name, True, image.entry, image.entry, segs, symbols)
+
+
+def atags(board: "BoardSpec", ram_size: int) -> bytes:
+    """The ATAG list QEMU writes for a raw image (hw/arm/boot.c set_kernel_args): CORE, MEM, NONE."""
+    words = [5, ATAG_CORE, 1, 0x1000, 0,
+             4, ATAG_MEM, ram_size, board.loader_start,
+             0, ATAG_NONE]
+    return b"".join(w.to_bytes(4, "little") for w in words)
+
+
+def heap_layout(image: LoadedImage, ram_windows: list[tuple[int, int]]) -> Layout:
+    """SYS_HEAPINFO (QEMU 7.2 ``common_semi_find_bases``): in the largest RAM region, the largest
+    gap between the loaded blobs; heap = that gap, stack base = its end, stack limit = its start."""
+    base, size = max(ram_windows, key=lambda w: w[1]) if ram_windows else (0, 0)
+    end = base + size
+    blobs = sorted((max(s.addr, base), min(s.addr + len(s.data), end)) for s in image.segments
+                   if s.addr < end and s.addr + len(s.data) > base)
+    best = (base, 0)
+    cursor = base
+    for lo, hi in blobs + [(end, end)]:
+        if lo - cursor > best[1]:
+            best = (cursor, lo - cursor)
+        cursor = max(cursor, hi)
+    heap_base, heap_size = best
+    return Layout(heap_base, heap_base + heap_size, heap_base + heap_size, heap_base)

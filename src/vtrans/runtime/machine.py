@@ -1,0 +1,615 @@
+"""The emulated machine: a Unicorn ARM CPU, the board's RAM and devices, the virtual
+clock, and the run loop that turns Unicorn (a CPU) into a machine.
+
+Unicorn never vectors an exception, has no interrupt controller and no timers.
+The machine supplies them:
+
+* **Exceptions** reach Unicorn hooks (interrupt hook, invalid-instruction hook,
+  unmapped-memory hook); the machine classifies them (semihosting or not, fault
+  address and status) and hands them to the ``ExecutionMode`` (``modes/``),
+  which in native mode takes them architecturally on the CPU and lets it go on —
+  no stop and restart of the CPU for an exception.
+* **Time** is the instruction counter (``icount.py``, exact at any instant)
+  plus the time skipped while the CPU idles in WFI.  The CPU runs in *chunks*
+  that end exactly at the next device deadline, so a timer interrupt lands on the
+  same instruction in every run (``clock.py``).
+* **Interrupts**: the board's IRQ/FIQ lines are level signals.  Between chunks
+  the machine delivers an asserted, unmasked line; a line asserted by a device
+  write stops the CPU after that instruction; a line pending while masked arms
+  the counter hook to stop the CPU right after the instruction that unmasks it.
+* **Device-visible instructions**: ``register_cp_handler`` lets a device own
+  coprocessor registers (the generic timer's CNT*, which Unicorn would read from
+  the host clock): at load time the executable segments are scanned for
+  ``mrc/mcr/mrrc/mcrr`` with a registered key and each match gets a one-address
+  code hook that emulates it and skips it.
+
+A run ends with a ``RunStats`` (``stats.py``): semihosting exit, halt (WFI or a
+branch-to-self that nothing can wake), instruction or time budget, board
+power-off/reset, or a dead guest.  A **dead guest** is one that cannot make
+progress through its exception handlers: the same synchronous exception (UNDEF
+or abort) raised by the same instruction ``DEAD_REPEAT`` times in a row with no
+other exception between, or an exception raised by the very first instruction
+of the vector just entered (a vector with no code) ``DEAD_REPEAT`` times in a row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import unicorn
+from unicorn import arm_const as A
+
+from vtrans.errors import GuestError
+from vtrans.isa.arm import cp15
+from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
+from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, PSR_T, ArchState
+from vtrans.isa.arm.emulate import condition_passed
+from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
+from vtrans.isa.arm.mmu import MmuConfig, walk
+from vtrans.isa.arm.semihosting import HostIO, Semihosting, SemihostExit, is_semihosting_svc
+from vtrans.runtime.boards import BoardSpec, Unassigned
+from vtrans.runtime.clock import VirtualClock
+from vtrans.runtime.icount import STOP_LIMIT, STOP_UNMASK, IcountHook
+from vtrans.runtime.loader import KERNEL_ARGS_OFFSET, LoadedImage, atags, heap_layout
+from vtrans.runtime.memory import PhysicalMemory
+from vtrans.runtime.modes import ExecutionMode
+from vtrans.runtime.stats import ExitReason, RunStats
+
+log = logging.getLogger(__name__)
+
+#: longest run of the CPU without a look at the wall clock and halt conditions
+SLICE = 1 << 20
+#: see "dead guest" above
+DEAD_REPEAT = 3
+#: WFI (A8.8.425) and the ARMv5 cp15 wait-for-interrupt ``mcr p15, 0, Rt, c7, c0, 4``
+_WFI_MASK, _WFI = 0x0FFFFFFF, 0x0320F003
+_CP15_WFI_MASK, _CP15_WFI = 0x0FFF0FFF, 0x0E070F90
+#: ``b .`` (A8.8.18 with imm24 = -2)
+_B_SELF_MASK, _B_SELF = 0x0FFFFFFF, 0x0AFFFFFE
+_WFE_YIELD = (0x0320F002, 0x0320F001)
+
+
+@dataclass(frozen=True)
+class CpKey:
+    """A coprocessor register as ``mrc/mcr`` (``wide=False``) or ``mrrc/mcrr`` (``wide=True``, crn=opc2=0)
+    name it: ``mrc p<coproc>, <opc1>, Rt, c<crn>, c<crm>, <opc2>``."""
+
+    coproc: int
+    opc1: int
+    crn: int
+    crm: int
+    opc2: int
+    wide: bool = False
+
+
+@dataclass(frozen=True)
+class CpHandler:
+    #: returns the register value (a 64-bit value for wide registers)
+    read: Callable[[], int] | None
+    #: receives the value written
+    write: Callable[[int], None] | None
+
+
+def decode_cp_transfer(word: int) -> tuple[CpKey, bool, int, int] | None:
+    """(key, is_read, Rt, Rt2) for an ``mrc/mcr/mrrc/mcrr`` word (A8.8.99, A8.8.100, A8.8.107, A8.8.108)."""
+    if word >> 28 == 0xF:
+        return None  # mrc2/mcr2: not used by the registers we intercept
+    if (word >> 24) & 0xF == 0xE and word & 0x10:
+        key = CpKey((word >> 8) & 0xF, (word >> 21) & 7, (word >> 16) & 0xF, word & 0xF, (word >> 5) & 7)
+        return key, bool(word & (1 << 20)), (word >> 12) & 0xF, 0
+    if (word >> 21) & 0x7F == 0b1100010:
+        key = CpKey((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True)
+        return key, bool(word & (1 << 20)), (word >> 12) & 0xF, (word >> 16) & 0xF
+    return None
+
+
+_REG_IDS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, A.UC_ARM_REG_R4,
+            A.UC_ARM_REG_R5, A.UC_ARM_REG_R6, A.UC_ARM_REG_R7, A.UC_ARM_REG_R8, A.UC_ARM_REG_R9,
+            A.UC_ARM_REG_R10, A.UC_ARM_REG_R11, A.UC_ARM_REG_R12, A.UC_ARM_REG_SP, A.UC_ARM_REG_LR,
+            A.UC_ARM_REG_PC)
+
+
+class _StopRun(Exception):
+    pass
+
+
+@dataclass
+class FinalState:
+    """The architectural state at the end of a run, for comparisons between modes."""
+
+    arch: ArchState
+    pc: int
+    memory: dict[str, str]
+    instructions: int
+
+    def to_dict(self) -> dict:
+        a = self.arch
+        return {
+            "regs": [f"0x{r:08x}" for r in a.regs],
+            "cpsr": f"0x{a.cpsr:08x}",
+            "banks": {name: {"sp": f"0x{sp:08x}", "lr": f"0x{lr:08x}", "spsr": f"0x{spsr:08x}"}
+                      for name, sp, lr, spsr in a.banks},
+            "usr_r8_r12": [f"0x{r:08x}" for r in a.usr_r8_r12],
+            "fiq_r8_r12": [f"0x{r:08x}" for r in a.fiq_r8_r12],
+            "cp15": {name: f"0x{v:08x}" for name, v in a.cp15},
+            "memory": dict(self.memory),
+            "instructions": self.instructions,
+        }
+
+
+class _GuestMemory:
+    """Virtual-address access for semihosting: walks the guest's tables when its MMU is on."""
+
+    def __init__(self, machine: "Machine"):
+        self.m = machine
+
+    def _pa(self, va: int) -> int:
+        m = self.m
+        cfg = m.mmu_config()
+        if not cfg.enabled:
+            return va
+        w = walk(cfg, m.memory.read32, va)
+        if w.pa is None:
+            raise GuestError(f"semihosting argument at 0x{va:08x} is not mapped ({w.fault.name})",
+                             pc=m.uc.reg_read(PC))
+        return w.pa
+
+    def read(self, addr: int, size: int) -> bytes:
+        out = bytearray()
+        while size > 0:
+            n = min(size, 0x1000 - (addr & 0xFFF))
+            out += self.m.memory.read(self._pa(addr), n)
+            addr, size = addr + n, size - n
+        return bytes(out)
+
+    def write(self, addr: int, data: bytes) -> None:
+        off = 0
+        while off < len(data):
+            n = min(len(data) - off, 0x1000 - ((addr + off) & 0xFFF))
+            self.m.memory.write(self._pa(addr + off), data[off:off + n])
+            off += n
+
+
+class Machine:
+    """One guest machine.  ``load`` an image, then ``run``."""
+
+    def __init__(self, board: BoardSpec, *, mode: ExecutionMode | None = None, icount_shift: int = 3,
+                 ram_size: int | None = None, io: HostIO | None = None,
+                 uart_output: Callable[[bytes], None] | None = None, cmdline: str = ""):
+        from vtrans.runtime.modes.native import NativeMode
+
+        self.spec = board
+        self.clock = VirtualClock(icount_shift)
+        self.board = board.build(self.clock, ram_size)
+        try:
+            uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+            uc.ctl_set_cpu_model(board.cpu_model)
+        except unicorn.UcError as e:
+            raise GuestError(f"cannot create the {board.cpu_name} CPU: {e}") from e
+        self.uc = uc
+        self.traits = CpuTraits.of_model(board.cpu_model)
+        # the counter hook first: it must run before every other code hook
+        self.icount = IcountHook(uc)
+        self.memory = PhysicalMemory(uc, abort_unassigned=self.board.unassigned == Unassigned.ABORT)
+        for r in self.board.ram:
+            if r.alias_of is None:
+                self.memory.add_ram(r.name, r.base, r.size)
+        for r in self.board.ram:
+            if r.alias_of is not None:
+                self.memory.add_ram(r.name, r.base, r.size, r.alias_of)
+        self.memory.add_devices(self.board.devices)
+        self.memory.before_access = self.sync_clock
+        self.memory.after_write = self._after_device_write
+        self._uart_out = uart_output or (lambda data: None)
+        self.board.console.set_output(lambda ch: self._uart_out(bytes([ch])))
+        self.board.cpu_irq.connect(lambda level: self._line_changed())
+        self.board.cpu_fiq.connect(lambda level: self._line_changed())
+        self.board.power.shutdown = lambda: self.request_stop(ExitReason.SHUTDOWN, "the guest powered the board off")
+        self.board.power.reset = lambda: self.request_stop(ExitReason.RESET, "the guest reset the board")
+        self.io = io or HostIO(console=lambda b: None, stdout=lambda b: None, stderr=lambda b: None)
+        self.semihosting: Semihosting | None = None
+        self._cmdline = cmdline
+        self.guest_memory = _GuestMemory(self)
+
+        #: time skipped while idle (WFI), in instruction units
+        self.idle_insns = 0
+        self._cp_handlers: dict[CpKey, CpHandler] = {}
+        self._cp_hooks: list[int] = []
+        self._stop: tuple[ExitReason, str, int] | None = None
+        self._last_exc: tuple[ExceptionKind, int, int] | None = None
+        self._exc_repeat = 0
+        self._entered_vector: int | None = None
+        self._vector_repeat = 0
+        self.image: LoadedImage | None = None
+        self.stats = RunStats(mode="native", board=board.name)
+
+        uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
+        uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
+        if self.board.generic_timer is not None:
+            self._route_generic_timer()
+        for (opc1, crn, crm, opc2), value in cp15.QEMU_ID_OVERRIDES.get(board.cpu_model, {}).items():
+            self.register_cp_handler(CpKey(15, opc1, crn, crm, opc2), (lambda v=value: v), None)
+        self.mode = mode or NativeMode()
+        self.stats.mode = self.mode.name
+        self.mode.attach(self)
+
+    # -- coprocessor interception ----------------------------------------------------------
+    def register_cp_handler(self, key: CpKey, read: Callable[[], int] | None = None,
+                            write: Callable[[int], None] | None = None) -> None:
+        """Own the coprocessor register ``key``: every ``mrc/mrrc`` of it found in the image's
+        executable segments calls ``read()``, every ``mcr/mcrr`` calls ``write(value)``.
+        Register before ``load``."""
+        self._cp_handlers[key] = CpHandler(read, write)
+
+    def _route_generic_timer(self) -> None:
+        from vtrans.runtime.devices.generic_timer import REGS32, REGS64
+
+        gt = self.board.generic_timer
+        for (opc1, crn, crm, opc2), reg in REGS32.items():
+            self.register_cp_handler(CpKey(15, opc1, crn, crm, opc2),
+                                     (lambda r=reg: gt.read(r)), (lambda v, r=reg: gt.write(r, v)))
+        for (opc1, crm), reg in REGS64.items():
+            self.register_cp_handler(CpKey(15, opc1, 0, crm, 0, True),
+                                     (lambda r=reg: gt.read(r)), (lambda v, r=reg: gt.write(r, v)))
+
+    def _install_cp_hooks(self, image: LoadedImage) -> None:
+        if not self._cp_handlers:
+            return
+        for lo, hi in image.executable_ranges():
+            data = self.memory.read(lo, hi - lo)
+            for off in range(0, len(data) - 3, 4):
+                word = int.from_bytes(data[off:off + 4], "little")
+                dec = decode_cp_transfer(word)
+                if dec is None or dec[0] not in self._cp_handlers:
+                    continue
+                addr = lo + off
+                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec), addr, addr)
+                self._cp_hooks.append(h)
+
+    def _on_cp_insn(self, uc: unicorn.Uc, address: int, size: int, user) -> None:
+        word, (key, is_read, rt, rt2) = user
+        if uc.reg_read(CPSR) & PSR_T:
+            return  # the same bytes as Thumb code mean something else
+        if not condition_passed(word >> 28, uc.reg_read(CPSR)):
+            uc.reg_write(PC, address + 4)
+            return
+        handler = self._cp_handlers[key]
+        self.sync_clock()
+        if is_read:
+            value = handler.read() if handler.read else 0
+            if key.wide:
+                uc.reg_write(_REG_IDS[rt], value & 0xFFFFFFFF)
+                uc.reg_write(_REG_IDS[rt2], (value >> 32) & 0xFFFFFFFF)
+            elif rt == 15:  # APSR_nzcv form (A8.8.108)
+                uc.reg_write(CPSR, (uc.reg_read(CPSR) & 0x0FFFFFFF) | (value & 0xF0000000))
+            else:
+                uc.reg_write(_REG_IDS[rt], value & 0xFFFFFFFF)
+        else:
+            value = uc.reg_read(_REG_IDS[rt]) if rt != 15 else address + 8
+            if key.wide:
+                value |= uc.reg_read(_REG_IDS[rt2]) << 32
+            if handler.write:
+                handler.write(value)
+            self._after_device_write()
+        uc.reg_write(PC, address + 4)
+
+    # -- loading -----------------------------------------------------------------------------
+    def load(self, image: LoadedImage) -> None:
+        """Write the image into guest memory and set the CPU as QEMU's reset + boot loader would."""
+        for seg in image.segments:
+            if self.memory.ram_at(seg.addr, max(len(seg.data), 1)) is None:
+                from vtrans.errors import ImageError
+
+                raise ImageError(f"{image.name}: segment at 0x{seg.addr:08x}+0x{len(seg.data):x} is outside "
+                                 f"the RAM of board {self.spec.name}")
+            self.memory.write(seg.addr, seg.data)
+        if not image.is_elf:
+            self.memory.write(self.spec.loader_start + KERNEL_ARGS_OFFSET,
+                              atags(self.spec, self.board.ram[0].size))
+        self.image = image
+        windows = [(w.base, w.size) for w in self.memory.ram]
+        self.semihosting = Semihosting(self.io, self.clock.now_ns, heap_layout(image, windows),
+                                       cmdline=self._cmdline or image.name)
+        self._install_cp_hooks(image)
+        # reset state (B1.8.4 / QEMU arm_cpu_reset): SVC mode, A, I, F masked, ARM state
+        self.uc.reg_write(CPSR, 0x1D3)
+        self.uc.reg_write(PC, image.start_pc)
+        self.uc.ctl_flush_tb()
+
+    # -- time ------------------------------------------------------------------------------------
+    @property
+    def instructions(self) -> int:
+        """Guest instructions executed so far (exact, at any moment)."""
+        return self.icount.state.count
+
+    def sync_clock(self) -> None:
+        """Bring the virtual clock to the current instruction (devices read it during a run)."""
+        self.clock.insns = self.icount.state.count + self.idle_insns
+
+    def _after_device_write(self) -> None:
+        """A device may have scheduled an earlier event or changed an interrupt line."""
+        nxt = self.clock.next_deadline()
+        st = self.icount.state
+        if nxt is not None:
+            st.limit = min(st.limit, max(nxt - self.idle_insns, st.count))
+
+    def _line_changed(self) -> None:
+        # stop after the current instruction: the run loop delivers the interrupt at the boundary
+        if self.board.cpu_irq.level or self.board.cpu_fiq.level:
+            st = self.icount.state
+            st.limit = min(st.limit, st.count)
+
+    def request_stop(self, reason: ExitReason, message: str, code: int = 0) -> None:
+        if self._stop is None:
+            self._stop = (reason, message, code)
+        self.icount.state.limit = 0  # stops before the next instruction
+        self.uc.emu_stop()
+
+    # -- memory views ------------------------------------------------------------------------------
+    def mmu_config(self) -> MmuConfig:
+        uc = self.uc
+        sctlr = cp15.read(uc, cp15.Cp15.SCTLR)
+        if not sctlr & 1:
+            return MmuConfig(sctlr, 0, 0, 0, 0, self.traits.v7)
+        return MmuConfig(sctlr, cp15.read(uc, cp15.Cp15.TTBR0), cp15.try_read(uc, cp15.Cp15.TTBR1) or 0,
+                         cp15.try_read(uc, cp15.Cp15.TTBCR) or 0, cp15.read(uc, cp15.Cp15.DACR), self.traits.v7)
+
+    def read_insn(self, va: int) -> int | None:
+        try:
+            return int.from_bytes(self.guest_memory.read(va, 4), "little")
+        except Exception:  # noqa: BLE001 - an unmapped PC simply has no instruction
+            return None
+
+    def describe_insn(self, pc: int) -> str:
+        word = self.read_insn(pc)
+        if word is None:
+            return "<unmapped>"
+        from vtrans.isa import get
+
+        for insn in get("arm").cs_fast.disasm(word.to_bytes(4, "little"), pc):
+            return f"{insn.mnemonic} {insn.op_str}".strip()
+        return f".word 0x{word:08x}"
+
+    # -- exceptions ---------------------------------------------------------------------------------
+    def _note_exception(self, kind: ExceptionKind, pc: int, detail: int = 0) -> None:
+        """Count it and detect a dead guest (see the module docstring)."""
+        self.stats.exceptions[str(kind)] += 1
+        if kind in (ExceptionKind.UNDEF, ExceptionKind.PREFETCH_ABORT, ExceptionKind.DATA_ABORT):
+            key = (kind, pc, detail)
+            self._exc_repeat = self._exc_repeat + 1 if key == self._last_exc else 1
+            self._last_exc = key
+            if pc == self._entered_vector:
+                self._vector_repeat += 1
+            else:
+                self._vector_repeat = 0
+            if self._exc_repeat >= DEAD_REPEAT or self._vector_repeat >= DEAD_REPEAT:
+                why = ("raised by the first instruction of its own vector" if self._vector_repeat >= DEAD_REPEAT
+                       else f"raised {DEAD_REPEAT} times in a row by the same instruction")
+                self.request_stop(ExitReason.DEAD, f"{kind} exception {why} at 0x{pc:08x} "
+                                                   f"({self.describe_insn(pc)})", pc)
+                raise _StopRun
+        else:
+            self._last_exc = None
+            self._exc_repeat = 0
+            self._vector_repeat = 0
+
+    def _entered(self) -> None:
+        self._entered_vector = self.uc.reg_read(PC)
+
+    def _on_interrupt(self, uc: unicorn.Uc, intno: int, _user) -> None:
+        try:
+            self._interrupt(uc, intno)
+        except _StopRun:
+            uc.emu_stop()
+
+    def _interrupt(self, uc: unicorn.Uc, intno: int) -> None:
+        cpsr = uc.reg_read(CPSR)
+        pc_now = uc.reg_read(PC)
+        kind = UC_INTNO.get(intno)
+        if kind == ExceptionKind.SVC:
+            thumb = bool(cpsr & PSR_T)
+            pc = pc_now - (2 if thumb else 4)
+            word = self.read_insn(pc) if not thumb else None
+            # QEMU honours semihosting only from privileged modes (semihosting_enabled(is_user));
+            # from User mode ``svc 0x123456`` is an ordinary SVC
+            if word is not None and is_semihosting_svc(word) and (cpsr & 0x1F) != 0x10:
+                self._semihost(uc)
+                return
+            self._note_exception(kind, pc)
+            self.mode.on_exception(kind, pc)
+            self._entered()
+            return
+        if intno == UC_INTNO_BKPT:
+            self._note_exception(ExceptionKind.PREFETCH_ABORT, pc_now)
+            self.mode.on_exception(ExceptionKind.PREFETCH_ABORT, pc_now,
+                                   fault_status=fsr_value(FaultStatus.DEBUG), fault_address=pc_now)
+            self._entered()
+            return
+        if kind in (ExceptionKind.PREFETCH_ABORT, ExceptionKind.DATA_ABORT):
+            info = self._fault_info(kind, pc_now)
+            self._note_exception(kind, pc_now, info.get("fault_address", 0))
+            self.mode.on_exception(kind, pc_now, **info)
+            self._entered()
+            return
+        self.request_stop(ExitReason.GUEST_ERROR, f"unexpected CPU exception {intno} at 0x{pc_now:08x}", 3)
+
+    def _fault_info(self, kind: ExceptionKind, pc: int) -> dict:
+        """Fault address and status of an abort Unicorn raised (it does not report them)."""
+        if kind == ExceptionKind.PREFETCH_ABORT:
+            w = walk(self.mmu_config(), self.memory.read32, pc, fetch=True,
+                     privileged=(self.uc.reg_read(CPSR) & 0x1F) != 0x10)
+            status = w.fault if w.fault is not None else FaultStatus.SYNC_EXTERNAL
+            return {"fault_address": pc, "fault_status": fsr_value(status, w.domain)}
+        return {}
+
+    def _on_invalid(self, uc: unicorn.Uc, _user) -> bool:
+        try:
+            pc = uc.reg_read(PC)
+            prev = self.read_insn(pc - 4)
+            if prev is not None and (prev & 0x0FFFFFFF) in _WFE_YIELD and prev >> 28 != 0xF:
+                return True  # wfe / yield: Unicorn reports them with PC already past; hints, no effect
+            self._note_exception(ExceptionKind.UNDEF, pc)
+            handled = self.mode.on_invalid_insn(pc)
+            self._entered()
+            return handled
+        except _StopRun:
+            uc.emu_stop()
+            return True
+
+    def _semihost(self, uc: unicorn.Uc) -> None:
+        self.sync_clock()
+        self.stats.semihosting_calls += 1
+        op = uc.reg_read(A.UC_ARM_REG_R0)
+        arg = uc.reg_read(A.UC_ARM_REG_R1)
+        try:
+            result = self.semihosting.call(op, arg, self.guest_memory)
+        except SemihostExit as e:
+            self.request_stop(ExitReason.SEMIHOST_EXIT, f"the guest exited with code {e.code}", e.code)
+            return
+        except GuestError as e:
+            self.request_stop(ExitReason.GUEST_ERROR, e.message, 3)
+            return
+        if result is not None:
+            uc.reg_write(A.UC_ARM_REG_R0, result & 0xFFFFFFFF)
+
+    # -- the run loop ------------------------------------------------------------------------------
+    def _deliver_interrupts(self) -> bool:
+        """Take an asserted, unmasked interrupt now (FIQ first, B1.8.1 priorities)."""
+        for fiq, line in ((True, self.board.cpu_fiq), (False, self.board.cpu_irq)):
+            if line.level and not self.mode.interrupt_masked(fiq):
+                self.stats.interrupts["fiq" if fiq else "irq"] += 1
+                self._last_exc = None
+                self.mode.deliver_interrupt(fiq)
+                self._entered_vector = None
+                return True
+        return False
+
+    def _halt_check(self) -> str | None:
+        """Why the CPU can never do anything again, or None."""
+        pc = self.uc.reg_read(PC)
+        word = self.read_insn(pc)
+        if word is None or (word & _B_SELF_MASK) != _B_SELF or word >> 28 == 0xF:
+            return None
+        if not condition_passed(word >> 28, self.uc.reg_read(CPSR)):
+            return None
+        irq_possible = not self.mode.interrupt_masked(False)
+        fiq_possible = not self.mode.interrupt_masked(True)
+        if not irq_possible and not fiq_possible:
+            return f"branch-to-self at 0x{pc:08x} with interrupts masked"
+        if self.clock.next_deadline() is None and not self.board.cpu_irq.level and not self.board.cpu_fiq.level:
+            return f"branch-to-self at 0x{pc:08x} and no interrupt can ever arrive"
+        return None
+
+    def _is_wfi(self, pc: int) -> bool:
+        word = self.read_insn(pc - 4)
+        if word is None or word >> 28 == 0xF:
+            return False
+        return (word & _WFI_MASK) == _WFI or (word & _CP15_WFI_MASK) == _CP15_WFI
+
+    def run(self, max_insns: int | None = None, timeout: float | None = None) -> RunStats:
+        """Run until the guest exits or halts, or a budget is exhausted."""
+        if self.image is None:
+            raise GuestError("no image loaded")
+        uc = self.uc
+        st = self.icount.state
+        t0 = time.perf_counter()
+        wall_deadline = t0 + timeout if timeout else None
+        stop_reason: tuple[ExitReason, str, int] | None = None
+        while True:
+            self.sync_clock()
+            self.clock.fire_due()
+            if self._stop is not None:
+                break
+            self._deliver_interrupts()
+            count = st.count
+            if max_insns is not None and count >= max_insns:
+                self._stop = (ExitReason.MAX_INSNS, f"instruction budget of {max_insns} reached", 0)
+                break
+            if wall_deadline is not None and time.perf_counter() >= wall_deadline:
+                self._stop = (ExitReason.TIMEOUT, f"time budget of {timeout:g} s reached", 0)
+                break
+            limit = count + SLICE
+            nxt = self.clock.next_deadline()
+            if nxt is not None:
+                limit = min(limit, max(nxt - self.idle_insns, count))
+            if max_insns is not None:
+                limit = min(limit, max_insns)
+            st.limit = limit
+            st.reason = 0
+            st.watch_mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
+            pc = uc.reg_read(PC)
+            start = pc | (1 if uc.reg_read(CPSR) & PSR_T else 0)
+            try:
+                uc.emu_start(start, 0xFFFFFFFF)
+            except unicorn.UcError as e:
+                self._on_uc_error(e)
+            if self._stop is not None:
+                break
+            if st.reason in (STOP_LIMIT, STOP_UNMASK):
+                if st.reason == STOP_LIMIT and st.count >= limit and (nxt is None or st.count < nxt - self.idle_insns):
+                    why = self._halt_check()
+                    if why is not None:
+                        self._stop = (ExitReason.HALTED, why, 0)
+                        break
+                continue
+            # emu_start returned on its own: WFI (PC past it), or an emu_stop from a device
+            if self._is_wfi(uc.reg_read(PC)):
+                if self.board.cpu_irq.level or self.board.cpu_fiq.level:
+                    continue  # an asserted line wakes the CPU even when masked (B1.8.13)
+                nxt = self.clock.next_deadline()
+                if nxt is None:
+                    self._stop = (ExitReason.HALTED, f"wfi at 0x{uc.reg_read(PC) - 4:08x} with no interrupt "
+                                                     "source that could wake the CPU", 0)
+                    break
+                if max_insns is not None and nxt - self.idle_insns > max_insns:
+                    pass  # idle time is not instructions: the budget stays
+                self.idle_insns += max(nxt - (st.count + self.idle_insns), 0)
+        self.mode.on_halt()
+        self.sync_clock()
+        reason, message, code = self._stop
+        s = self.stats
+        s.instructions = st.count
+        s.virtual_ns = self.clock.now_ns()
+        s.semihosting_calls = self.semihosting.calls if self.semihosting else 0
+        s.wall_s += time.perf_counter() - t0
+        s.exit_reason = reason
+        s.exit_code = code if reason == ExitReason.SEMIHOST_EXIT else _exit_status(reason)
+        s.message = message
+        s.pc = uc.reg_read(PC)
+        return s
+
+    def _on_uc_error(self, e: unicorn.UcError) -> None:
+        uc = self.uc
+        pc = uc.reg_read(PC)
+        fault = self.memory.fault
+        self.memory.fault = None
+        if fault is not None and e.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED,
+                                             unicorn.UC_ERR_FETCH_UNMAPPED):
+            # an access that decoded to nothing: a synchronous external abort (B3.13.3)
+            kind = ExceptionKind.PREFETCH_ABORT if fault.fetch else ExceptionKind.DATA_ABORT
+            if fault.fetch:
+                pc = fault.address
+                uc.reg_write(PC, pc)
+            try:
+                self._note_exception(kind, pc, fault.address)
+            except _StopRun:
+                return
+            self.mode.on_exception(kind, pc, fault_address=fault.address,
+                                   fault_status=fsr_value(FaultStatus.SYNC_EXTERNAL, write=fault.write))
+            self._entered()
+            return
+        self.request_stop(ExitReason.GUEST_ERROR, f"{e} at 0x{pc:08x} ({self.describe_insn(pc)})", 3)
+
+    # -- results ------------------------------------------------------------------------------------
+    def final_state(self) -> FinalState:
+        return FinalState(self.mode.final_state(), self.uc.reg_read(PC), self.memory.digests(),
+                          self.icount.state.count)
+
+
+def _exit_status(reason: ExitReason) -> int:
+    from vtrans.runtime.stats import EXIT_STATUS
+
+    return EXIT_STATUS.get(reason, 0)
