@@ -1,0 +1,137 @@
+"""``vtrans run``: run a guest kernel on an emulated QEMU-compatible board.
+
+Inputs are an image (ELF, or a raw binary loaded like ``qemu-system-arm -kernel``)
+or assembly sources, assembled and linked on the fly at the board's usual kernel
+load address (``--base`` to change it).  The first UART streams to standard
+output as the guest writes it; the semihosting console goes to standard error,
+as QEMU sends it.  At the end a one-line reason and statistics go to standard
+error; the exit status is the guest's semihosting exit code, 0 for a halted or
+powered-off machine, 124 when a budget ran out, 3 for a dead guest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+
+from vtrans.errors import UsageError
+
+#: the board QEMU users reach for first with bare-metal ARM kernels
+DEFAULT_BOARD = "versatilepb"
+_ASM_SUFFIXES = (".s", ".S", ".asm")
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def add_parser(subparsers) -> None:
+    from vtrans.runtime.boards import board_names
+    from vtrans.runtime.modes import mode_names
+
+    p = subparsers.add_parser(
+        "run", help="run a guest kernel (image or assembly) on an emulated board",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("inputs", nargs="+", metavar="IMAGE|FILE.s", help="an ELF or raw image, or assembly sources")
+    p.add_argument("--board", "-M", default=DEFAULT_BOARD, choices=board_names(),
+                   help=f"machine to emulate (default: {DEFAULT_BOARD})")
+    p.add_argument("--mode", default="native", choices=mode_names(), help="execution mode (default: native)")
+    p.add_argument("--base", type=_int, default=None,
+                   help="load/link address (raw images and assembly; default: the board's kernel address)")
+    p.add_argument("--max-insns", type=_int, default=None, metavar="N", help="stop after N guest instructions")
+    p.add_argument("--timeout", type=float, default=None, metavar="S", help="stop after S host seconds")
+    p.add_argument("--stdin", default=None, metavar="FILE|-",
+                   help="bytes fed to the first UART and to semihosting reads (default: none, like </dev/null)")
+    p.add_argument("--stats-json", default=None, metavar="FILE", help="write run statistics as JSON")
+    p.add_argument("--icount-shift", type=int, default=3, metavar="N",
+                   help="virtual time per instruction is 2**N ns, like QEMU -icount shift=N (default 3)")
+    p.add_argument("--final-state", default=None, metavar="FILE",
+                   help="write the final architectural state (registers, banks, cp15, memory digests) as JSON")
+    p.set_defaults(func=run)
+
+
+def _write_json_atomic(path: str, data: dict) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".vtrans-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _stream(fileobj):
+    def write(data: bytes) -> None:
+        fileobj.write(data)
+        fileobj.flush()
+    return write
+
+
+def run(args: argparse.Namespace) -> int:
+    from vtrans.isa.arm.semihosting import HostIO
+    from vtrans.runtime.boards import get_board
+    from vtrans.runtime.loader import image_from_assembler, read_image
+    from vtrans.runtime.machine import Machine
+    from vtrans.runtime.modes import get_mode
+
+    if not 0 <= args.icount_shift <= 10:
+        raise UsageError("--icount-shift must be between 0 and 10")
+    board = get_board(args.board)
+    asm = [p for p in args.inputs if p.endswith(_ASM_SUFFIXES)]
+    if asm and len(asm) != len(args.inputs):
+        raise UsageError("give either one image or assembly sources, not both")
+    if not asm and len(args.inputs) != 1:
+        raise UsageError("give one image (or several assembly sources)")
+
+    stdin_data = b""
+    if args.stdin == "-":
+        stdin_data = sys.stdin.buffer.read()
+    elif args.stdin is not None:
+        try:
+            with open(args.stdin, "rb") as f:
+                stdin_data = f.read()
+        except OSError as e:
+            raise UsageError(f"--stdin {args.stdin}: {e.strerror}") from None
+    pending = bytearray(stdin_data)
+
+    def read_stdin(n: int) -> bytes:
+        chunk = bytes(pending[:n])
+        del pending[:n]
+        return chunk
+
+    out, err = sys.stdout.buffer, sys.stderr.buffer
+    io = HostIO(console=_stream(err), stdout=_stream(out), stderr=_stream(err), stdin=read_stdin,
+                stdout_isatty=out.isatty(), stderr_isatty=err.isatty(), stdin_isatty=False)
+    machine = Machine(board, mode=get_mode(args.mode)(), icount_shift=args.icount_shift, io=io,
+                      uart_output=_stream(out), cmdline=" ".join(args.inputs))
+    if asm:
+        from vtrans.assembler.api import assemble
+
+        base = args.base if args.base is not None else board.kernel_load_addr
+        image = image_from_assembler(assemble(asm, base=base), os.path.basename(asm[0]))
+    else:
+        image = read_image(args.inputs[0], board, args.base)
+    machine.load(image)
+    if stdin_data:
+        # both consumers of QEMU's standard input see it: the first UART (-serial stdio) and
+        # semihosting reads of ":tt"; a guest uses one or the other
+        machine.board.console.receive(stdin_data)
+    stats = machine.run(max_insns=args.max_insns, timeout=args.timeout)
+    out.flush()
+    print(stats.summary(), file=sys.stderr)
+    if args.stats_json:
+        _write_json_atomic(args.stats_json, stats.to_dict())
+    if args.final_state:
+        _write_json_atomic(args.final_state, machine.final_state().to_dict())
+    return stats.exit_code
