@@ -39,7 +39,8 @@ class VtransError(Exception):
         head = f"{self.loc}: error: {self.message}" if self.loc else f"error: {self.message}"
         if self.loc is not None and self.source_line is not None:
             line = self.source_line.rstrip("\n")
-            caret = " " * max(self.loc.col - 1, 0) + "^"
+            # copy the line's tabs so that the caret lines up under a tab-indented line
+            caret = "".join(c if c == "\t" else " " for c in line[: max(self.loc.col - 1, 0)]) + "^"
             return f"{head}\n{line}\n{caret}"
         return head
 

@@ -251,8 +251,8 @@ class Expander:
                         or (low == ".file" and rest.lstrip()[:1].isdigit()):
                     if m.group(1):  # labels before a directive handled here: emit them first
                         out.append(SrcLine(m.group(1), ln.file, ln.line, ln.col, ln.source))
-                        ln = SrcLine(ln.text[m.start(2):], ln.file, ln.line, ln.col + m.start(2), ln.source)
-                        rest = ln.text[len(name):]
+                    # from here on the line starts at the directive (errors point at it)
+                    ln = SrcLine(ln.text[m.start(2):], ln.file, ln.line, ln.col + m.start(2), ln.source)
                     i = self._directive(ln, low, rest, lines, i)
                     continue
                 out.append(ln)
@@ -263,6 +263,7 @@ class Expander:
             if macro is not None:
                 if m.group(1):
                     out.append(SrcLine(m.group(1), ln.file, ln.line, ln.col, ln.source))
+                ln = SrcLine(ln.text[m.start(2):], ln.file, ln.line, ln.col + m.start(2), ln.source)
                 self._invoke(macro, ln, rest)
                 continue
             r = rest.lstrip()
@@ -428,6 +429,10 @@ class Expander:
     def _stray(self, ln: SrcLine, low: str, rest: str, lines, i: int) -> int:
         if low == ".exitm":
             raise _ExitMacro()
+        if low in (".endm", ".endmacro"):
+            # GNU as only warns about this one, and goes on
+            log.warning("%s: %s encountered without preceding .macro", ln.loc(), low)
+            return i
         raise ln.error(f"{low} without a matching opening directive")
 
     def _purgem(self, ln: SrcLine, low: str, rest: str, lines, i: int) -> int:
