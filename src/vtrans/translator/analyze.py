@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from vtrans.assembler.ir import Program
+from vtrans.assembler.ir import Label, Program
 from vtrans.isa.base import InsnClass
 from vtrans.translator.cfg import Cfg, build_cfg
-from vtrans.translator.classify import Site, find_sites
+from vtrans.translator.classify import PAD_LABEL_PREFIX, Site, find_sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,7 @@ class Finding:
     site: Site
     text: str
     reachable: bool | None       # None: not code the CFG knows (an .inst word)
+    pad_site: bool = False       # an original kept by ``rewrite --strategy pad`` (patched at load time)
 
     def as_dict(self) -> dict:
         c = self.site.classification
@@ -28,6 +29,8 @@ class Finding:
         }
         if self.site.generated:
             d["generated"] = True
+        if self.pad_site:
+            d["pad_site"] = True
         return d
 
 
@@ -49,11 +52,18 @@ class Analysis:
                 if f.site.classification.cls in (InsnClass.SENSITIVE, InsnClass.UNPREDICTABLE)]
 
     @property
+    def pad_sites(self) -> list[Finding]:
+        return [f for f in self.findings if f.pad_site]
+
+    @property
     def virtualizable(self) -> bool:
         return not self.culprits
 
     def verdict(self) -> str:
         culprits = self.culprits
+        if culprits and all(f.pad_site for f in culprits):
+            return (f"virtualizable after load-time patching: all {len(culprits)} sensitive instructions "
+                    f"are annotated pad sites (.vtrans.sites)")
         if not culprits:
             priv = self.summary()[InsnClass.PRIVILEGED.value]
             extra = f" ({priv} privileged instructions trap to the VMM)" if priv else ""
@@ -94,6 +104,9 @@ def analyze(programs: list[Program], entry: str | None = None) -> Analysis:
     audited: list[Finding] = []
     for site in find_sites(programs):
         b = cfg.block_of(site.file, site.stmt)
-        f = Finding(site, _text(programs[site.file], site.stmt), None if b is None else b in reach)
+        stmts = programs[site.file].statements
+        prev = stmts[site.stmt - 1] if site.stmt else None
+        pad = isinstance(prev, Label) and prev.name.startswith(PAD_LABEL_PREFIX)
+        f = Finding(site, _text(programs[site.file], site.stmt), None if b is None else b in reach, pad)
         (audited if site.generated else findings).append(f)
     return Analysis(list(programs), cfg, findings, audited)

@@ -124,6 +124,11 @@ class Cfg:
         g.add_node(ROOT)
         heads = [b for b in self.blocks if g.in_degree(b) == 0 or self.graph.has_edge(ROOT, b)]
         g.add_edges_from((ROOT, b) for b in heads)
+        seen = nx.descendants(g, ROOT)
+        for b in sorted(self.blocks):          # code reached only from itself (dead loops)
+            if b not in seen:
+                g.add_edge(ROOT, b)
+                seen |= {b} | nx.descendants(g, b)
         idom = nx.immediate_dominators(g, ROOT)
 
         def dominates(a, b) -> bool:
@@ -586,6 +591,8 @@ def _make_entries(cfg: Cfg, entry: str | None) -> None:
     add(start, EdgeKind.ENTRY, "entry")
     for fi, slots in _vector_tables(cfg):
         cfg.vector_tables.append((fi, slots[0]))
+        for si in slots:                 # the CPU enters at every slot: each starts a block
+            _split(cfg, fi, si)
         names_ = cfg.isa.vector_names
         for k, si in enumerate(slots):
             cfg.vector_slots.add((fi, si))
@@ -602,6 +609,25 @@ def _make_entries(cfg: Cfg, entry: str | None) -> None:
                 and not any(d["kind"] is EdgeKind.INDIRECT for _, _, d in cfg.graph.out_edges(b.id, data=True)):
             for t in taken:
                 _add(cfg, b.id, t, EdgeKind.INDIRECT)
+
+
+def _split(cfg: Cfg, fi: int, si: int) -> None:
+    """Make statement ``si`` the first of its block."""
+    bid = cfg.block_at.get((fi, si))
+    if bid is None or cfg.blocks[bid].stmts[0] == si:
+        return
+    old = cfg.blocks[bid]
+    k = old.stmts.index(si)
+    new = Block(max(cfg.blocks) + 1, fi, old.section, old.stmts[k:], [], old.flow)
+    old.stmts = old.stmts[:k]
+    old.flow = cfg.isa.flow(cfg.programs[fi].statements[old.stmts[-1]])
+    cfg.blocks[new.id] = new
+    for j in new.stmts:
+        cfg.block_at[(fi, j)] = new.id
+    for _, v, key, d in list(cfg.graph.out_edges(bid, keys=True, data=True)):
+        cfg.graph.remove_edge(bid, v, key)
+        cfg.graph.add_edge(new.id, v, **d)     # a branch to the old start still goes there
+    cfg.graph.add_edge(bid, new.id, kind=EdgeKind.FALLTHROUGH)
 
 
 def _make_returns(cfg: Cfg) -> None:

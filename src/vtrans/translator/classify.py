@@ -53,6 +53,8 @@ from vtrans.errors import SourceLoc  # noqa: E402
 #: the section vtrans writes its emulation stubs to (their reads of the real CPSR
 #: are audited: they keep only the flags)
 GENERATED_SECTIONS = (".vtrans.stubs",)
+#: the label ``rewrite --strategy pad`` puts on every site it keeps
+PAD_LABEL_PREFIX = ".Lvtrans_site_"
 
 
 @dataclass(frozen=True, slots=True)

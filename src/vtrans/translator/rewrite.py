@@ -33,7 +33,7 @@ from vtrans import isa as isa_registry
 from vtrans.assembler.ir import Directive, Label, Num, Program, Statement, Sym
 from vtrans.errors import UsageError
 from vtrans.translator.cfg import build_cfg
-from vtrans.translator.classify import Site, find_sites
+from vtrans.translator.classify import PAD_LABEL_PREFIX, Site, find_sites
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def _pad(program: Program, fi: int, sites: list[tuple[int, Site]], rules, vector
             stmts.append(st)
             continue
         index, site = at[i]
-        label = f".Lvtrans_site_{index}"
+        label = f"{PAD_LABEL_PREFIX}{index}"
         stmts.append(Label(label, st.loc))
         stmts.append(st)
         in_vectors = (fi, i) in vector_slots
