@@ -32,7 +32,6 @@ CASES = {
     "unterminated_rept": ("\t.rept 3\n\tnop\n", "unterminated .rept", 1, 2),
     "unterminated_irp": ("\t.irp r, r0, r1\n\tnop\n", "unterminated .irp", 1, 2),
     "stray_endif": ("\t.endif\n", ".endif without .if", 1, 2),
-    "stray_endr": ("\t.endr\n", ".endr without", 1, 2),
     "if_not_constant": ("\t.if undefined_sym\n\t.endif\n", "non-constant expression in .if", 1, 2),
     "if_division_by_zero": ("\t.if 1/0\n\t.endif\n", "division by zero", 1, 2),
     "macro_too_many_args": ("\t.macro m a\n\t.endm\n\tm 1, 2\n", "too many arguments to macro 'm'", 3, 2),
@@ -80,10 +79,14 @@ def test_thumb_is_not_supported(name):
     assert info.value.loc is not None and info.value.loc.line == 1
 
 
-def test_stray_endm_is_a_warning_like_gnu_as(caplog):
-    prog = parse_text("\tnop\n\t.endm\n\tnop\n", "w.s")
+@pytest.mark.parametrize("closer", [".endm", ".endr"])
+def test_stray_closer_is_a_warning_like_gnu_as(closer, caplog, arm_as, tmp_path):
+    src = f"\tnop\n\t{closer}\n\tnop\n"
+    prog = parse_text(src, "w.s")
     assert len(prog.statements) == 2
-    assert "w.s:2:2" in caplog.text and ".endm" in caplog.text
+    assert "w.s:2:2" in caplog.text and closer in caplog.text
+    r = gas(arm_as, src, tmp_path / "w.s")
+    assert r.returncode == 0 and "Warning" in r.stderr
 
 
 def test_syntax_directive_is_fine():

@@ -429,11 +429,10 @@ class Expander:
     def _stray(self, ln: SrcLine, low: str, rest: str, lines, i: int) -> int:
         if low == ".exitm":
             raise _ExitMacro()
-        if low in (".endm", ".endmacro"):
-            # GNU as only warns about this one, and goes on
-            log.warning("%s: %s encountered without preceding .macro", ln.loc(), low)
-            return i
-        raise ln.error(f"{low} without a matching opening directive")
+        # GNU as only warns about a stray .endm/.endr, and goes on
+        opener = ".macro" if low in (".endm", ".endmacro") else ".rept, .irp, or .irpc"
+        log.warning("%s: %s encountered without preceding %s", ln.loc(), low, opener)
+        return i
 
     def _purgem(self, ln: SrcLine, low: str, rest: str, lines, i: int) -> int:
         name = strip_comment(rest).strip()
