@@ -456,8 +456,19 @@ class _FileLayout:
         if pad == 0 or (max_skip is not None and pad > max_skip):
             return
         if fill is None and "x" in self.cur.flags and not self.cur.nobits:
-            # gas pads code with NOPs (ARM: the architecture's NOP) after zero bytes up to a word boundary
-            self.emit_bytes(self.enc.code_padding(self.state, self.cur.size, pad), code=True)
+            # gas pads code with NOPs after zero bytes up to a word boundary; the zero
+            # bytes get a $d mapping symbol, the NOPs $a (tc-arm.c, arm_handle_align)
+            data = self.enc.code_padding(self.state, self.cur.size, pad)
+            head = (-self.cur.size) % 4 if pad >= (-self.cur.size) % 4 else pad
+            if head:
+                m = self.cur.mapping
+                if m and m[-1][0] == self.cur.size:
+                    m[-1] = (self.cur.size, "d")
+                else:
+                    m.append((self.cur.size, "d"))
+                self.emit_bytes(data[:head])
+            if pad > head:
+                self.emit_bytes(data[head:], code=True)
         elif fill is None:
             self.emit_zeros(pad)
         else:

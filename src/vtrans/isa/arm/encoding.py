@@ -347,6 +347,8 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
         if m == "setend" and len(ops) == 1 and type(ops[0]) is ExprOperand and type(ops[0].expr) is Sym:
             text = f"setend {ops[0].expr.name.lower()}"  # SETEND BE/LE (A8.8.138): a word, not a symbol
             return Prepared(text, None, text)
+        if m in _DP_IMM and ops and type(ops[-1]) is Imm and ops[-1].reloc is None:
+            _check_dp_immediate(insn, resolve(ops[-1].expr))
         rendered = [_render_operand(o, resolve) for o in ops]
         if insn.suffix in _UNPRIV_HALF and len(ops) == 2 and type(ops[1]) is Mem and ops[1].offset is None:
             rendered[1] = f"[{ops[1].base.name}], #0"  # keystone needs the explicit post-index (notes)
@@ -365,6 +367,30 @@ def _pcrel_offset(off: int, suffix: str) -> str:
     if off == 0 and suffix in ("", "b"):
         return "-0"
     return str(off)
+
+
+_DP_IMM = {"and", "eor", "sub", "rsb", "add", "adc", "sbc", "rsc", "orr", "mov", "bic", "mvn", "tst", "teq", "cmp",
+           "cmn"}
+_DP_NEGATE = {"mov": "~", "mvn": "~", "and": "~", "bic": "~", "adc": "~", "sbc": "~", "add": "-", "sub": "-",
+              "cmp": "-", "cmn": "-"}
+
+
+def _check_dp_immediate(insn: Instruction, value: int) -> None:
+    """A data-processing immediate must be an 8-bit value rotated right by an even
+    amount (ARM ARM A5.2.4), or its complement/negation for the instruction gas swaps
+    in (mov/mvn, add/sub, cmp/cmn, and/bic, adc/sbc); ``mov`` may become MOVW."""
+    v = value & 0xFFFFFFFF
+    if modified_immediate(v) is not None:
+        return
+    alt = _DP_NEGATE.get(insn.mnemonic)
+    if alt == "~" and modified_immediate(~v) is not None:
+        return
+    if alt == "-" and modified_immediate(-v) is not None:
+        return
+    if insn.mnemonic == "mov" and not insn.setflags and v <= 0xFFFF:
+        return
+    raise EncodeError(f"immediate {v:#x} out of range for '{insn.mnemonic}': not an 8-bit value rotated by an "
+                      f"even amount (ARM ARM A5.2.4)", insn.loc)
 
 
 def _split_adrl(value: int) -> tuple[int | None, int]:
@@ -468,6 +494,8 @@ def _alternatives(c: tuple) -> list[tuple]:
     if plain in _DP_ALIASES and ops and isinstance(ops[-1], int):
         other, fn = _DP_ALIASES[plain]
         alts.append((other + s, cond, ops[:-1] + (fn(ops[-1]) & 0xFFFFFFFF,)))
+        if base == "mov" and ops[-1] <= 0xFFFF:
+            alts.append(("movw", cond, ops))  # gas and keystone pick MOVW (A8.8.102 A2) on v6T2+
     return alts
 
 
