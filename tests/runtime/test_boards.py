@@ -215,7 +215,7 @@ def build_guest(tmp: Path, board: str, body: str, *, symbols: dict[str, int] | N
     return tmp / "probe.elf", tmp / "probe.bin"
 
 
-def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float = 30.0) -> str:
+def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float = 30.0, stdin: bytes = b"") -> str:
     """Run a raw image on qemu-system-arm (deterministic icount, no sleep) and return UART0's output."""
     cmd = [require("qemu-system-arm", "qemu-system-arm"), "-M", board, "-kernel", str(image),
            "-display", "none", "-serial", "stdio", "-monitor", "none",
@@ -223,7 +223,7 @@ def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float =
            "-icount", f"shift={icount_shift},sleep=off"]
     if board == "virt":
         cmd += ["-nic", "none"]
-    proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    proc = subprocess.run(cmd, capture_output=True, timeout=timeout, input=stdin,
                           env={**os.environ, "QEMU_AUDIO_DRV": "none"})
     out = proc.stdout.decode(errors="replace")
     assert proc.returncode == 0 and out.endswith("END\n"), f"qemu failed ({proc.returncode}): {out!r} {proc.stderr!r}"
@@ -358,3 +358,556 @@ def test_reset_registers_match_qemu(name, tmp_path):
     board = get_board(name).build(VirtualClock())
     got = [model_read(board, a) for a in addrs]
     assert got == expected
+
+
+# -- end to end: tiny device-focused guests on QEMU and on the vtrans machine ----------------------
+#
+# Each guest programs a timer and the board's interrupt controller, takes interrupts,
+# and prints what it saw (interrupt ids, counter values read in the handler, how many
+# polling-loop iterations passed before each interrupt) on UART0.  Under
+# ``-icount shift=N,sleep=off`` QEMU is deterministic, and so is vtrans with the same
+# shift: the outputs must be identical, down to the instruction an interrupt lands on.
+
+TIMER_MAIN = r"""
+        .equ    NTICKS, 4
+main:
+        push    {r4-r8, lr}
+        bl      ic_init
+        ldr     r0, =TIMER
+        ldr     r1, =LOAD
+        str     r1, [r0]
+        mov     r1, #0xe2               @ enable, periodic, IE, 32-bit
+        str     r1, [r0, #8]
+        ldr     r1, [r0, #4]
+        ldr     r0, =msg_v0
+        bl      putkv
+        bl      irq_on
+        mov     r4, #0
+        ldr     r5, =iters
+        ldr     r6, =ticks
+1:      add     r4, r4, #1
+        str     r4, [r5]
+        ldr     r0, [r6]
+        cmp     r0, #NTICKS
+        blt     1b
+        bl      irq_off
+        ldr     r0, =TIMER
+        mov     r1, #0
+        str     r1, [r0, #8]
+        mov     r1, r4
+        ldr     r0, =msg_iters
+        bl      putkv
+        @ the tick log: 4 words per tick
+        ldr     r7, =log
+        mov     r8, #0
+2:      ldr     r0, =msg_id
+        ldr     r1, [r7], #4
+        bl      putkv
+        ldr     r0, =msg_val
+        ldr     r1, [r7], #4
+        bl      putkv
+        ldr     r0, =msg_mis
+        ldr     r1, [r7], #4
+        bl      putkv
+        ldr     r0, =msg_at
+        ldr     r1, [r7], #4
+        bl      putkv
+        add     r8, r8, #1
+        cmp     r8, #NTICKS
+        blt     2b
+        @ one-shot on the block's second timer, polled without interrupts
+        ldr     r0, =TIMER
+        mov     r1, #30
+        str     r1, [r0, #0x20]
+        mov     r1, #0x83               @ enable, one-shot, 32-bit, IE off
+        str     r1, [r0, #0x28]
+        mov     r4, #0
+3:      add     r4, r4, #1
+        ldr     r1, [r0, #0x30]         @ RIS
+        cmp     r1, #0
+        beq     3b
+        ldr     r1, [r0, #0x34]         @ MIS (IE off: 0)
+        ldr     r0, =msg_mis2
+        bl      putkv
+        mov     r1, r4
+        ldr     r0, =msg_polls
+        bl      putkv
+        ldr     r0, =TIMER
+        ldr     r1, [r0, #0x24]
+        ldr     r0, =msg_v1
+        bl      putkv
+        bl      extra
+.if HAS_A9
+        bl      extra2
+.endif
+        pop     {r4-r8, pc}
+
+irq_handler:
+        push    {r4, lr}
+        bl      ic_ack                  @ r0 = vector / interrupt id
+        mov     r4, r0
+        ldr     r3, =ticks
+        ldr     r2, [r3]
+        ldr     r1, =log
+        add     r1, r1, r2, lsl #4
+        str     r0, [r1]
+        ldr     r0, =TIMER
+        ldr     r12, [r0, #4]
+        str     r12, [r1, #4]
+        ldr     r12, [r0, #0x14]
+        str     r12, [r1, #8]
+        ldr     r12, =iters
+        ldr     r12, [r12]
+        str     r12, [r1, #12]
+        str     r0, [r0, #0x0c]         @ IntClr
+        add     r2, r2, #1
+        str     r2, [r3]
+        mov     r0, r4
+        bl      ic_eoi
+        pop     {r4, pc}
+        .ltorg
+        .section .rodata
+msg_v0:   .asciz "value_after_enable"
+msg_iters: .asciz "loop_iterations"
+msg_id:   .asciz "tick.id"
+msg_val:  .asciz "tick.value"
+msg_mis:  .asciz "tick.mis"
+msg_at:   .asciz "tick.at_iteration"
+msg_mis2: .asciz "oneshot.mis"
+msg_polls: .asciz "oneshot.polls"
+msg_v1:   .asciz "oneshot.value"
+        .data
+ticks:  .word 0
+iters:  .word 0
+log:    .space 16 * 8
+        .text
+"""
+
+IRQ_V5 = r"""
+irq_on: mrs r0, cpsr
+        bic r0, r0, #0x80
+        msr cpsr_c, r0
+        bx lr
+irq_off: mrs r0, cpsr
+        orr r0, r0, #0x80
+        msr cpsr_c, r0
+        bx lr
+"""
+
+IRQ_V7 = r"""
+irq_on: cpsie i
+        bx lr
+irq_off: cpsid i
+        bx lr
+"""
+
+VIC_DRIVER = r"""
+ic_init:
+        ldr     r0, =VIC
+        mov     r1, #0x20 | TIMER_LINE
+        str     r1, [r0, #0x200]        @ VectCntl0
+        ldr     r1, =0xcafe0000
+        str     r1, [r0, #0x100]        @ VectAddr0
+        ldr     r1, =0xdef00000
+        str     r1, [r0, #0x34]         @ DefVectAddr
+        mov     r1, #1 << TIMER_LINE
+        str     r1, [r0, #0x10]         @ IntEnable
+        bx      lr
+ic_ack: ldr     r0, =VIC
+        ldr     r0, [r0, #0x30]         @ VectAddr: enter the ISR
+        bx      lr
+ic_eoi: ldr     r1, =VIC
+        str     r0, [r1, #0x30]
+        bx      lr
+extra:  @ software interrupt through the VIC, unvectored line 1
+        push    {lr}
+        ldr     r0, =VIC
+        mov     r1, #2
+        str     r1, [r0, #0x10]
+        str     r1, [r0, #0x18]         @ SoftInt
+        ldr     r1, [r0, #0x00]
+        ldr     r0, =msg_soft
+        bl      putkv
+        ldr     r0, =VIC
+        ldr     r1, [r0, #0x30]
+        ldr     r0, =msg_vect
+        bl      putkv
+        ldr     r0, =VIC
+        mov     r1, #2
+        str     r1, [r0, #0x1c]         @ SoftIntClear
+        str     r1, [r0, #0x30]
+        ldr     r1, [r0, #0x08]
+        ldr     r0, =msg_raw
+        bl      putkv
+        pop     {pc}
+        .section .rodata
+msg_soft: .asciz "soft.irqstatus"
+msg_vect: .asciz "soft.vectaddr"
+msg_raw:  .asciz "soft.raw_after_clear"
+        .text
+"""
+
+GIC_DRIVER = r"""
+ic_init:
+        ldr     r0, =GICD
+        mov     r1, #1
+        str     r1, [r0]                @ GICD_CTLR
+        ldr     r1, =TIMER_IRQ
+        add     r2, r0, #0x400
+        mov     r3, #0xa0
+        strb    r3, [r2, r1]            @ priority
+        lsr     r2, r1, #5
+        and     r3, r1, #31
+        mov     r12, #1
+        lsl     r3, r12, r3
+        add     r2, r0, r2, lsl #2
+        str     r3, [r2, #0x100]        @ ISENABLER
+        ldr     r0, =GICC
+        mov     r1, #0xf0
+        str     r1, [r0, #4]            @ PMR
+        mov     r1, #1
+        str     r1, [r0]                @ GICC_CTLR
+        bx      lr
+ic_ack: ldr     r0, =GICC
+        ldr     r0, [r0, #0x0c]         @ IAR
+        bx      lr
+ic_eoi: ldr     r1, =GICC
+        str     r0, [r1, #0x10]         @ EOIR
+        bx      lr
+extra:  @ an SGI to ourselves, acknowledged by polling with IRQs masked
+        push    {lr}
+        ldr     r0, =GICD
+        ldr     r1, =0x02000005
+        str     r1, [r0, #0xf00]        @ SGIR: self, SGI 5
+        ldr     r1, [r0, #0x200]
+        ldr     r0, =msg_spend
+        bl      putkv
+        ldr     r0, =GICC
+        ldr     r1, [r0, #0x18]
+        ldr     r0, =msg_hppir
+        bl      putkv
+        ldr     r0, =GICC
+        ldr     r1, [r0, #0x0c]
+        push    {r1}
+        ldr     r0, =msg_iar
+        bl      putkv
+        ldr     r0, =GICC
+        ldr     r1, [r0, #0x14]
+        ldr     r0, =msg_rpr
+        bl      putkv
+        pop     {r1}
+        ldr     r0, =GICC
+        str     r1, [r0, #0x10]
+        ldr     r1, [r0, #0x14]
+        ldr     r0, =msg_rpr2
+        bl      putkv
+        pop     {pc}
+        .section .rodata
+msg_spend: .asciz "sgi.pending"
+msg_hppir: .asciz "sgi.hppir"
+msg_iar:   .asciz "sgi.iar"
+msg_rpr:   .asciz "sgi.rpr"
+msg_rpr2:  .asciz "sgi.rpr_after_eoi"
+        .text
+"""
+
+A9_PRIVATE = r"""
+extra2: @ Cortex-A9 private timer (PPI 29) and global timer
+        push    {r4, lr}
+        ldr     r0, =0x1E000600
+        ldr     r1, =1000
+        str     r1, [r0]                @ Load
+        mov     r1, #5                  @ enable, one-shot, IRQ enable
+        str     r1, [r0, #8]
+        ldr     r2, =0x1E001000
+        mov     r4, #0
+1:      add     r4, r4, #1
+        ldr     r1, [r2, #0x200]        @ ISPENDR0
+        tst     r1, #1 << 29
+        beq     1b
+        mov     r1, r4
+        ldr     r0, =msg_pt_polls
+        bl      putkv
+        ldr     r0, =0x1E000600
+        ldr     r1, [r0, #0x0c]
+        ldr     r0, =msg_pt_isr
+        bl      putkv
+        ldr     r0, =0x1E000600
+        mov     r1, #1
+        str     r1, [r0, #0x0c]
+        ldr     r2, =0x1E001000
+        ldr     r1, [r2, #0x200]
+        ldr     r0, =msg_pt_pend
+        bl      putkv
+        @ private timer, auto-reload with prescaler 1: read the counter after a fixed delay
+        ldr     r0, =0x1E000600
+        ldr     r1, =5000
+        str     r1, [r0]
+        ldr     r1, =0x103              @ prescaler 1, auto-reload, enable
+        str     r1, [r0, #8]
+        mov     r3, #50
+2:      subs    r3, r3, #1
+        bne     2b
+        ldr     r1, [r0, #4]
+        ldr     r0, =msg_pt_count
+        bl      putkv
+        @ global timer: enable, comparator 300 ticks ahead, poll the event flag
+        ldr     r0, =0x1E000200
+        mov     r1, #1
+        str     r1, [r0, #8]
+        ldr     r1, [r0]
+        add     r1, r1, #300
+        str     r1, [r0, #0x10]
+        mov     r1, #0
+        str     r1, [r0, #0x14]
+        mov     r1, #3                  @ enable, comparator enable
+        str     r1, [r0, #8]
+        mov     r4, #0
+3:      add     r4, r4, #1
+        ldr     r1, [r0, #0x0c]
+        cmp     r1, #0
+        beq     3b
+        mov     r1, r4
+        ldr     r0, =msg_gt_polls
+        bl      putkv
+        ldr     r0, =0x10000000
+        ldr     r1, [r0, #0x5c]         @ SYS_24MHZ
+        mov     r3, #100
+4:      subs    r3, r3, #1
+        bne     4b
+        ldr     r2, [r0, #0x5c]
+        sub     r1, r2, r1
+        ldr     r0, =msg_24mhz
+        bl      putkv
+        pop     {r4, pc}
+        .section .rodata
+msg_pt_polls: .asciz "ptimer.polls"
+msg_pt_isr:   .asciz "ptimer.isr"
+msg_pt_pend:  .asciz "ptimer.pending_after_clear"
+msg_pt_count: .asciz "ptimer.counter"
+msg_gt_polls: .asciz "gtimer.polls"
+msg_24mhz:    .asciz "sys24mhz.delta"
+        .text
+"""
+
+VIRT_GENERIC_TIMER = r"""
+main:
+        push    {r4, lr}
+        ldr     r0, =0x08000000
+        mov     r1, #1
+        str     r1, [r0]
+        mov     r1, #1 << 30
+        str     r1, [r0, #0x100]        @ ISENABLER0: PPI 30 (physical timer)
+        ldr     r0, =0x08010000
+        mov     r1, #0xf0
+        str     r1, [r0, #4]
+        mov     r1, #1
+        str     r1, [r0]
+        mrc     p15, 0, r1, c14, c0, 0  @ CNTFRQ
+        ldr     r0, =msg_frq
+        bl      putkv
+        mov     r0, #500
+        mcr     p15, 0, r0, c14, c2, 0  @ CNTP_TVAL
+        mov     r0, #1
+        mcr     p15, 0, r0, c14, c2, 1  @ CNTP_CTL: enable
+        ldr     r2, =0x08000000
+        mov     r4, #0
+1:      add     r4, r4, #1
+        ldr     r1, [r2, #0x200]
+        tst     r1, #1 << 30
+        beq     1b
+        mov     r1, r4
+        ldr     r0, =msg_polls
+        bl      putkv
+        mrc     p15, 0, r1, c14, c2, 1
+        ldr     r0, =msg_ctl
+        bl      putkv
+        ldr     r0, =0x08010000
+        ldr     r1, [r0, #0x0c]
+        push    {r1}
+        ldr     r0, =msg_iar
+        bl      putkv
+        mov     r0, #3
+        mcr     p15, 0, r0, c14, c2, 1  @ IMASK
+        pop     {r1}
+        ldr     r0, =0x08010000
+        str     r1, [r0, #0x10]
+        ldr     r2, =0x08000000
+        ldr     r1, [r2, #0x200]
+        ldr     r0, =msg_pend
+        bl      putkv
+        mrrc    p15, 0, r2, r3, c14     @ CNTPCT
+        mov     r3, #100
+2:      subs    r3, r3, #1
+        bne     2b
+        mrrc    p15, 0, r1, r3, c14
+        sub     r1, r1, r2
+        ldr     r0, =msg_delta
+        bl      putkv
+        pop     {r4, pc}
+irq_handler:
+        bx      lr
+        .ltorg
+        .section .rodata
+msg_frq:   .asciz "cntfrq"
+msg_polls: .asciz "cntp.polls"
+msg_ctl:   .asciz "cntp.ctl"
+msg_iar:   .asciz "cntp.iar"
+msg_pend:  .asciz "cntp.pending_after_mask"
+msg_delta: .asciz "cntpct.delta"
+        .text
+"""
+
+UART_RX = r"""
+        .equ    RX_N, 5
+main:   @ receive RX_N bytes by interrupt (the RX FIFO is off: one byte at a time), print them upper-cased
+        push    {r4, lr}
+        bl      ic_init
+        ldr     r0, =UART0
+        mov     r1, #0x10
+        str     r1, [r0, #0x38]         @ UARTIMSC: RX
+        bl      irq_on
+        ldr     r4, =rx_count
+1:      ldr     r0, [r4]
+        cmp     r0, #RX_N
+        blt     1b
+        bl      irq_off
+        ldr     r0, =msg_rx
+        bl      puts
+        ldr     r0, =rx_buf
+        bl      puts
+        mov     r0, #'\n'
+        bl      putc
+        ldr     r0, =msg_mis
+        ldr     r1, =rx_mis
+        ldr     r1, [r1]
+        bl      putkv
+        ldr     r0, =UART0
+        ldr     r1, [r0, #0x18]
+        ldr     r0, =msg_fr
+        bl      putkv
+        ldr     r0, =UART0
+        ldr     r1, [r0, #0x3c]
+        ldr     r0, =msg_ris
+        bl      putkv
+        pop     {r4, pc}
+
+irq_handler:
+        push    {r4, r5, lr}
+        bl      ic_ack
+        mov     r5, r0
+        ldr     r0, =UART0
+        ldr     r1, [r0, #0x40]         @ UARTMIS on entry
+        ldr     r2, =rx_mis
+        str     r1, [r2]
+        ldr     r4, =rx_count
+2:      ldr     r1, [r0, #0x18]
+        tst     r1, #0x10               @ RXFE
+        bne     3f
+        ldr     r1, [r0]
+        ldr     r2, [r4]
+        cmp     r2, #RX_N
+        bge     2b
+        ldr     r3, =rx_buf
+        sub     r1, r1, #0x20
+        strb    r1, [r3, r2]
+        add     r2, r2, #1
+        str     r2, [r4]
+        b       2b
+3:      mov     r0, r5
+        bl      ic_eoi
+        pop     {r4, r5, pc}
+        .ltorg
+        .section .rodata
+msg_rx:  .asciz "rx="
+msg_mis: .asciz "rx.mis_on_entry"
+msg_fr:  .asciz "uart.fr"
+msg_ris: .asciz "uart.ris"
+        .data
+rx_count: .word 0
+rx_mis:   .word 0
+rx_buf:   .space 16
+        .text
+"""
+
+VEXPRESS_POWER_OFF = r"""
+main:   @ power the board off through the motherboard configuration interface
+        ldr     r0, =msg_end
+        bl      puts
+        ldr     r0, =0x10000000
+        ldr     r1, =0xC0800000         @ SYS_CFGCTRL: start, write, function 8 (SHUTDOWN), site 0
+        str     r1, [r0, #0xa4]
+1:      b       1b
+irq_handler:
+        bx      lr
+        .ltorg
+"""
+
+
+def run_vtrans(board: str, image: Path, *, icount_shift: int = 3, stdin: bytes = b"") -> tuple[str, object]:
+    """Run a raw image on the vtrans machine (native mode); returns UART0's output and the run's statistics."""
+    from vtrans.runtime.loader import read_image
+    from vtrans.runtime.machine import Machine
+
+    spec = get_board(board)
+    out = bytearray()
+    machine = Machine(spec, icount_shift=icount_shift, uart_output=out.extend)
+    machine.load(read_image(str(image), spec))
+    if stdin:
+        machine.board.console.receive(stdin)
+    stats = machine.run(max_insns=20_000_000, timeout=120)
+    return out.decode(errors="replace"), stats
+
+
+def _timer_case(board: str) -> tuple[str, dict[str, int]]:
+    common = TIMER_MAIN
+    if board == "versatilepb":
+        return common + IRQ_V5 + VIC_DRIVER, dict(TIMER=0x101E2000, LOAD=200, VIC=0x10140000, TIMER_LINE=4, HAS_A9=0)
+    if board == "realview-pb-a8":
+        return common + IRQ_V7 + GIC_DRIVER, dict(TIMER=0x10011000, LOAD=200, GICD=0x1E001000, GICC=0x1E000000,
+                                                  TIMER_IRQ=36, HAS_A9=0)
+    if board == "vexpress-a9":
+        return common + IRQ_V7 + GIC_DRIVER + A9_PRIVATE, dict(TIMER=0x10011000, LOAD=200, GICD=0x1E001000,
+                                                               GICC=0x1E000100, TIMER_IRQ=34, HAS_A9=1)
+    return VIRT_GENERIC_TIMER, {}
+
+
+def _compare(board: str, image: Path, shift: int, stdin: bytes = b"") -> None:
+    expected = run_qemu(board, image, icount_shift=shift, stdin=stdin)
+    got, stats = run_vtrans(board, image, icount_shift=shift, stdin=stdin)
+    assert got.endswith("END\n"), f"vtrans stopped early ({stats.exit_reason}: {stats.message}): {got!r}"
+    assert got[: -len("END\n")] == expected
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("shift", [1, 3, 6])
+@pytest.mark.parametrize("board", BOARDS)
+def test_timer_and_interrupt_controller_match_qemu(board, shift, tmp_path):
+    """SP804 periodic + one-shot through the VIC or GIC, SGIs / soft interrupts, the A9
+    private and global timers, the 24 MHz counter, the virt generic timer."""
+    body, symbols = _timer_case(board)
+    _elf, image = build_guest(tmp_path, board, body, symbols=symbols)
+    _compare(board, image, shift)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board, symbols", [
+    ("versatilepb", dict(VIC=0x10140000, TIMER_LINE=12)),
+    ("realview-pb-a8", dict(GICD=0x1E001000, GICC=0x1E000000, TIMER_IRQ=44)),
+    ("virt", dict(GICD=0x08000000, GICC=0x08010000, TIMER_IRQ=33)),
+])
+def test_uart_receive_interrupt_matches_qemu(board, symbols, tmp_path):
+    irq_onoff = IRQ_V5 if board == "versatilepb" else IRQ_V7
+    driver = VIC_DRIVER if "VIC" in symbols else GIC_DRIVER
+    _elf, image = build_guest(tmp_path, board, UART_RX + irq_onoff + driver, symbols=symbols)
+    _compare(board, image, 3, stdin=b"hello")
+
+
+@pytest.mark.qemu
+def test_vexpress_sys_cfg_power_off_matches_qemu(tmp_path):
+    from vtrans.runtime.stats import ExitReason
+
+    _elf, image = build_guest(tmp_path, "vexpress-a9", VEXPRESS_POWER_OFF)
+    assert run_qemu("vexpress-a9", image) == ""
+    got, stats = run_vtrans("vexpress-a9", image)
+    assert got == "END\n" and stats.exit_reason == ExitReason.SHUTDOWN
