@@ -33,7 +33,6 @@ CASES = {
     "unterminated_irp": ("\t.irp r, r0, r1\n\tnop\n", "unterminated .irp", 1, 2),
     "stray_endif": ("\t.endif\n", ".endif without .if", 1, 2),
     "if_not_constant": ("\t.if undefined_sym\n\t.endif\n", "non-constant expression in .if", 1, 2),
-    "if_division_by_zero": ("\t.if 1/0\n\t.endif\n", "division by zero", 1, 2),
     "macro_too_many_args": ("\t.macro m a\n\t.endm\n\tm 1, 2\n", "too many arguments to macro 'm'", 3, 2),
     "macro_missing_required": ("\t.macro m a:req\n\tmov r0, #\\a\n\t.endm\n\tm\n", "required parameter 'a'", 4, 2),
     "macro_recursion": ("\t.macro m\n\tm\n\t.endm\n\tm\n", "nesting too deep", 2, 2),

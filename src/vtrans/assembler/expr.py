@@ -8,7 +8,8 @@ Semantics follow gas's ``expr.c`` as measured with ``arm-none-eabi-as``:
   value into a 8/16/32-bit field truncates it (``Value.u32``);
 * comparisons (``== != <> < > <= >=``, signed) give -1 for true and 0 for
   false; ``&&``, ``||`` and unary ``!`` give 1/0; binary ``!`` is or-not;
-* ``/`` and ``%`` truncate toward zero; division by zero is an error.
+* ``/`` and ``%`` truncate toward zero; division by zero warns and divides
+  by one (``x / 0 == x``, ``x % 0 == 0``), as gas does.
 
 Relocatable values
 ------------------
@@ -30,11 +31,14 @@ local-label references (``1b``/``1f``); ``dot`` is the location counter.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Callable
 
 from vtrans.assembler.ir import Binary, Dot, Expr, Float, LocalRef, Num, Str, Sym, Unary
 from vtrans.errors import AsmError, SourceLoc
+
+log = logging.getLogger(__name__)
 
 _MASK64 = (1 << 64) - 1
 
@@ -91,7 +95,7 @@ def evaluate(
                 raise fail(f"undefined symbol '{e.name}' in expression")
             return _as_value(v)
         if isinstance(e, Binary):
-            return _binary(e.op, ev(e.left), ev(e.right), fail)
+            return _binary(e.op, ev(e.left), ev(e.right), fail, loc)
         if isinstance(e, Unary):
             v = ev(e.operand)
             if e.op == "+":
@@ -124,7 +128,7 @@ def evaluate(
     return ev(expr)
 
 
-def _binary(op: str, a: Value, b: Value, fail: Callable[[str], AsmError]) -> Value:
+def _binary(op: str, a: Value, b: Value, fail: Callable[[str], AsmError], loc: SourceLoc | None) -> Value:
     if op == "+":
         if a.absolute:
             return Value(b.base, wrap64(a.offset + b.offset))
@@ -148,7 +152,9 @@ def _binary(op: str, a: Value, b: Value, fail: Callable[[str], AsmError]) -> Val
         r = x * y
     elif op in ("/", "%"):
         if y == 0:
-            raise fail("division by zero")
+            # GNU as warns and divides by one instead
+            log.warning("%sdivision by zero", f"{loc}: " if loc is not None else "")
+            y = 1
         q = abs(x) // abs(y)
         q = q if (x < 0) == (y < 0) else -q  # C semantics: truncate toward zero
         r = q if op == "/" else x - q * y
