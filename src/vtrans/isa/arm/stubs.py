@@ -191,7 +191,7 @@ def _stub_text(word: int, insn: Statement, index: int, stub_label: str, ret_labe
             body += (f"\tldr {u}, [{t}, #{hc.OFF_VCPSR}]\n\tand {u}, {u}, #0x1f\n\teor {u}, {u}, {w}\n"
                      + _nonzero_goto(u, f".Lvtrans_hyp_{n}"))
         body += (f"\tldr {u}, [{t}, #{hc.OFF_VCPSR}]\n\tldr {w}, ={cm:#x}\n\tbic {u}, {u}, {w}\n")
-        body += _value_bits(src, cm & ~0x1F, w)
+        body += _value_bits(src, cm, w)          # M too: it equals the current mode here
         body += f"\torr {u}, {u}, {w}\n\tstr {u}, [{t}, #{hc.OFF_VCPSR}]\n"
         body += _pending_check(st, t, u, w)
         return (st.tail(body, index, "c" in fields, True),
