@@ -95,10 +95,13 @@ _ARITH: dict[str, Callable[[int, int], int]] = {
 }
 
 
-def evaluate(expr, lookup: Callable[[str], Value], dot: Value, loc: SourceLoc | None = None) -> Value:
+def evaluate(expr, lookup: Callable[[str], Value], dot: Value, loc: SourceLoc | None = None,
+             local: Callable | None = None) -> Value:
     """Evaluate an IR expression with GNU as rules: a relocatable value plus or minus an
     absolute one stays relocatable, the difference of two values in the same section is
-    absolute, anything else on relocatable values is an error."""
+    absolute, anything else on relocatable values is an error.  ``local`` names the
+    definition a numeric local label reference (``1b``/``1f``) means at the place the
+    expression was written."""
     t = type(expr)
     if t is Num:
         return Value(expr.value)
@@ -107,8 +110,8 @@ def evaluate(expr, lookup: Callable[[str], Value], dot: Value, loc: SourceLoc | 
     if t is Dot:
         return dot
     if t is Binary:
-        a = evaluate(expr.left, lookup, dot, loc)
-        b = evaluate(expr.right, lookup, dot, loc)
+        a = evaluate(expr.left, lookup, dot, loc, local)
+        b = evaluate(expr.right, lookup, dot, loc, local)
         op = expr.op
         if op == "+":
             if a.base is not None and b.base is not None:
@@ -132,7 +135,7 @@ def evaluate(expr, lookup: Callable[[str], Value], dot: Value, loc: SourceLoc | 
             raise AsmError("division by zero", loc)
         return Value(fn(a.offset, b.offset))
     if t is Unary:
-        a = evaluate(expr.operand, lookup, dot, loc)
+        a = evaluate(expr.operand, lookup, dot, loc, local)
         if expr.op == "+":
             return a
         if a.base is not None:
@@ -145,7 +148,9 @@ def evaluate(expr, lookup: Callable[[str], Value], dot: Value, loc: SourceLoc | 
             return Value(0 if a.offset else 1)
         raise AsmError(f"unknown operator '{expr.op}'", loc)
     if t is LocalRef:
-        raise AsmError("internal: numeric local label not renamed", loc)
+        if local is None:
+            raise AsmError("numeric local label reference outside a file", loc)
+        return lookup(local(expr))
     raise AsmError(f"not an expression: {expr!r}", loc)
 
 
@@ -188,6 +193,7 @@ class InsnFrag:
     state: object  # the ISA's assembler state at this point (arch features)
     literal: int | None = None
     move: int | None = None
+    local: Callable | None = None  # numeric local labels as seen from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +205,7 @@ class DataFrag:
     expr: object
     loc: SourceLoc
     dot: int  # section offset of '.' when the directive was read
+    local: Callable | None = None  # numeric local labels as seen from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +267,7 @@ class SymbolDef:
     value: Value | None = None
     expr: object = None  # .set with a forward reference: evaluated lazily
     expr_dot: Value | None = None
+    expr_local: Callable | None = None
     loc: SourceLoc | None = None
     binding: str = "local"  # local | global | weak
     sym_type: str = "notype"  # notype | func | object
@@ -327,6 +335,7 @@ class _FileLayout:
         self.stmt_offsets: dict[int, tuple[str, int]] = {}
         self.state = enc.new_state()
         self.local_counts: dict[int, int] = {}
+        self.local = local_resolver(self.local_counts)
         self.section_stack: list[tuple[str, str | None]] = []
         self.previous_section: str | None = None
         self.cur: InputSection = self.section(".text")
@@ -370,7 +379,7 @@ class _FileLayout:
     def lazy(self, s: SymbolDef) -> Value:
         expr, s.expr = s.expr, None  # guard against cycles
         try:
-            s.value = evaluate(expr, self.lookup, s.expr_dot or Value(0), s.loc)
+            s.value = evaluate(expr, self.lookup, s.expr_dot or Value(0), s.loc, s.expr_local)
         except Unresolved:
             s.expr = expr
             raise
@@ -397,13 +406,13 @@ class _FileLayout:
         # ``.set a, b + 4`` with b external: a is b's address plus 4
         expr = s.expr
         s.expr = None
-        s.value = evaluate(expr, self.final_lookup, s.expr_dot or Value(0), s.loc)
+        s.value = evaluate(expr, self.final_lookup, s.expr_dot or Value(0), s.loc, s.expr_local)
         return s.value
 
     def eval_now(self, expr, what: str) -> int:
         """An absolute value needed for layout (sizes, counts, alignments)."""
         try:
-            v = evaluate(expr, self.lookup, self.dot(), self.loc)
+            v = evaluate(expr, self.lookup, self.dot(), self.loc, self.local)
         except Unresolved as e:
             self.forward_used = True
             raise AsmError(f"{what}: symbol '{e.name}' is not defined yet", self.loc) from None
@@ -483,10 +492,10 @@ class _FileLayout:
             self.emit_zeros((-sec.size) % 4)
         sec.align = max(sec.align, 4)
         slot_offset: dict[int, int] = {}
-        for key, (slot, expr, loc) in sec.pool.items():
+        for key, (slot, expr, loc, local) in sec.pool.items():
             slot_offset[slot] = sec.size
             self.mark("d")
-            sec.frags.append(DataFrag(sec.size, 4, expr, loc, sec.size))
+            sec.frags.append(DataFrag(sec.size, 4, expr, loc, sec.size, local))
             sec.size += 4
         for frag, slot in sec.pool_users:
             frag.literal = slot_offset[slot]
@@ -523,7 +532,9 @@ class _FileLayout:
         if name.isdigit():
             n = int(name)
             count = self.local_counts.get(n, 0)
-            self.local_counts[n] = count + 1
+            # copy on write: frags keep the resolver of their place
+            self.local_counts = {**self.local_counts, n: count + 1}
+            self.local = local_resolver(self.local_counts)
             name = local_label_name(n, count)
         s = self.symdef(name)
         if s.value is not None or s.expr is not None:
@@ -541,12 +552,12 @@ class _FileLayout:
             # gas aligns ARM instructions silently?  No: it reports misalignment.
             raise AsmError("instruction at an unaligned offset (add .align)", insn.loc)
         self.mark("a")
-        frag = InsnFrag(sec.size, idx, insn, self.state)
+        frag = InsnFrag(sec.size, idx, insn, self.state, local=self.local)
         lit = self.enc.literal_expr(insn)
         if lit is not None:
             move = None
             try:
-                v = evaluate(lit, self.lookup, self.dot(), insn.loc)
+                v = evaluate(lit, self.lookup, self.dot(), insn.loc, self.local)
                 if v.base is None:
                     move = v.offset
             except Unresolved:
@@ -554,14 +565,16 @@ class _FileLayout:
             if move is not None and self.enc.literal_fits_move(insn, move):
                 frag.move = move
             else:
+                # gas shares a pool slot between equal constants and equal expressions
+                ekey = ("e", lit, id(self.local)) if _has_localref(lit) else ("e", lit)
                 try:
-                    v = evaluate(lit, self.lookup, self.dot(), insn.loc)
-                    key = ("c", _mask32(v.offset)) if v.base is None else ("e", lit)
+                    v = evaluate(lit, self.lookup, self.dot(), insn.loc, self.local)
+                    key = ("c", _mask32(v.offset)) if v.base is None else ekey
                 except Unresolved:
-                    key = ("e", lit)
+                    key = ekey
                 entry = sec.pool.get(key)
                 if entry is None:
-                    entry = (len(sec.pool), lit, insn.loc)
+                    entry = (len(sec.pool), lit, insn.loc, self.local)
                     sec.pool[key] = entry
                 sec.pool_users.append((frag, entry[0]))
         sec.frags.append(frag)
@@ -592,7 +605,7 @@ class _FileLayout:
                     raise AsmError(f".{name} expects expressions, not a string", d.loc)
                 self.check_room(size)
                 self.mark("d")
-                self.cur.frags.append(DataFrag(self.cur.size, size, a, d.loc, self.cur.size))
+                self.cur.frags.append(DataFrag(self.cur.size, size, a, d.loc, self.cur.size, self.local))
                 self.cur.size += size
             return
         if name in ("ascii", "asciz", "string", "string8"):
@@ -650,7 +663,7 @@ class _FileLayout:
             return
         if name == "org":
             try:
-                v = evaluate(args[0], self.lookup, self.dot(), d.loc)
+                    v = evaluate(args[0], self.lookup, self.dot(), d.loc, self.local)
             except Unresolved as e:
                 raise AsmError(f".org: symbol '{e.name}' is not defined yet", d.loc) from None
             if v.base is not None and v.base != self.cur.key:
@@ -706,12 +719,13 @@ class _FileLayout:
             s.loc = s.loc or d.loc
             expr = args[1]
             try:
-                s.value = evaluate(expr, self.lookup, self.dot(), d.loc)
+                s.value = evaluate(expr, self.lookup, self.dot(), d.loc, self.local)
                 s.expr = None
             except Unresolved:
                 s.value = None
                 s.expr = expr
                 s.expr_dot = self.dot()
+                s.expr_local = self.local
             return
         if name == "type":
             s = self.symdef(_arg_name(args[0], d.loc))
@@ -722,7 +736,7 @@ class _FileLayout:
         if name == "size":
             s = self.symdef(_arg_name(args[0], d.loc))
             try:
-                v = evaluate(args[1], self.lookup, self.dot(), d.loc)
+                v = evaluate(args[1], self.lookup, self.dot(), d.loc, self.local)
                 s.size = v.offset if v.base is None else None
             except (Unresolved, AsmError):
                 s.size = None
@@ -762,7 +776,7 @@ class _FileLayout:
         if name == "inst":
             for a in args:
                 self.mark("a")
-                self.cur.frags.append(DataFrag(self.cur.size, 4, a, d.loc, self.cur.size))
+                self.cur.frags.append(DataFrag(self.cur.size, 4, a, d.loc, self.cur.size, self.local))
                 self.cur.has_code = True
                 self.cur.size += 4
             return
@@ -798,36 +812,18 @@ def local_label_name(number: int, instance: int) -> str:
     return f".L{number}\x02{instance}"
 
 
-def rename_local_refs(program: Program) -> Program:
-    """Replace ``1b``/``1f`` references by the name of the definition they mean
-    (gas resolves them by position: the nearest definition before/after)."""
-    counts: dict[int, int] = {}
-    statements = list(program.statements)
-    changed = False
+def local_resolver(counts: dict[int, int]) -> Callable:
+    """How ``1b``/``1f`` resolve where ``counts`` (definitions seen so far per number)
+    holds: gas takes the nearest definition before/after the reference."""
 
-    def fix(node):
-        if type(node) is LocalRef:
-            count = counts.get(node.number, 0)
-            if node.forward:
-                return Sym(local_label_name(node.number, count))
-            if count == 0:
-                return Sym(f".L{node.number}\x02undefined-backward")
-            return Sym(local_label_name(node.number, count - 1))
-        return node
-
-    for i, stmt in enumerate(statements):
-        t = type(stmt)
-        if t is Label:
-            if stmt.name.isdigit():
-                n = int(stmt.name)
-                counts[n] = counts.get(n, 0) + 1
-            continue
-        if t is Instruction or t is Directive:
-            new = map_exprs(stmt, fix) if _has_localref(stmt) else stmt
-            if new is not stmt:
-                statements[i] = new
-                changed = True
-    return dataclasses.replace(program, statements=tuple(statements)) if changed else program
+    def local(ref: LocalRef) -> str:
+        count = counts.get(ref.number, 0)
+        if ref.forward:
+            return local_label_name(ref.number, count)
+        if count == 0:
+            return f".L{ref.number}\x02undefined-backward"
+        return local_label_name(ref.number, count - 1)
+    return local
 
 
 def _has_localref(node) -> bool:
@@ -848,7 +844,6 @@ def layout_file(index: int, program: Program) -> ObjectFile:
     from vtrans import isa as isa_registry
 
     enc = encoder_module(isa_registry.get(program.isa).name)
-    program = rename_local_refs(program)
     previous: dict[str, Value] | None = None
     for _ in range(8):
         fl = _FileLayout(index, program, enc, previous)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from vtrans.assembler.encode import Encoder, Job
 from vtrans.assembler.layout import (BytesFrag, DataFrag, Extern, InputSection, InsnFrag, ObjectFile, SectionKey,
                                      Unresolved, Value, encoder_module, evaluate)
+from vtrans.assembler.ir import Num
 from vtrans.assembler.linkscript import (Assign, DataCmd, InputSpec, LBinary, LCall, LCond, LNum, LSym, LUnary,
                                          OutputSection, Script)
 from vtrans.assembler import elf
@@ -97,6 +98,8 @@ class Linker:
         self.merge_map: dict[SectionKey, tuple[SectionKey, list[int], list[int]]] = {}
         self.merged_blob: dict[SectionKey, bytes] = {}
         self.excluded: set[SectionKey] = set()
+        self.provided: dict[str, int] = {}
+        self.provided_used: set[str] = set()
 
     # ------------------------------------------------------------------ symbols
     def collect_globals(self) -> None:
@@ -150,6 +153,10 @@ class Linker:
                 return self.section_addr[self.common.key] + self.common_offsets[name]
             return self.value_addr(obj.lookup(name), obj)
         v = self.script_syms.get(name)
+        if v is None:
+            v = self.provided.get(name)
+            if v is not None:
+                self.provided_used.add(name)
         return v
 
     def value_addr(self, v: Value, obj: ObjectFile | None = None) -> int:
@@ -239,8 +246,16 @@ class Linker:
         raise LinkError(f"bad linker-script expression {e!r}")
 
     def assign(self, a: Assign, dot: int, final: bool, sec_start: int | None = None) -> int:
-        """Perform one assignment; returns the new location counter."""
-        if a.provide and (a.name in self.globals or not self.referenced(a.name)):
+        """Perform one assignment; returns the new location counter.  ``PROVIDE``d
+        symbols are kept apart: they exist only if nothing else defines them, and reach
+        the symbol table only if something used them (ld's PROVIDE)."""
+        if a.provide:
+            if a.name in self.globals or a.name in self.script_syms:
+                return dot
+            try:
+                self.provided[a.name] = self.eval_script(a.expr, dot, sec_start) & 0xFFFFFFFF
+            except Unresolved:
+                self.provided.pop(a.name, None)
             return dot
         try:
             value = self.eval_script(a.expr, dot, sec_start)
@@ -263,20 +278,6 @@ class Linker:
             raise LinkError(f"symbol '{a.name}' defined both in {obj.program.file} and in the linker script", a.loc)
         self.script_syms[a.name] = value & 0xFFFFFFFF
         return dot
-
-    def referenced(self, name: str) -> bool:
-        if self._referenced is None:
-            refs: set[str] = set()
-            for obj in self.objects:
-                for n, s in obj.symbols.items():
-                    refs.add(n)
-                refs.update(obj_refs(obj))
-            if self.script.entry:
-                refs.add(self.script.entry)
-            self._referenced = refs
-        return name in self._referenced
-
-    _referenced: set[str] | None = None
 
     # ------------------------------------------------------------------ placement
     def assign_inputs(self) -> tuple[dict[int, list[InputSection]], list[InputSection], set]:
@@ -482,7 +483,7 @@ class Linker:
                 image[frag.offset:frag.offset + len(frag.data)] = frag.data
             elif t is DataFrag:
                 try:
-                    v = evaluate(frag.expr, obj.lookup, Value(frag.dot, sec.key), frag.loc)
+                    v = evaluate(frag.expr, obj.lookup, Value(frag.dot, sec.key), frag.loc, frag.local)
                 except (Unresolved, AsmError):
                     return None
                 if v.base is not None:
@@ -521,13 +522,15 @@ class Linker:
             if o.addr + o.size > 1 << 32:
                 raise LinkError(f"section {o.name} does not fit below 4 GiB (ends at {o.addr + o.size:#x})")
 
-    def resolver(self, obj: ObjectFile, loc: SourceLoc | None):
-        """``resolve(expr, dot)`` -> address, for expressions of ``obj`` (``dot`` is a
-        section-relative Value).  A symbol this file declares global or weak is looked
-        up in the global table, so a strong definition elsewhere wins over a local weak one."""
+    def resolver(self, obj: ObjectFile):
+        """``resolve(expr, dot, local, loc)`` -> address, for expressions of ``obj``
+        (``dot`` is a section-relative Value).  A symbol this file declares global or
+        weak is looked up in the global table, so a strong definition elsewhere wins
+        over a local weak one."""
         own = obj.lookup
         symbols = obj.symbols
         globals_ = self.globals
+        value_addr = self.value_addr
 
         def lookup(name: str) -> Value:
             s = symbols.get(name)
@@ -537,10 +540,11 @@ class Linker:
                     return Value(0, Extern(name))
             return own(name)
 
-        def resolve_at(expr, dot: Value) -> int:
+        def resolve_at(expr, dot: Value, local, loc: SourceLoc | None) -> int:
+            if type(expr) is Num:
+                return expr.value
             try:
-                v = evaluate(expr, lookup, dot, loc)
-                return self.value_addr(v, obj)
+                return value_addr(evaluate(expr, lookup, dot, loc, local), obj)
             except Unresolved as e:
                 raise LinkError(f"undefined reference to '{_display(e.name)}'", loc) from None
         return resolve_at
@@ -569,22 +573,25 @@ class Linker:
                     mapping.append(("$" + kind, base + off, out.name))
                 jobs: list[Job] = []
                 job_offsets: list[int] = []
+                res = self.resolver(obj)
+                prepare = self.enc.prepare
+                insn_size = self.enc.insn_size
+                key = sec.key
                 for frag in sec.frags:
                     t = type(frag)
                     if t is InsnFrag:
                         addr = base + frag.offset
                         insn = frag.insn
-                        res = self.resolver(obj, insn.loc)
-                        dot = Value(frag.offset, sec.key)
-                        prepared = self.enc.prepare(insn, addr, lambda e, _r=res, _d=dot: _r(e, _d),
-                                                    None if frag.literal is None else base + frag.literal,
-                                                    frag.move, frag.state)
-                        jobs.append(Job(prepared, addr, insn, self.enc.insn_size(insn)))
+                        prepared = prepare(insn, addr,
+                                           lambda e, _d=Value(frag.offset, key), _l=frag.local, _c=insn.loc:
+                                           res(e, _d, _l, _c),
+                                           None if frag.literal is None else base + frag.literal,
+                                           frag.move, frag.state)
+                        jobs.append(Job(prepared, addr, insn, insn_size(insn)))
                         job_offsets.append(rel + frag.offset)
                         line_map[addr] = insn.loc
                     elif t is DataFrag:
-                        res = self.resolver(obj, frag.loc)
-                        v = res(frag.expr, Value(frag.dot, sec.key))
+                        v = res(frag.expr, Value(frag.dot, key), frag.local, frag.loc)
                         if not out.nobits:
                             image[rel + frag.offset:rel + frag.offset + frag.size] = _pack(v, frag.size, frag.loc)
                     elif t is BytesFrag:
@@ -654,7 +661,11 @@ class Linker:
                 result.append(LinkedSymbol(name, value & 0xFFFFFFFF, s.size or (
                     s.common[0] if s.common and name in self.common_offsets else 0),
                     s.sym_type, s.binding, section, obj.index))
-        for name, value in self.script_syms.items():
+        script = dict(self.script_syms)
+        for name in self.provided_used:
+            if name not in script and name in self.provided:
+                script[name] = self.provided[name]
+        for name, value in script.items():
             if name in self.globals:
                 continue
             result.append(LinkedSymbol(name, value, 0, "notype", "global", self.output_of(value, outputs), None))
@@ -676,30 +687,6 @@ class Linker:
             log.warning("cannot find entry symbol %s; defaulting to %08x", name, default)
             return default
         return v
-
-
-def obj_refs(obj: ObjectFile) -> set[str]:
-    """Names an object file refers to (for PROVIDE): every symbol name in its expressions."""
-    from vtrans.assembler.layout import map_exprs
-    from vtrans.assembler.ir import Sym
-
-    names: set[str] = set()
-
-    def visit(node):
-        if type(node) is Sym:
-            names.add(node.name)
-        return node
-
-    for sec in obj.sections.values():
-        for frag in sec.frags:
-            if type(frag) is InsnFrag:
-                map_exprs(frag.insn.operands, visit)
-            elif type(frag) is DataFrag:
-                map_exprs(frag.expr, visit)
-    for s in obj.symbols.values():
-        if s.expr is not None:
-            map_exprs(s.expr, visit)
-    return names
 
 
 def _is_constant(e) -> bool:
