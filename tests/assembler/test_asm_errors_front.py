@@ -88,6 +88,14 @@ def test_stray_closer_is_a_warning_like_gnu_as(closer, caplog, arm_as, tmp_path)
     assert r.returncode == 0 and "Warning" in r.stderr
 
 
+def test_expression_depth_limit():
+    """A vtrans limit (GNU as has none): the printer and evaluators recurse over expressions."""
+    parse_text("\t.word " + "-" * 200 + "1\n")
+    with pytest.raises(AsmError, match="expression nested too deeply") as info:
+        parse_text("\t.word " + "+".join(["1"] * 300) + "\n", "deep.s")
+    assert info.value.loc.line == 1 and info.value.loc.col > 1
+
+
 def test_syntax_directive_is_fine():
     parse_text("\t.syntax unified\n\t.syntax divided\n\t.arm\n\t.code 32\n")
 

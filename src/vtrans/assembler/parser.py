@@ -123,6 +123,9 @@ def _char_value(tok: str) -> int:
     return ord(body[0]) if body else 0
 
 
+MAX_EXPR_DEPTH = 256
+
+
 class _TokenError(Exception):
     """An error found by a transformer callback at a token (mapped to a SourceLoc later)."""
 
@@ -146,7 +149,8 @@ def _number(tok: Token) -> Expr:
             return Num(int(s, 8))  # gas: a leading 0 means octal
         return Num(int(s, 10))
     except ValueError:
-        raise _TokenError(f"bad number '{s}'", tok) from None
+        shown = s if len(s) <= 40 else s[:37] + "..."
+        raise _TokenError(f"bad number '{shown}'", tok) from None
 
 
 class _GasTransformer(Transformer):
@@ -204,13 +208,30 @@ class _GasTransformer(Transformer):
         s = str(tok)
         return Dot() if s == "." else Sym(s)
 
+    # Expressions nest at most MAX_EXPR_DEPTH deep: the printer and the
+    # evaluators recurse over them.  Depths are kept per node while parsing.
+    _depth: dict[int, int]
+
+    def _deeper(self, op: Token, *children) -> int:
+        depths = self._depth
+        d = 1 + max(depths.get(id(c), 0) for c in children)
+        if d > MAX_EXPR_DEPTH:
+            raise _TokenError(f"expression nested too deeply (more than {MAX_EXPR_DEPTH} levels)", op)
+        return d
+
     @v_args(inline=True)
     def binary(self, left, op, right):
-        return Binary(str(op), left, right)
+        d = self._deeper(op, left, right)
+        node = Binary(str(op), left, right)
+        self._depth[id(node)] = d
+        return node
 
     @v_args(inline=True)
     def unary(self, op, operand):
-        return Unary(str(op), operand)
+        d = self._deeper(op, operand)
+        node = Unary(str(op), operand)
+        self._depth[id(node)] = d
+        return node
 
 
 def _gas_grammar() -> str:
@@ -226,7 +247,9 @@ class Frontend:
         self.syntax: ModuleType = importlib.import_module(type(isa).__module__ + ".syntax")
         transformer_cls = type("_Transformer", (_GasTransformer, self.syntax.OperandTransformer), {})
         grammar = _gas_grammar() + "\n" + self.syntax.GRAMMAR
-        self.lark = Lark(grammar, parser="lalr", lexer="basic", transformer=transformer_cls(),
+        self._transformer = transformer_cls()
+        self._transformer._depth = {}
+        self.lark = Lark(grammar, parser="lalr", lexer="basic", transformer=self._transformer,
                          maybe_placeholders=False, cache=False)
 
     # ------------------------------------------------------------------ parsing lines
@@ -320,6 +343,7 @@ class Frontend:
     def _parse_batch(self, lines: Sequence[SrcLine]) -> list[list[tuple[Statement, int]]]:
         """One Lark run over ``lines``; per line, its statements with their column in the line text."""
         text = "\n".join(ln.text for ln in lines)
+        self._transformer._depth = {}  # node ids are only meaningful during one parse
         try:
             result = self.lark.parse(text)
         except _TokenError as e:
@@ -404,6 +428,7 @@ class Frontend:
         if isinstance(e, UnexpectedCharacters):
             ln_text = lines[min(e.line, len(lines)) - 1].text if e.line else ""
             ch = ln_text[e.column - 1] if 0 < e.column <= len(ln_text) else "?"
+            ch = ch if ch.isprintable() else repr(ch)[1:-1]
             return self._at(lines, e.line, e.column, f"syntax error: unexpected character '{ch}'")
         if isinstance(e, UnexpectedEOF):
             return self._at(lines, len(lines), len(lines[-1].text) + 1, "syntax error: unexpected end of input")
@@ -459,7 +484,7 @@ def _expr_text(e: Expr) -> str:
 
 
 _F_NAME = r"[A-Za-z_.$][A-Za-z0-9_.$]*"
-_F_DEC = r"(?:[1-9][0-9]*|0)(?![A-Za-z0-9_.$])"
+_F_DEC = r"(?:[1-9][0-9]{0,17}|0)(?![A-Za-z0-9_.$])"  # bigger numbers take the grammar's path
 _F_OP = rf"(?:#{_F_DEC}|{_F_DEC}|%{_F_NAME}|{_F_NAME}(?:[+-]{_F_DEC})?)"
 _FAST_LABEL = re.compile(rf"[ \t]*({_F_NAME}|[0-9]+)[ \t]*:[ \t]*\Z")
 _FAST_STMT = re.compile(rf"[ \t]*({_F_NAME})(?:[ \t]+({_F_OP}(?:[ \t]*,[ \t]*{_F_OP})*))?[ \t]*\Z")
