@@ -42,6 +42,10 @@ KERNEL = r"""
 	bne	\label\()_loop\@
 	.endm
 
+	.macro	SHOUT
+	mov	r12, #12
+	.endm
+
 	.macro	early n
 	.if \n == 0
 	.exitm
@@ -61,6 +65,8 @@ _start:	save_regs sp, r4, r5, lr	@ vararg
 	spin second
 	early 0
 	early 7
+	shout
+	Shout
 	.rept	COUNT
 	nop
 	.endr
@@ -197,4 +203,21 @@ def test_nested_rept_and_irp(arm_as, tmp_path):
 """
     prog = parse_text(src)
     assert len([s for s in prog.statements if isinstance(s, Instruction)]) == 8
+    assert gas_dump(arm_as, src, tmp_path / "r.s") == gas_dump(arm_as, print_program(prog), tmp_path / "p.s")
+
+
+def test_register_aliases(arm_as, tmp_path):
+    src = """
+	.syntax unified
+tmp	.req	r4
+ptr	.req	ip
+alias2	.req	tmp
+	mov	tmp, #1
+	ldr	r0, [ptr, tmp, lsl #2]
+	add	TMP, alias2, ptr	@ tmp in a comment
+	.unreq	tmp
+tmp:	b	tmp
+"""
+    prog = parse_text(src)
+    assert [i.operands[0].name for i in prog.statements if isinstance(i, Instruction)][:3] == ["r4", "r0", "r4"]
     assert gas_dump(arm_as, src, tmp_path / "r.s") == gas_dump(arm_as, print_program(prog), tmp_path / "p.s")

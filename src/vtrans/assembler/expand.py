@@ -210,6 +210,8 @@ class Expander:
         self.active = True
         self.macro_counter = 0
         self.depth = 0
+        self.aliases: dict[str, str] = {}   # `name .req reg` register aliases
+        self._alias_re: re.Pattern | None = None
 
     # ------------------------------------------------------------------ driver
 
@@ -257,9 +259,7 @@ class Expander:
                     continue
                 out.append(ln)
                 continue
-            macro = self.macros.get(name) if self.macros else None
-            if macro is None and self.macros:
-                macro = self.macros.get(name.lower())
+            macro = self.macros.get(name.lower()) if self.macros else None  # gas: names ignore case
             if macro is not None:
                 if m.group(1):
                     out.append(SrcLine(m.group(1), ln.file, ln.line, ln.col, ln.source))
@@ -270,7 +270,46 @@ class Expander:
             if r[:1] == "=" and r[1:2] != "=":
                 self._set(ln, name)
                 continue
+            if r[:4].lower() == ".req" and (len(r) == 4 or r[4] in " \t"):
+                self._req(ln, name, r[4:])
+                continue
+            if self.aliases:
+                ln = self._apply_aliases(ln, m.end(2))
             out.append(ln)
+
+    # register aliases: `name .req reg`, `.unreq name` (gas tc-arm.c s_req)
+    def _req(self, ln: SrcLine, name: str, rest: str) -> None:
+        target = strip_comment(rest).strip()
+        if not re.fullmatch(r"[A-Za-z_][\w]*", target):
+            raise ln.error(f"bad register name after .req: '{target}'")
+        target = self.aliases.get(target, target)
+        # gas defines the name as written and its all-lower and all-upper forms
+        for form in {name, name.lower(), name.upper()}:
+            self.aliases[form] = target
+        self._alias_re = None
+
+    def _unreq(self, ln: SrcLine, low: str, rest: str, lines, i: int) -> int:
+        name = strip_comment(rest).strip()
+        if name not in self.aliases:
+            raise ln.error(f"unknown register alias '{name}' in .unreq")
+        for form in {name, name.lower(), name.upper()}:
+            self.aliases.pop(form, None)
+        self._alias_re = None
+        return i
+
+    def _apply_aliases(self, ln: SrcLine, start: int) -> SrcLine:
+        """Replace alias names in the operands (after ``start``) by their registers."""
+        if self._alias_re is None:
+            names = "|".join(sorted(map(re.escape, self.aliases), key=len, reverse=True))
+            self._alias_re = re.compile(rf"(?<![\w.$])({names})(?![\w.$])")
+        text = strip_comment(ln.text)
+        ops = text[start:]
+        if '"' in ops:
+            return ln  # strings are not instruction operands: leave such a line to the parser
+        new = self._alias_re.sub(lambda m: self.aliases[m.group(1)], ops)
+        if new == ops:
+            return ln
+        return SrcLine(text[:start] + new, ln.file, ln.line, ln.col, ln.source)
 
     def _note_labels(self, text: str) -> None:
         self.labels.update(_LABEL.findall(text))
@@ -423,7 +462,7 @@ class Expander:
                 raise ln.error(f"bad macro parameter '{p}'")
             params.append((pm.group(1), pm.group(3), pm.group(2) or ""))
         body, j = self._collect(ln, lines, i, frozenset({".macro"}), ".endm", f"macro '{name}'")
-        self.macros[name] = Macro(name, tuple(params), tuple(body), ln)
+        self.macros[name.lower()] = Macro(name, tuple(params), tuple(body), ln)
         return j
 
     def _stray(self, ln: SrcLine, low: str, rest: str, lines, i: int) -> int:
@@ -436,7 +475,7 @@ class Expander:
 
     def _purgem(self, ln: SrcLine, low: str, rest: str, lines, i: int) -> int:
         name = strip_comment(rest).strip()
-        if self.macros.pop(name, None) is None:
+        if self.macros.pop(name.lower(), None) is None:
             raise ln.error(f"macro '{name}' is not defined")
         return i
 
@@ -571,6 +610,7 @@ _CONTROL.update({
     ".exitm": Expander._stray,
     ".endr": Expander._stray,
     ".purgem": Expander._purgem,
+    ".unreq": Expander._unreq,
     ".rept": Expander._rept,
     ".irp": Expander._rept,
     ".irpc": Expander._rept,
