@@ -48,7 +48,7 @@ from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
-from vtrans.isa.arm.mmu import MmuConfig, walk
+from vtrans.isa.arm.mmu import MmuConfig, fault_address, walk
 from vtrans.isa.arm.semihosting import HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
@@ -226,6 +226,11 @@ class Machine:
         self.image: LoadedImage | None = None
         self.stats = RunStats(mode="native", board=board.name)
 
+        # Address translation by our own walk (isa/arm/mmu.py) so that faults come with an
+        # address and a status: Unicorn's MMU raises aborts without either
+        uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
+        uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self._on_tlb_fill)
+        self._mmu_fault = None
         uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
         if self.board.generic_timer is not None:
@@ -436,8 +441,41 @@ class Machine:
             return
         self.request_stop(ExitReason.GUEST_ERROR, f"unexpected CPU exception {intno} at 0x{pc_now:08x}", 3)
 
+    def _on_tlb_fill(self, uc: unicorn.Uc, vaddr: int, access: int, entry, _user) -> bool:
+        """Translate one page for the CPU's TLB; a refusal makes Unicorn raise the abort."""
+        cfg = self.mmu_config()
+        if not cfg.enabled:
+            entry.paddr = vaddr
+            entry.perms = unicorn.UC_PROT_ALL
+            return True
+        fetch = access == unicorn.UC_MEM_FETCH
+        write = access == unicorn.UC_MEM_WRITE
+        privileged = (uc.reg_read(CPSR) & 0x1F) != 0x10
+        w = walk(cfg, self.memory.read32, vaddr, write=write, fetch=fetch, privileged=privileged)
+        if w.pa is None:
+            self._mmu_fault = (vaddr, w, write, fetch)
+            return False
+        entry.paddr = w.pa & ~0xFFF
+        entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
+                       | (unicorn.UC_PROT_EXEC if w.executable else 0))
+        return True
+
     def _fault_info(self, kind: ExceptionKind, pc: int) -> dict:
-        """Fault address and status of an abort Unicorn raised (it does not report them)."""
+        """Fault address and status of an abort (Unicorn reports neither): from the walk that
+        refused the page, and the faulting instruction for the exact address (B4.1.52)."""
+        fault, self._mmu_fault = self._mmu_fault, None
+        if fault is not None:
+            vaddr, w, write, fetch = fault
+            if fetch or kind == ExceptionKind.PREFETCH_ABORT:
+                return {"fault_address": max(pc, vaddr), "fault_status": fsr_value(w.fault, w.domain)}
+            uc = self.uc
+            word = self.read_insn(pc) if not uc.reg_read(CPSR) & PSR_T else None
+            addr = fault_address(word, lambda n: (pc + 8) if n == 15 else uc.reg_read(_REG_IDS[n]), vaddr,
+                                 uc.reg_read(CPSR))
+            return {"fault_address": addr, "fault_status": fsr_value(w.fault, w.domain, write)}
+        if kind == ExceptionKind.DATA_ABORT:
+            # not a translation fault: Unicorn's own checks (alignment, SCTLR.A; B3.12.4)
+            return {"fault_status": fsr_value(FaultStatus.ALIGNMENT)}
         if kind == ExceptionKind.PREFETCH_ABORT:
             w = walk(self.mmu_config(), self.memory.read32, pc, fetch=True,
                      privileged=(self.uc.reg_read(CPSR) & 0x1F) != 0x10)
@@ -601,6 +639,8 @@ class Machine:
                                    fault_status=fsr_value(FaultStatus.SYNC_EXTERNAL, write=fault.write))
             self._entered()
             return
+        if self.mode.on_cpu_error(e, pc):
+            return  # the mode turned it into a guest exception (the VMM's software-TLB faults)
         self.request_stop(ExitReason.GUEST_ERROR, f"{e} at 0x{pc:08x} ({self.describe_insn(pc)})", 3)
 
     # -- results ------------------------------------------------------------------------------------

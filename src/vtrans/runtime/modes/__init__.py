@@ -79,6 +79,10 @@ class ExecutionMode:
     def on_halt(self) -> None:
         pass
 
+    def on_cpu_error(self, error, pc: int) -> bool:
+        """``emu_start`` failed with ``error`` at ``pc``; True if the mode made it a guest exception."""
+        return False
+
     def final_state(self) -> "ArchState":  # pragma: no cover
         raise NotImplementedError
 
@@ -86,6 +90,8 @@ class ExecutionMode:
 #: mode name -> module defining ``MODE`` (a class deriving from ExecutionMode)
 _MODES: dict[str, str] = {
     "native": "vtrans.runtime.modes.native",
+    "trap": "vtrans.runtime.modes.trap",
+    "previrt": "vtrans.runtime.modes.previrt",
 }
 
 

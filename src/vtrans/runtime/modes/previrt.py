@@ -1,0 +1,110 @@
+"""``--mode previrt [--strategy hypercall|stub|pad]``: run an image made by ``vtrans rewrite``.
+
+The guest kernel runs deprivileged under the VMM (``runtime/vmm.py``) like in
+trap mode, but every sensitive instruction has been replaced, so nothing escapes
+the VMM and the guest behaves exactly as it does natively:
+
+* ``hypercall`` — each site is ``svc{cond} #0x800000|index``: the VMM emulates the
+  original word from its own copy of ``.vtrans.hypercalls``, inside Unicorn's
+  interrupt hook (no stop/restart of the CPU).
+* ``stub`` — each site branches to an emulation stub in ``.vtrans.stubs`` that works
+  on the guest-owned vCPU block ``__vtrans_vcpu``; the VMM loads that block on every
+  entry and stores it back before the guest resumes, and is entered by the stubs
+  only for what they cannot do (class-0 hypercalls, the SYNC service).
+* ``pad`` — the original instructions are still there, followed by NOPs, and
+  listed in ``.vtrans.sites``: at load time the VMM patches each site into a
+  class-0 hypercall whose table is the sites' original words (Afterburner's
+  load-time patching), and resumes after the padding.
+
+The strategy is read from the image's sections when not given.
+
+Clock: a hypercall's ``svc`` is one instruction, as the original was; the NOPs of
+a padded site are skipped, never executed; stub instructions are not guest
+instructions — a block hook over ``.vtrans.stubs`` takes each stub block's
+instructions back off the counter as the block starts, so a device deadline never
+falls inside a stub and every timer interrupt lands on the guest instruction it
+lands on natively.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import unicorn
+
+from vtrans.errors import ImageError, UsageError
+from vtrans.isa.arm import hypercall as hc
+from vtrans.runtime.vmm import HypercallTable, Vmm, VmmMode, hypercall_table_from_elf
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("hypercall", "stub", "pad")
+
+
+def detect_strategy(path: str) -> str:
+    table, block, stubs, sites = hypercall_table_from_elf(path)
+    if sites:
+        return "pad"
+    if stubs or block is not None:
+        return "stub"
+    if table is not None:
+        return "hypercall"
+    raise ImageError(f"{path}: not an image made by `vtrans rewrite` (no {hc.SECTION_HYPERCALLS}, "
+                     f"{hc.SECTION_STUBS} or {hc.SECTION_SITES} section)")
+
+
+class PrevirtMode(VmmMode):
+    name = "previrt"
+
+    def __init__(self, image_path: str | None = None, strategy: str | None = None):
+        super().__init__()
+        if image_path is None:
+            raise UsageError("--mode previrt needs the rewritten ELF image (its table sections)")
+        self.image_path = image_path
+        self.strategy = strategy or detect_strategy(image_path)
+        if self.strategy not in STRATEGIES:
+            raise UsageError(f"unknown strategy '{self.strategy}' (hypercall, stub or pad)")
+        self.table, self.block, self.stubs, self.sites = hypercall_table_from_elf(image_path)
+        if self.strategy == "pad":
+            if not self.sites:
+                raise ImageError(f"{image_path}: --strategy pad needs a {hc.SECTION_SITES} section")
+            self.table = HypercallTable(tuple(s.original for s in self.sites))
+        elif self.table is None:
+            raise ImageError(f"{image_path}: --strategy {self.strategy} needs a {hc.SECTION_HYPERCALLS} section")
+        if self.strategy == "stub" and self.block is None:
+            raise ImageError(f"{image_path}: --strategy stub needs the vCPU block {hc.VCPU_SYMBOL}")
+        self.stub_insns = 0
+
+    def vmm_options(self) -> dict:
+        opts: dict = {"hypercalls": self.table}
+        if self.strategy == "stub":
+            opts["vcpu_block"] = self.block
+            opts["stub_ranges"] = self.stubs
+        return opts
+
+    def prepare(self, vmm: Vmm) -> None:
+        uc = self.machine.uc
+        if self.strategy == "pad":
+            # load-time patching: the site's first word becomes an unconditional class-0
+            # hypercall (the emulator checks the original's condition), the NOPs are skipped
+            for index, site in enumerate(self.sites):
+                word = hc.encode_hypercall(hc.HypercallClass.EMULATE, index)
+                vmm.mmu.write_bytes(site.address, word.to_bytes(4, "little"))
+                vmm.site_end[site.address] = site.address + max(site.length, 4)
+            uc.ctl_flush_tb()
+            log.info("patched %d pad sites", len(self.sites))
+        if self.strategy == "stub":
+            for lo, hi in self.stubs:
+                uc.hook_add(unicorn.UC_HOOK_BLOCK, self._stub_block, begin=lo, end=hi - 1)
+
+    def _stub_block(self, uc: unicorn.Uc, address: int, size: int, _user) -> None:
+        # called as a stub block starts, before its instructions are counted: take them back off
+        st = self.machine.icount.state
+        if st.count >= st.limit:
+            return  # the counter stops the CPU before this block: it will start again later
+        n = size // 4
+        self.stub_insns += n
+        st.count -= n
+
+
+MODE = PrevirtMode

@@ -1,0 +1,682 @@
+"""The VMM: runs a guest kernel deprivileged (real User mode) and virtualizes what it may not do.
+
+The real CPU (Unicorn) always runs the guest in User mode.  The guest's privileged
+state is the ``VCpu`` (``isa/arm/vcpu.py``); the VMM regains control on
+
+* **traps** — an instruction that is UNDEFINED in User mode (Unicorn's
+  invalid-instruction hook): it is decoded and emulated (``isa/arm/emulate.py``)
+  against the vCPU, inside the hook, and the CPU continues;
+* **hypercalls** — ``svc #imm24`` with imm24 bit 23 set (the ABI of
+  ``isa/arm/hypercall.py``): the interrupt hook emulates the original instruction
+  from the VMM's own copy of ``.vtrans.hypercalls`` — again inside the hook;
+* **guest exceptions** — a guest ``svc`` (or any UNDEFINED instruction the vCPU
+  also finds UNDEFINED), aborts from the software TLB, and device interrupts are
+  delivered as *virtual* exceptions through the guest's own vectors;
+* **TLB fills** — Unicorn runs with ``UC_TLB_VIRTUAL``: every translation comes
+  from ``tlb_fill`` walking the guest's tables (``isa/arm/mmu.py``) with the
+  guest's *virtual* privilege, so a kernel page stays out of reach of the guest's
+  user code while its kernel, in real User mode, reaches it.  The TLB is flushed
+  whenever the virtual privilege or the translation registers change.
+
+Clock: every guest instruction counts once whatever implements it.  A trapped
+instruction and a hypercall's ``svc`` are one instruction for Unicorn's counter
+already; stub code is not guest code and is subtracted (see ``StubAccounting``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+import unicorn
+from unicorn import arm_const as A
+
+from vtrans.errors import GuestError
+from vtrans.isa.arm import hypercall as hc
+from vtrans.isa.arm.cp15 import fsr_value
+from vtrans.isa.arm.emulate import Emulated, Emulator, Event, Form, VirtualAbort, decode
+from vtrans.isa.arm.mmu import MmuConfig, walk
+from vtrans.isa.arm.vcpu import (
+    PSR_M, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, Mode, VCpu, bank_of,
+)
+
+log = logging.getLogger(__name__)
+
+M32 = 0xFFFFFFFF
+_UC_READ, _UC_WRITE, _UC_FETCH = unicorn.UC_MEM_READ, unicorn.UC_MEM_WRITE, unicorn.UC_MEM_FETCH
+_SEMIHOST_IMM = 0x123456
+_WFE_YIELD = (0x0320F002, 0x0320F001)
+
+
+@dataclass
+class VmmStats:
+    """What the VMM did, for ``vtrans run --stats``."""
+
+    traps: Counter = field(default_factory=Counter)          # by cause
+    hypercalls: Counter = field(default_factory=Counter)     # by kind
+    exceptions: Counter = field(default_factory=Counter)     # virtual exceptions delivered, by kind
+    emulated: Counter = field(default_factory=Counter)       # emulated instructions, by form
+    vmm_ns: int = 0                                          # host time inside VMM handlers
+    total_ns: int = 0                                        # host time of the whole run
+
+    def rows(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for title, counter in (("trap", self.traps), ("hypercall", self.hypercalls),
+                               ("virtual exception", self.exceptions), ("emulated", self.emulated)):
+            for key, n in sorted(counter.items()):
+                out.append((f"{title}: {key}", str(n)))
+            out.append((f"{title}s total", str(sum(counter.values()))))
+        guest = max(self.total_ns - self.vmm_ns, 0)
+        out.append(("time in guest", f"{guest / 1e6:.3f} ms"))
+        out.append(("time in VMM", f"{self.vmm_ns / 1e6:.3f} ms"))
+        return out
+
+
+class GuestMmu:
+    """Guest virtual memory as the VMM sees it, and Unicorn's software TLB.
+
+    Translations follow the guest's tables and the guest's *virtual* privilege
+    (``isa/arm/mmu.py``).  Physical accesses go through Unicorn's physical memory,
+    devices included (``mem_read`` on an MMIO range calls the device).
+    """
+
+    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool):
+        self.uc = uc
+        self.vcpu = vcpu
+        self.v7 = v7
+        self._cfg: MmuConfig | None = None
+        #: the fault the last failed TLB fill found, for the run loop to deliver
+        self.pending_fault: VirtualAbort | None = None
+        self.flushes = 0
+
+    # -- configuration ------------------------------------------------------------------------
+    def config(self) -> MmuConfig:
+        cfg = self._cfg
+        if cfg is None:
+            c = self.vcpu.cp15
+            cfg = self._cfg = MmuConfig(c.get(Cp15.SCTLR, 0), c.get(Cp15.TTBR0, 0), c.get(Cp15.TTBR1, 0),
+                                        c.get(Cp15.TTBCR, 0), c.get(Cp15.DACR, 0), self.v7)
+        return cfg
+
+    def flush(self) -> None:
+        """Forget every translation: privilege or translation registers changed (B3.10)."""
+        self._cfg = None
+        self.flushes += 1
+        self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+
+    def _read32_phys(self, pa: int) -> int | None:
+        try:
+            return int.from_bytes(self.uc.mem_read(pa, 4), "little")
+        except unicorn.UcError:
+            return None
+
+    # -- translation ----------------------------------------------------------------------------
+    def translate(self, va: int, *, write: bool = False, fetch: bool = False, privileged: bool | None = None) -> int:
+        if privileged is None:
+            privileged = self.vcpu.privileged
+        cfg = self.config()
+        if not cfg.enabled:
+            return va & M32
+        w = walk(cfg, self._read32_phys, va, write=write, fetch=fetch, privileged=privileged)
+        if w.pa is None:
+            fsr = fsr_value(int(w.fault), w.domain, write and not fetch)
+            raise VirtualAbort(va & M32, fsr, prefetch=fetch)
+        return w.pa
+
+    def tlb_fill(self, uc: unicorn.Uc, vaddr: int, access: int, entry, _user) -> bool:
+        cfg = self.config()
+        if not cfg.enabled:
+            entry.paddr = vaddr
+            entry.perms = unicorn.UC_PROT_ALL
+            return True
+        write, fetch = access == _UC_WRITE, access == _UC_FETCH
+        w = walk(cfg, self._read32_phys, vaddr, write=write, fetch=fetch, privileged=self.vcpu.privileged)
+        if w.pa is None:
+            self.pending_fault = VirtualAbort(vaddr & M32, fsr_value(int(w.fault), w.domain, write), prefetch=fetch)
+            return False
+        entry.paddr = w.pa
+        entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
+                       | (unicorn.UC_PROT_EXEC if w.executable else 0))
+        return True
+
+    # -- GuestMemory (for the emulator) --------------------------------------------------------
+    def read(self, va: int, size: int, *, privileged: bool) -> int:
+        pa = self.translate(va, privileged=privileged)
+        try:
+            return int.from_bytes(self.uc.mem_read(pa, size), "little")
+        except unicorn.UcError:
+            raise VirtualAbort(va & M32, fsr_value(0b01000)) from None  # synchronous external abort
+
+    def write(self, va: int, size: int, value: int, *, privileged: bool) -> None:
+        pa = self.translate(va, write=True, privileged=privileged)
+        try:
+            self.uc.mem_write(pa, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
+        except unicorn.UcError:
+            raise VirtualAbort(va & M32, fsr_value(0b01000, write=True)) from None
+
+    def fetch_word(self, va: int) -> int:
+        """The instruction word at ``va`` as the guest fetched it (current virtual privilege)."""
+        pa = self.translate(va, fetch=True)
+        return int.from_bytes(self.uc.mem_read(pa, 4), "little")
+
+    # -- semihosting view (privileged, bytes) ------------------------------------------------------
+    def read_bytes(self, va: int, size: int) -> bytes:
+        out = bytearray()
+        while size > 0:
+            chunk = min(size, 0x1000 - (va & 0xFFF))
+            out += self.uc.mem_read(self.translate(va, privileged=True), chunk)
+            va, size = va + chunk, size - chunk
+        return bytes(out)
+
+    def write_bytes(self, va: int, data: bytes) -> None:
+        off = 0
+        while off < len(data):
+            chunk = min(len(data) - off, 0x1000 - ((va + off) & 0xFFF))
+            self.uc.mem_write(self.translate(va + off, write=True, privileged=True), data[off:off + chunk])
+            off += chunk
+
+
+class _SemihostView:
+    """The ``semihosting.GuestMemory`` protocol over the guest's virtual memory."""
+
+    def __init__(self, mmu: GuestMmu):
+        self.mmu = mmu
+
+    def read(self, addr: int, size: int) -> bytes:
+        return self.mmu.read_bytes(addr, size)
+
+    def write(self, addr: int, data: bytes) -> None:
+        self.mmu.write_bytes(addr, data)
+
+
+@dataclass(frozen=True)
+class HypercallTable:
+    """The VMM's private copy of an image's ``.vtrans.hypercalls`` (the guest cannot change it)."""
+
+    words: tuple[int, ...] = ()
+
+    def __getitem__(self, index: int) -> int:
+        return self.words[index]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+class VcpuBlock:
+    """The stub strategy's shared vCPU block in guest memory (ARCHITECTURE.md, "Hypercall ABI").
+
+    While the guest runs, the block's vcpsr mode/masks and SPSRs are authoritative;
+    ``load`` pulls them into the vCPU on every VMM entry and ``store`` pushes the vCPU
+    back before the guest resumes.
+    """
+
+    def __init__(self, address: int, mmu: GuestMmu):
+        self.address = address
+        self.mmu = mmu
+
+    def _pa(self) -> int:
+        return self.mmu.translate(self.address, write=True, privileged=True)
+
+    def initialize(self, vcpu: VCpu) -> None:
+        self.mmu.write_bytes(self.address, hc.VcpuBlock().pack())
+        self.store(vcpu)
+
+    def load(self, vcpu: VCpu) -> None:
+        raw = self.mmu.read_bytes(self.address, hc.VCPU_SIZE)
+        block = hc.VcpuBlock.unpack(raw)
+        if not block.valid:
+            raise GuestError("the guest overwrote the magic of its vCPU block", pc=vcpu.reg(15))
+        mode = block.vcpsr & PSR_M
+        if mode != vcpu.mode:
+            vcpu.set_mode(mode)
+        vcpu.masks = block.vcpsr & 0x1C0
+        for m in SPSR_MODES:
+            spsr = block.spsr(m)
+            if spsr is not None:
+                vcpu.banks[m].spsr = spsr
+
+    def store(self, vcpu: VCpu) -> None:
+        pending = (hc.Pending.IRQ if vcpu.irq_line else 0) | (hc.Pending.FIQ if vcpu.fiq_line else 0)
+        words = [vcpu.masks | vcpu.mode, int(pending)] + [vcpu.banks[m].spsr for m in SPSR_MODES]
+        data = b"".join(w.to_bytes(4, "little") for w in words)
+        self.mmu.write_bytes(self.address + hc.OFF_VCPSR, data)
+
+
+class Vmm:
+    """The hypervisor core for one guest CPU over one Unicorn instance.
+
+    ``semihost(op, arg, mem)`` performs a semihosting call (None: not supported);
+    ``on_wait()`` is called when the guest executes WFI (the run loop idles until an
+    interrupt).  The run loop calls ``enter_guest()`` before and ``exit_guest(err)``
+    after every ``emu_start`` and ``deliver_interrupt()`` at every stop.
+    """
+
+    def __init__(self, uc: unicorn.Uc, *, v7: bool, hypercalls: HypercallTable | None = None,
+                 vcpu_block: int | None = None, stub_ranges: list[tuple[int, int]] | None = None,
+                 semihost: Callable[[], None] | None = None,
+                 cp15_overrides: dict[Cp15, int] | None = None,
+                 lines: Callable[[], tuple[bool, bool]] | None = None,
+                 on_wait: Callable[[], None] | None = None):
+        self.uc = uc
+        #: the (IRQ, FIQ) input levels of the board's interrupt controller
+        self.lines = lines or (lambda: (False, False))
+        self.on_wait = on_wait
+        self.stats = VmmStats()
+        self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
+                                     cp15_overrides=cp15_overrides)
+        self.mmu = GuestMmu(uc, self.vcpu, v7=v7)
+        self.emulator = Emulator(self.vcpu, self.mmu)
+        self.hypercalls = hypercalls
+        self.semihost = semihost
+        self.semihost_view = _SemihostView(self.mmu)
+        self.block = VcpuBlock(vcpu_block, self.mmu) if vcpu_block is not None else None
+        self.stub_ranges = stub_ranges or []
+        #: pad strategy: hypercall address -> address after the padded site
+        self.site_end: dict[int, int] = {}
+        #: set when the guest executed WFI; the run loop clears it when it idles
+        self.waiting = False
+        #: a request to stop emulation (WFI, semihosting exit): the run loop reads it
+        self.stop_reason: str | None = None
+        self.exit_exception: BaseException | None = None
+        self._t0 = 0
+        uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
+        self._hooks = [uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self.mmu.tlb_fill)]
+        self.mmu.flush()
+        if self.block is not None:
+            self.block.initialize(self.vcpu)
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _translation_changed(self) -> None:
+        self.mmu.flush()
+
+    def _vmm_enter(self) -> int:
+        t = time.perf_counter_ns()
+        self.vcpu.irq_line, self.vcpu.fiq_line = self.lines()
+        if self.block is not None:
+            self.block.load(self.vcpu)
+        return t
+
+    def _vmm_leave(self, t: int) -> None:
+        if self.block is not None:
+            self.block.store(self.vcpu)
+        self.stats.vmm_ns += time.perf_counter_ns() - t
+
+    def _set_pc(self, pc: int) -> None:
+        self.uc.reg_write(A.UC_ARM_REG_PC, pc & M32)
+
+    def _exception(self, kind: ExceptionKind, pc: int) -> None:
+        """Deliver a virtual exception whose preferred return address base is ``pc``."""
+        self.stats.exceptions[kind.value] += 1
+        self._set_pc(self.vcpu.take_exception(kind, pc))
+
+    def _after_emulation(self, result: Emulated) -> None:
+        if result.form is not None:
+            self.stats.emulated[result.form.value] += 1
+        if result.exception is not None:
+            self.stats.exceptions[result.exception.value] += 1
+        if result.event is Event.WAIT:
+            self.waiting = True
+            if self.on_wait is not None:
+                self.on_wait()
+        else:
+            self.deliver_interrupt()
+
+    # ------------------------------------------------------------------ interrupts
+    def set_irq(self, level: bool) -> None:
+        self.vcpu.irq_line = bool(level)
+
+    def set_fiq(self, level: bool) -> None:
+        self.vcpu.fiq_line = bool(level)
+
+    def interrupt_pending(self) -> bool:
+        """An interrupt input is asserted (WFI wakes up on it even when masked, B1.8.12)."""
+        return self.vcpu.irq_line or self.vcpu.fiq_line
+
+    def deliver_interrupt(self, anywhere: bool = False) -> bool:
+        """Take a pending virtual IRQ/FIQ if the virtual CPSR allows it (B1.8.2)."""
+        if self.block is not None:
+            self.block.load(self.vcpu)
+        self.vcpu.irq_line, self.vcpu.fiq_line = self.lines()
+        kind = self.vcpu.pending_interrupt()
+        if kind is None:
+            return False
+        pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+        if not anywhere and self._in_stub(pc):
+            return False  # never inside an emulation stub: the stub's site is one instruction
+        self._exception(kind, pc)
+        self.waiting = False
+        if self.block is not None:
+            self.block.store(self.vcpu)
+        return True
+
+    def masked(self, fiq: bool) -> bool:
+        """Is the virtual IRQ (FIQ) masked for the guest now?  Inside a stub: always."""
+        if self.block is not None:
+            self.block.load(self.vcpu)
+            if self._in_stub(self.uc.reg_read(A.UC_ARM_REG_PC)):
+                return True
+        return bool(self.vcpu.masks & (0x40 if fiq else 0x80))
+
+    def take_interrupt(self, fiq: bool) -> None:
+        """The machine decided: take the IRQ (FIQ) now, PC being the next instruction."""
+        t = self._vmm_enter()
+        try:
+            self._exception(ExceptionKind.FIQ if fiq else ExceptionKind.IRQ, self.uc.reg_read(A.UC_ARM_REG_PC))
+            self.waiting = False
+        finally:
+            self._vmm_leave(t)
+
+    def _in_stub(self, pc: int) -> bool:
+        return any(lo <= pc < hi for lo, hi in self.stub_ranges)
+
+    # ------------------------------------------------------------------ entries from the machine
+    def handle_invalid(self, pc: int) -> bool:
+        """A trap: an instruction UNDEFINED in real User mode.  Emulate it, inside the hook."""
+        uc = self.uc
+        t = self._vmm_enter()
+        try:
+            try:
+                word: int | None = self.mmu.fetch_word(pc)
+            except VirtualAbort:
+                word = None
+            if (word is None or decode(word) is None) and pc >= 4:
+                # wfe/yield arrive with PC already past them (UNICORN-NOTES)
+                try:
+                    prev = self.mmu.fetch_word(pc - 4)
+                except VirtualAbort:
+                    prev = 0
+                if prev & 0x0FFFFFFF in _WFE_YIELD:
+                    pc, word = pc - 4, prev
+            if word is None:
+                raise GuestError("trap at an unreadable instruction", pc=pc)
+            form = decode(word)
+            self.stats.traps[form.value if form else "undefined"] += 1
+            self._after_emulation(self.emulator.emulate(word, pc))
+            return True
+        except GuestStateError as e:
+            self.exit_exception = GuestError(str(e), pc=pc)
+            uc.emu_stop()
+            return True
+        finally:
+            self._vmm_leave(t)
+
+    def handle_exception(self, kind: ExceptionKind, pc: int, **info) -> None:
+        """A synchronous exception of the real CPU at guest address ``pc``."""
+        t = self._vmm_enter()
+        try:
+            if kind is ExceptionKind.SVC:
+                self._on_svc(pc)
+            elif kind is ExceptionKind.PREFETCH_ABORT and "fault_status" not in info:  # BKPT
+                self.stats.traps["bkpt"] += 1
+                self._after_emulation(self.emulator.emulate(self.mmu.fetch_word(pc), pc))
+            elif kind in (ExceptionKind.DATA_ABORT, ExceptionKind.PREFETCH_ABORT):
+                self.stats.traps["abort"] += 1
+                fault = self.mmu.pending_fault
+                self.mmu.pending_fault = None
+                if fault is None:
+                    status = info.get("fault_status", fsr_value(0b01000))
+                    fault = VirtualAbort(info.get("fault_address", pc), status,
+                                         prefetch=kind is ExceptionKind.PREFETCH_ABORT)
+                self.deliver_abort(fault, pc)
+            elif kind is ExceptionKind.UNDEF:
+                self.handle_invalid(pc)
+            else:
+                raise GuestError(f"unexpected CPU exception {kind}", pc=pc)
+        finally:
+            self._vmm_leave(t)
+
+    def deliver_abort(self, fault: VirtualAbort, pc: int) -> None:
+        result = self.emulator.data_abort(None, fault, pc)
+        self.stats.exceptions[result.exception.value] += 1
+        self._set_pc(result.next_pc)
+
+    def _on_svc(self, pc: int) -> None:
+        word = self.mmu.fetch_word(pc)
+        call = hc.decode_hypercall(word)
+        if call is not None:
+            self._hypercall(call, pc)
+            return
+        if word & 0xFFFFFF == _SEMIHOST_IMM and self.vcpu.privileged and self.semihost is not None:
+            # QEMU honours semihosting only from a privileged mode: the guest's virtual one here
+            self.stats.traps["semihosting"] += 1
+            self._set_pc(pc + 4)
+            self.semihost()
+            return
+        self.stats.traps["svc"] += 1
+        self._exception(ExceptionKind.SVC, pc)
+
+    def _site_of(self, pc: int) -> tuple[int, int | None]:
+        """(the guest site a hypercall at ``pc`` stands for, the address after the site).
+
+        A hypercall at a site stands for itself.  One inside an emulation stub is followed by
+        ``b <return label>``, the label being just after the site: the site is that label - 4,
+        so PC-relative reads, exception return addresses and LR values are the original's."""
+        if not self._in_stub(pc):
+            return pc, self.site_end.get(pc)
+        after = self.mmu.fetch_word(pc + 4)
+        if after & 0x0F000000 != 0x0A000000:
+            raise GuestError("hypercall in an emulation stub is not followed by a branch back", pc=pc)
+        offset = (after & 0xFFFFFF) << 2
+        if offset & 0x2000000:
+            offset -= 1 << 26
+        ret = (pc + 4 + 8 + offset) & M32
+        return (ret - 4) & M32, ret
+
+    def _hypercall(self, call: hc.Hypercall, pc: int) -> None:
+        site, after = self._site_of(pc)
+        if call.cls == hc.HypercallClass.EMULATE:
+            table = self.hypercalls
+            if table is None or call.payload >= len(table):
+                raise GuestError(f"hypercall index {call.payload} outside the image's table", pc=pc)
+            original = table[call.payload]
+            form = decode(original)
+            self.stats.hypercalls[f"emulate {form.value if form else 'undefined'}"] += 1
+            result = self.emulator.emulate(original, site)
+            if after is not None and result.next_pc == (site + 4) & M32:
+                self._set_pc(after)  # past the site's padding / back from the stub
+            self._after_emulation(result)
+        elif call.cls == hc.HypercallClass.SERVICE and call.payload == hc.ServiceOp.SYNC:
+            self.stats.hypercalls["service sync"] += 1
+            self._set_pc(after if after is not None else pc + 4)
+            self.deliver_interrupt(anywhere=True)
+        else:
+            raise GuestError(f"unsupported hypercall class {int(call.cls)} payload {call.payload:#x}", pc=pc)
+
+    # ------------------------------------------------------------------ run-loop protocol
+    def enter_guest(self) -> None:
+        self.stop_reason = None
+        self.exit_exception = None
+        self._t0 = time.perf_counter_ns()
+
+    def exit_guest(self, error: unicorn.UcError | None) -> None:
+        """After ``emu_start``: deliver a fault found by the TLB fill; re-raise what a hook kept."""
+        self.stats.total_ns += time.perf_counter_ns() - self._t0
+        if error is not None:
+            fault = self.mmu.pending_fault
+            if error.errno == unicorn.UC_ERR_EXCEPTION and fault is not None:
+                self.mmu.pending_fault = None
+                self.stats.traps["abort"] += 1
+                t = self._vmm_enter()
+                try:
+                    pc = self.uc.reg_read(A.UC_ARM_REG_PC)
+                    self.deliver_abort(fault, fault.far if fault.prefetch else pc)
+                finally:
+                    self._vmm_leave(t)
+            else:
+                raise GuestError(f"CPU error: {error}", pc=self.uc.reg_read(A.UC_ARM_REG_PC)) from error
+        if self.exit_exception is not None:
+            e, self.exit_exception = self.exit_exception, None
+            raise e
+
+    def close(self) -> None:
+        for h in self._hooks:
+            self.uc.hook_del(h)
+        self._hooks = []
+
+
+def hypercall_table_from_elf(path: str) -> tuple[HypercallTable | None, int | None, list[tuple[int, int]],
+                                                  tuple[hc.SiteEntry, ...]]:
+    """Read a rewritten image's tables: (hypercall table, vCPU block address, stub code ranges, pad sites)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    from vtrans.errors import ImageError
+
+    try:
+        with open(path, "rb") as f:
+            elf = ELFFile(f)
+            table = None
+            sites: tuple[hc.SiteEntry, ...] = ()
+            stubs: list[tuple[int, int]] = []
+            block = None
+            sec = elf.get_section_by_name(hc.SECTION_HYPERCALLS)
+            if sec is not None:
+                table = HypercallTable(hc.unpack_hypercall_table(sec.data()))
+            sec = elf.get_section_by_name(hc.SECTION_SITES)
+            if sec is not None:
+                sites = hc.unpack_sites(sec.data())
+            sec = elf.get_section_by_name(hc.SECTION_STUBS)
+            if sec is not None and sec["sh_size"]:
+                stubs.append((sec["sh_addr"], sec["sh_addr"] + sec["sh_size"]))
+            symtab = elf.get_section_by_name(".symtab")
+            if isinstance(symtab, SymbolTableSection):
+                syms = symtab.get_symbol_by_name(hc.VCPU_SYMBOL)
+                if syms:
+                    block = syms[0]["st_value"]
+            if block is None:
+                sec = elf.get_section_by_name(hc.SECTION_VCPU)
+                if sec is not None:
+                    block = sec["sh_addr"]
+    except (OSError, ELFError, ValueError) as e:
+        raise ImageError(f"{path}: cannot read the vtrans tables: {e}") from e
+    return table, block, stubs, sites
+
+
+# --------------------------------------------------------------------------- execution modes
+
+from vtrans.runtime.modes import ExecutionMode  # noqa: E402 - the modes build on the core above
+
+
+class VmmMode(ExecutionMode):
+    """An ``ExecutionMode`` that runs the guest deprivileged under a ``Vmm``.
+
+    The VMM is created lazily, at the first call of the run loop, because it takes
+    over the CPU state the image's reset left (``Machine.load``)."""
+
+    name = "vmm"
+
+    def __init__(self) -> None:
+        self.vmm: Vmm | None = None
+        self.machine = None
+
+    # -- subclasses: what the image brings ----------------------------------------------------
+    def vmm_options(self) -> dict:
+        return {}
+
+    def prepare(self, vmm: Vmm) -> None:
+        """Last step before the guest runs (pad: patch the sites)."""
+
+    # -- ExecutionMode ------------------------------------------------------------------------------
+    def attach(self, machine) -> None:
+        self.machine = machine
+        self.uc = machine.uc
+
+    def _ensure(self) -> Vmm:
+        vmm = self.vmm
+        if vmm is None:
+            m = self.machine
+            board = m.board
+            vmm = Vmm(m.uc, v7=m.traits.v7, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
+                      on_wait=self._idle, semihost=lambda: m._semihost(m.uc), **self.vmm_options())
+            self.vmm = vmm
+            self.prepare(vmm)
+            m.stats.vmm = vmm.stats  # the CLI prints these with the run statistics
+        return vmm
+
+    def _idle(self) -> None:
+        """WFI: what the machine's run loop does for a WFI it sees, for one it cannot see (emulated).
+
+        An asserted input wakes the CPU at once (B1.8.13); otherwise virtual time skips to
+        the next device deadline and the CPU stops so that the loop fires it."""
+        m = self.machine
+        if m.board.cpu_irq.level or m.board.cpu_fiq.level:
+            return
+        st = m.icount.state
+        nxt = m.clock.next_deadline()
+        if nxt is None:
+            from vtrans.runtime.stats import ExitReason
+
+            pc = m.uc.reg_read(A.UC_ARM_REG_PC)
+            m.request_stop(ExitReason.HALTED, f"wfi before 0x{pc:08x} with no interrupt source that could "
+                                              "wake the CPU")
+            return
+        m.idle_insns += max(nxt - (st.count + m.idle_insns), 0)
+        st.limit = min(st.limit, st.count)  # stop after this instruction: the loop fires the event
+
+    def on_exception(self, kind: ExceptionKind, pc: int, **info) -> None:
+        vmm = self._ensure()
+        before = sum(vmm.stats.exceptions.values())
+        vmm.handle_exception(kind, pc, **info)
+        if sum(vmm.stats.exceptions.values()) == before:
+            self._not_an_exception(kind)  # a hypercall or semihosting call, not a guest exception
+        self._reraise()
+
+    def on_invalid_insn(self, pc: int) -> bool:
+        vmm = self._ensure()
+        before = vmm.stats.exceptions[ExceptionKind.UNDEF.value]
+        handled = vmm.handle_invalid(pc)
+        if vmm.stats.exceptions[ExceptionKind.UNDEF.value] == before:
+            self._not_an_exception(ExceptionKind.UNDEF)
+        self._reraise()
+        return handled
+
+    def _not_an_exception(self, kind: ExceptionKind) -> None:
+        """The machine counted a trap the VMM emulated as a guest exception (and would call a
+        guest that loops over a trapping instruction "dead"): take it back."""
+        m = self.machine
+        m.stats.exceptions[str(kind)] -= 1
+        if not m.stats.exceptions[str(kind)]:
+            del m.stats.exceptions[str(kind)]
+        m._last_exc = None
+        m._exc_repeat = 0
+        m._vector_repeat = 0
+
+    def _reraise(self) -> None:
+        vmm = self.vmm
+        if vmm is not None and vmm.exit_exception is not None:
+            e, vmm.exit_exception = vmm.exit_exception, None
+            from vtrans.runtime.stats import ExitReason
+
+            self.machine.request_stop(ExitReason.GUEST_ERROR, str(getattr(e, "message", e)), 3)
+
+    def on_cpu_error(self, error: unicorn.UcError, pc: int) -> bool:
+        """``emu_start`` failed: a guest fault found by the TLB fill becomes a virtual abort."""
+        vmm = self._ensure()
+        fault = vmm.mmu.pending_fault
+        if error.errno != unicorn.UC_ERR_EXCEPTION or fault is None:
+            return False
+        vmm.mmu.pending_fault = None
+        vmm.stats.traps["abort"] += 1
+        t = vmm._vmm_enter()
+        try:
+            vmm.deliver_abort(fault, fault.far if fault.prefetch else pc)
+        finally:
+            vmm._vmm_leave(t)
+        return True
+
+    def interrupt_masked(self, fiq: bool) -> bool:
+        return self._ensure().masked(fiq)
+
+    def deliver_interrupt(self, fiq: bool) -> None:
+        self._ensure().take_interrupt(fiq)
+
+    def unmask_watch(self, irq_pending: bool, fiq_pending: bool) -> int:
+        self._ensure()
+        return 0  # every unmasking instruction traps or is a hypercall: the VMM delivers there
+
+    def final_state(self):
+        return self._ensure().vcpu.arch_state()
