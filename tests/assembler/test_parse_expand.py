@@ -219,5 +219,6 @@ alias2	.req	tmp
 tmp:	b	tmp
 """
     prog = parse_text(src)
-    assert [i.operands[0].name for i in prog.statements if isinstance(i, Instruction)][:3] == ["r4", "r0", "r4"]
+    insns = [i for i in prog.statements if isinstance(i, Instruction)]
+    assert [i.operands[0].name for i in insns[:3]] == ["r4", "r0", "r4"]
     assert gas_dump(arm_as, src, tmp_path / "r.s") == gas_dump(arm_as, print_program(prog), tmp_path / "p.s")
