@@ -45,6 +45,8 @@ THUMB = {
     "code16": "\t.code 16\n",
     "thumb_func": "\t.thumb_func\nf:\tbx lr\n",
     "force_thumb": "\t.force_thumb\n",
+    "cbz": "\tcbz r0, 1f\n1:\n",
+    "it_block": "\titte eq\n",
 }
 
 

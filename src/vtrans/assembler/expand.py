@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence
 
 from vtrans.assembler.expr import evaluate
-from vtrans.assembler.ir import Directive, Expr, Label, Statement, Str, Sym
+from vtrans.assembler.ir import Directive, Expr, Label, Statement, Sym
 from vtrans.errors import AsmError, SourceLoc
 
 log = logging.getLogger(__name__)
@@ -593,10 +593,7 @@ class Expander:
         text = strip_comment(rest).strip()
         if low == ".err":
             raise ln.error(".err encountered")
-        msg = text
-        if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-            e = self.parse_expr(text, ln) if False else None  # noqa: F841 - keep the literal as written
-            msg = text[1:-1]
+        msg = text[1:-1] if len(text) >= 2 and text[0] == '"' and text[-1] == '"' else text
         raise ln.error(msg or ".error directive")
 
 
@@ -620,4 +617,4 @@ _CONTROL.update({
     ".error": Expander._error,
 })
 
-__all__ = ["Expander", "SrcLine", "Item", "split_source", "strip_comment", "split_top", "RAW_DIRECTIVES", "Str"]
+__all__ = ["Expander", "SrcLine", "Item", "split_source", "strip_comment", "split_top", "RAW_DIRECTIVES"]

@@ -100,11 +100,22 @@ class Label:
 
 @dataclass(frozen=True, slots=True)
 class Directive:
-    """A directive without its leading dot: ``Directive("word", (Sym("x"),))``.
+    """A directive without its leading dot, name in lower case: ``Directive("word", (Sym("x"),))``.
 
-    ``args`` holds expressions, ``Str`` literals, or plain strings for the
-    directives whose arguments are words (``.section .text, "ax", %progbits``,
-    ``.type f, %function``, ``.syntax unified``, ``.cfi_*`` ...).
+    ``args`` holds, in source order:
+
+    * expressions (``Num``, ``Sym``, ``Binary`` ...) — symbol-name arguments
+      too: ``.global main`` is ``("global", (Sym("main"),))``, ``.set x, 5``
+      (and ``x = 5``) is ``("set", (Sym("x"), Num(5)))``;
+    * ``Str`` for string literals (unescaped bytes): ``.ascii``, ``.file "a.c"``;
+    * plain ``str`` for words: section names (``.section .note.GNU-stack``
+      gives ``".note.GNU-stack"``), ``%progbits``/``%function`` types;
+    * ``None`` for an empty argument (``.p2align 2,,3``).
+
+    Directives whose operand gas reads as free text (``.arch``, ``.cpu``,
+    ``.fpu``, ``.syntax``, ``.code``, ``.loc``, ``.file 1 "a.c"``, the EHABI
+    unwinding directives ...) keep it as plain strings, split at top-level
+    commas: ``("syntax", ("unified",))``, ``("loc", ("1 5 0",))``.
     """
 
     name: str

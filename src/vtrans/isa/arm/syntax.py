@@ -65,6 +65,9 @@ BARRIERS: frozenset[str] = frozenset(
 )
 PSR_NAMES: frozenset[str] = frozenset({"cpsr", "spsr", "apsr"})
 
+#: Thumb-only mnemonics (ARM ARM A8.8: cbz/cbnz, it, tbb/tbh exist only in Thumb state)
+_THUMB_ONLY = frozenset("cbz cbnz tbb tbh it".split())
+
 _COPROC_BASES = frozenset("mcr mrc mcrr mrrc cdp mcr2 mrc2 mcrr2 mrrc2 cdp2 ldc stc ldc2 stc2".split())
 _PSR_BASES = frozenset({"mrs", "msr", "vmrs", "vmsr"})
 _BRANCH_BASES = frozenset({"b", "bl"})  # operands are always labels, even if named like a register
@@ -307,8 +310,8 @@ def build_instruction(word: Token | str, raw_ops: list, loc: SourceLoc,
         raise AsmError(str(e), loc) from None
     if sp is None:
         low = str(word).lower()
-        if low in ("thumb", "thumb_func"):
-            raise AsmError("Thumb is not supported yet", loc)
+        if low in _THUMB_ONLY or (low.startswith("it") and len(low) <= 5 and set(low[2:]) <= {"t", "e"}):
+            raise AsmError(f"'{word}' is a Thumb instruction: Thumb is not supported yet", loc)
         raise AsmError(f"unknown instruction mnemonic '{word}'", loc)
     ctx = _Ctx(sp.base, loc_at)
     ops: list[Operand] = []
