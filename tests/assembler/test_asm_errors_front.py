@@ -23,7 +23,7 @@ CASES = {
     "unknown_directive": ("\t.frob 1\n", "unknown directive '.frob'", 1, 2),
     "bad_register_in_list": ("\tpush {r0, x5}\n", "bad register 'x5'", 1, 12),
     "bad_register_range": ("\tpush {r5-r2}\n", "bad register range", 1, 8),
-    "bad_base_register": ("\tldr r0, [x1]\n", "bad base register 'x1'", 1, 2),
+    "bad_base_register": ("\tldr r0, [x1]\n", "bad base register 'x1'", 1, 11),
     "bad_writeback_register": ("\tldmia x1!, {r0}\n", "bad register 'x1'", 1, 8),
     "bad_shift_register": ("\tmov r0, r1, lsl x3\n", "bad register 'x3'", 1, 18),
     "string_operand": ('\tmov r0, "x"\n', "a string is not an instruction operand", 1, 2),

@@ -206,11 +206,16 @@ class _GasTransformer(Transformer):
     @v_args(inline=True)
     def name(self, tok):
         s = str(tok)
-        return Dot() if s == "." else Sym(s)
+        if s == ".":
+            return Dot()
+        node = Sym(s)
+        self._cols[id(node)] = tok.column  # where operand errors about this name point
+        return node
 
     # Expressions nest at most MAX_EXPR_DEPTH deep: the printer and the
     # evaluators recurse over them.  Depths are kept per node while parsing.
     _depth: dict[int, int]
+    _cols: dict[int, int]
 
     def _deeper(self, op: Token, *children) -> int:
         depths = self._depth
@@ -249,6 +254,7 @@ class Frontend:
         grammar = _gas_grammar() + "\n" + self.syntax.GRAMMAR
         self._transformer = transformer_cls()
         self._transformer._depth = {}
+        self._transformer._cols = {}
         self.lark = Lark(grammar, parser="lalr", lexer="basic", transformer=self._transformer,
                          maybe_placeholders=False, cache=False)
 
@@ -344,6 +350,7 @@ class Frontend:
         """One Lark run over ``lines``; per line, its statements with their column in the line text."""
         text = "\n".join(ln.text for ln in lines)
         self._transformer._depth = {}  # node ids are only meaningful during one parse
+        self._transformer._cols = {}
         try:
             result = self.lark.parse(text)
         except _TokenError as e:

@@ -112,7 +112,10 @@ class OperandTransformer:
     def op_mem(self, children):
         bang = bool(children) and isinstance(children[-1], Token) and children[-1].type == "BANG"
         inner = children[:-1] if bang else children
-        return ("mem", list(inner), bang)
+        first = inner[0] if inner else None
+        # column of the base register, if the generic transformer noted it
+        col = getattr(self, "_cols", {}).get(id(first[1]), 0) if first and first[0] == "expr" else 0
+        return ("mem", list(inner), bang, col)
 
     def op_reglist(self, children):
         caret = bool(children) and isinstance(children[-1], Token) and children[-1].type == "CARET"
@@ -242,11 +245,12 @@ def _reg_of_expr(ctx: _Ctx, e: Expr) -> tuple[Reg, bool] | None:
 def _mem(ctx: _Ctx, raw: tuple) -> Mem:
     items: list = raw[1]
     first = items[0]
+    col = raw[3] if len(raw) > 3 else 0
     if first is None or first[0] != "expr" or not isinstance(first[1], Sym):
-        raise ctx.error("expected a base register after '['")
+        raise ctx.error("expected a base register after '['", col)
     base = ctx.reg_name(first[1].name)
     if base is None:
-        raise ctx.error(f"bad base register '{first[1].name}'")
+        raise ctx.error(f"bad base register '{first[1].name}'", col)
     offset: Expr | Reg | None = None
     subtract = False
     shift: Shift | None = None
