@@ -11,6 +11,7 @@ from unicorn import arm_const as A
 from vtrans.isa.arm.translate import ArmTranslator
 from vtrans.runtime.clock import VirtualClock
 from vtrans.runtime.dbt import Dispatcher, UnicornCodeWatch
+from vtrans.runtime.dbt.dispatcher import ClockHost
 
 RAM = 0x10000
 RAM_SIZE = 0x40000
@@ -27,7 +28,7 @@ def new_uc(cpu: int | None = None) -> unicorn.Uc:
     return uc
 
 
-class BareHost:
+class BareHost(ClockHost):
     """Host for the dispatcher: guest in (real) SVC mode, callouts single-stepped natively."""
 
     def __init__(self, uc: unicorn.Uc, end: int, tc_size: int = 1 << 20):
@@ -64,6 +65,12 @@ class BareHost:
     def halted(self) -> bool:
         return self._pc == self.end
 
+    def code_page(self, pc: int) -> int:
+        return pc >> 12
+
+    def cpu_error(self, error, guest_pc: int):
+        return None
+
     def watch_code_page(self, page: int, on_write) -> None:
         self.watch.watch(page, on_write)
 
@@ -96,5 +103,6 @@ def run_bt(code: bytes, end: int, regs=None, tc_size: int = 1 << 20, cpu=None, m
     uc = new_uc(cpu)
     load(uc, code, regs)
     host = BareHost(uc, end, tc_size)
-    host.dbt.run(RAM, max_insns=max_insns)
+    host.limit = max_insns
+    host.dbt.run(RAM)
     return state(uc), host

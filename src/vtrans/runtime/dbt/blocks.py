@@ -23,6 +23,8 @@ class Block:
     valid: bool = True
     #: exits of other blocks whose branch currently jumps here
     incoming: list = field(default_factory=list)
+    #: the host's pages (physical) the guest code came from: writes there invalidate
+    code_pages: list[int] = field(default_factory=list)
 
     def guest_index(self, host: int) -> int:
         """Index of the guest instruction the host address belongs to."""
@@ -30,11 +32,6 @@ class Block:
         keys = [o for o, _ in self.pc_map]
         i = bisect.bisect_right(keys, off) - 1
         return self.pc_map[max(i, 0)][1]
-
-    def pages(self, page_size: int) -> range:
-        first = self.guest_pc // page_size
-        last = (self.guest_end - 1) // page_size if self.guest_end > self.guest_pc else first
-        return range(first, last + 1)
 
 
 class BlockMap:
@@ -48,7 +45,7 @@ class BlockMap:
     def add(self, block: Block, *, lookup: bool = True) -> None:
         if lookup:
             self.by_guest[block.guest_pc] = block
-        for page in block.pages(self.page_size):
+        for page in block.code_pages:
             self.by_page.setdefault(page, set()).add(block)
         # blocks are allocated at increasing host addresses until a flush
         i = bisect.bisect_right(self._starts, block.start)
@@ -58,7 +55,7 @@ class BlockMap:
     def remove(self, block: Block) -> None:
         if self.by_guest.get(block.guest_pc) is block:
             del self.by_guest[block.guest_pc]
-        for page in block.pages(self.page_size):
+        for page in block.code_pages:
             s = self.by_page.get(page)
             if s is not None:
                 s.discard(block)

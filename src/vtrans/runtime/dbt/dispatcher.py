@@ -49,7 +49,20 @@ class DbtHost(Protocol):
     """What the dispatcher needs from the machine / VMM around it."""
 
     uc: unicorn.Uc
-    clock: VirtualClock
+
+    def budget(self) -> int:
+        """Guest instructions that may retire before the dispatcher must return (the next
+        clock deadline, an instruction limit); <= 0 to return now."""
+
+    def retire(self, count: int) -> None:
+        """``count`` more guest instructions retired (advance the clock)."""
+
+    def code_page(self, guest_pc: int) -> int:
+        """The page that holds the code at ``guest_pc`` (physical: what writes hit)."""
+
+    def cpu_error(self, error: unicorn.UcError, guest_pc: int) -> int | None:
+        """Translated code raised a CPU error at guest instruction ``guest_pc`` (registers
+        already hold the guest's values): the guest pc to continue at, or None."""
 
     def fetch_code(self, guest_pc: int) -> int | None:
         """The instruction word at ``guest_pc`` as the guest would fetch it, or None."""
@@ -68,6 +81,24 @@ class DbtHost(Protocol):
 
     def watch_code_page(self, page: int, on_write) -> None:
         """Call ``on_write(page)`` at the first guest write to ``page`` (then stop watching)."""
+
+
+class ClockHost:
+    """Time for a host built on a bare ``VirtualClock``: the budget is the next deadline."""
+
+    clock: VirtualClock
+    limit: int | None = None
+
+    def budget(self) -> int:
+        clock = self.clock
+        clock.fire_due()
+        deadline = clock.next_deadline()
+        if self.limit is not None:
+            deadline = self.limit if deadline is None else min(deadline, self.limit)
+        return BIG_BUDGET if deadline is None else deadline - clock.insns
+
+    def retire(self, count: int) -> None:
+        self.clock.advance(count)
 
 
 class UnicornCodeWatch:
@@ -122,7 +153,6 @@ class Dispatcher:
     def __init__(self, host: DbtHost, ops, *, tc_size: int = DEFAULT_TC_SIZE):
         self.host = host
         self.uc = host.uc
-        self.clock = host.clock
         self.ops = ops
         self.stats = DbtStats()
         self.cache = TranslationCache(self.uc, ops.geometry, tc_size)
@@ -138,6 +168,8 @@ class Dispatcher:
         self._dirty: set[int] = set()
         self._icache_all = False
         self._entry_budget = 0
+        #: True while translated code runs (emu_start): hooks then see host addresses
+        self.in_cache = False
         self._gate = ops.geometry.base + ops.geometry.code_offset   # exit gate: code page 0, offset 0
         self._uc_pc, self._uc_link = ops.uc_pc, ops.uc_link
 
@@ -153,7 +185,7 @@ class Dispatcher:
 
     def _hash_remove(self, block: Block) -> None:
         off = self.ops.hash_off + 8 * self.ops.hash_index(block.guest_pc)
-        if self.cache.read_word(off + 4) == block.entry:
+        if self.cache.read_word(off) == block.guest_pc:
             self.cache.write_pair(off, 0xFFFFFFFF, self._ibl_miss)
 
     # ------------------------------------------------------------------ translation
@@ -192,8 +224,9 @@ class Dispatcher:
         for stub in tc.exits:
             stub.block = block
             self._exits[stub.stub] = stub
+        block.code_pages = sorted({self.host.code_page(guest_pc), self.host.code_page(tc.guest_end - 4)})
         self.blocks.add(block, lookup=not truncated)
-        for page in block.pages(self.page_size):
+        for page in block.code_pages:
             self.host.watch_code_page(page, self.code_written)
         st = self.stats
         st.blocks_translated += 1
@@ -317,28 +350,23 @@ class Dispatcher:
         return self._entry_budget - left - unretired
 
     # ------------------------------------------------------------------ the loop
-    def run(self, guest_pc: int, *, max_insns: int | None = None) -> int:
-        """Run translated code from ``guest_pc`` until the host halts or ``max_insns`` guest
-        instructions retired; returns the guest pc to continue at."""
-        uc, clock, host, cache, st = self.uc, self.clock, self.host, self.cache, self.stats
+    def run(self, guest_pc: int) -> int:
+        """Run translated code from ``guest_pc`` until the host halts or its budget is spent;
+        returns the guest pc to continue at (the real PC register is not meaningful)."""
+        uc, host, cache, st = self.uc, self.host, self.cache, self.stats
         ops = self.ops
-        limit = None if max_insns is None else clock.insns + max_insns
         while True:
-            clock.fire_due()
             if self._dirty or self._icache_all:
                 self._apply_invalidations()
             guest_pc = host.boundary(guest_pc)
-            if host.halted() or (limit is not None and clock.insns >= limit):
+            if host.halted():
+                return guest_pc
+            budget = min(host.budget(), BIG_BUDGET)
+            if budget <= 0:
                 return guest_pc
             why = ops.bad_target(guest_pc)
             if why:
                 raise GuestError(why, pc=guest_pc)
-            deadline = clock.next_deadline()
-            if limit is not None:
-                deadline = limit if deadline is None else min(deadline, limit)
-            budget = BIG_BUDGET if deadline is None else min(deadline - clock.insns, BIG_BUDGET)
-            if budget <= 0:
-                continue
             try:
                 block = self.lookup(guest_pc)
                 if budget < block.count:
@@ -349,21 +377,29 @@ class Dispatcher:
             self._entry_budget = budget
             cache.write_word(ops.slot_budget, budget)
             st.cache_entries += 1
+            self.in_cache = True
             try:
                 uc.emu_start(block.entry, self._gate)
             except unicorn.UcError as e:
+                self.in_cache = False
                 pc = uc.reg_read(self._uc_pc)
                 point = self.recreate_state(pc)
-                gpc = point.guest_pc if point else pc
+                if point is None:
+                    raise GuestError(f"{e} (at host address 0x{pc:08x})", pc=pc) from e
                 self._retire_partial(pc)
-                raise GuestError(f"{e} (translated code at 0x{pc:08x})", pc=gpc) from e
+                nxt = host.cpu_error(e, point.guest_pc)
+                if nxt is None:
+                    raise GuestError(str(e), pc=point.guest_pc) from e
+                guest_pc = nxt
+                continue
+            self.in_cache = False
             pc = uc.reg_read(self._uc_pc)
             if pc != self._gate:
                 # stopped by a hook (the host halted, or wants the CPU): account what ran
                 point = self.recreate_state(pc)
-                self._retire_partial(pc)
                 if point is None:
-                    raise GuestError(f"stopped outside translated code at 0x{pc:08x}", pc=pc)
+                    raise GuestError(f"translated code stopped outside a block at 0x{pc:08x}", pc=pc)
+                self._retire_partial(pc)
                 guest_pc = point.guest_pc
                 continue
             stub = self._exits.get(uc.reg_read(self._uc_link) - 8)
@@ -375,7 +411,7 @@ class Dispatcher:
             st.dispatcher_exits += 1
             kind = stub.kind.value
             if retired:
-                clock.advance(retired)
+                host.retire(retired)
             if kind == "direct":
                 guest_pc = stub.target
                 st.exits_direct += 1
@@ -399,7 +435,7 @@ class Dispatcher:
                 if op is not None:
                     self.icache_invalidate(*op)
                 guest_pc = host.callout(stub.target, stub.word)
-                clock.advance(1)
+                host.retire(1)
             else:  # budget
                 st.exits_budget += 1
                 guest_pc = stub.target
@@ -407,7 +443,7 @@ class Dispatcher:
     def _retire_partial(self, host_pc: int) -> None:
         retired = self.retired_at(host_pc)
         if retired > 0:
-            self.clock.advance(retired)
+            self.host.retire(retired)
 
     def finish_stats(self) -> DbtStats:
         self.stats.ibl_hits = self.cache.read_word(self.ops.slot_hits)
