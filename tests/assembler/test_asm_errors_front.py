@@ -20,6 +20,8 @@ CASES = {
     "syntax_bad_number": ("\tmov r0, #12abc\n", "bad number '12abc'", 1, 11),
     "unknown_mnemonic": ("\tnop\n\tfrobnicate r0, r1\n", "unknown instruction mnemonic 'frobnicate'", 2, 2),
     "unconditional_with_condition": ("\tcpsideq i\n", "unknown instruction mnemonic", 1, 2),
+    "directive_symbol_expected": ("\t.global 5\n", "'.global' takes symbol names", 1, 2),
+    "directive_symbol_first": ("\t.set 5, 3\n", "needs a symbol name first", 1, 2),
     "unknown_directive": ("\t.frob 1\n", "unknown directive '.frob'", 1, 2),
     "bad_register_in_list": ("\tpush {r0, x5}\n", "bad register 'x5'", 1, 12),
     "bad_register_range": ("\tpush {r5-r2}\n", "bad register range", 1, 8),

@@ -74,6 +74,9 @@ KNOWN_DIRECTIVES: frozenset[str] = frozenset(
     cfi_signal_frame cfi_escape cfi_personality cfi_lsda cfi_window_save cfi_val_offset
     """.split()
 )
+#: directives whose arguments are all symbol names, or start with one
+_SYMBOL_LIST_DIRECTIVES = frozenset("global globl weak local hidden protected internal".split())
+_SYMBOL_FIRST_DIRECTIVES = frozenset("set equ equiv eqv type size comm lcomm weakref symver".split())
 #: directives whose first argument is a section name (kept as a plain string)
 _SECTION_NAME_DIRECTIVES = frozenset({"section", "pushsection"})
 
@@ -412,6 +415,12 @@ class Frontend:
                 raise AsmError(f"unexpected operand in directive '{head}'", loc)
         if name in _SECTION_NAME_DIRECTIVES and args:
             args[0] = _section_name(args[0], loc)
+        elif name in _SYMBOL_LIST_DIRECTIVES:
+            if not args or not all(isinstance(a, Sym) for a in args):
+                raise AsmError(f"'{head}' takes symbol names", loc)
+        elif name in _SYMBOL_FIRST_DIRECTIVES:
+            if not args or not isinstance(args[0], Sym):
+                raise AsmError(f"'{head}' needs a symbol name first", loc)
         return Directive(name, tuple(args), loc)
 
     def parse_expr(self, text: str, ln: SrcLine) -> Expr:
