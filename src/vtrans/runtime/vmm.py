@@ -274,8 +274,6 @@ class Vmm:
         self.semihost_view = _SemihostView(self.mmu)
         self.block = VcpuBlock(vcpu_block, self.mmu) if vcpu_block is not None else None
         self.stub_ranges = stub_ranges or []
-        #: pad strategy: hypercall address -> address after the padded site
-        self.site_end: dict[int, int] = {}
         #: set when the guest executed WFI; the run loop clears it when it idles
         self.waiting = False
         #: a request to stop emulation (WFI, semihosting exit): the run loop reads it
@@ -336,9 +334,8 @@ class Vmm:
         return self.vcpu.irq_line or self.vcpu.fiq_line
 
     def deliver_interrupt(self, anywhere: bool = False) -> bool:
-        """Take a pending virtual IRQ/FIQ if the virtual CPSR allows it (B1.8.2)."""
-        if self.block is not None:
-            self.block.load(self.vcpu)
+        """Take a pending virtual IRQ/FIQ if the virtual CPSR allows it (B1.8.2).  Called inside a
+        VMM entry (the vCPU block, if any, is loaded already)."""
         self.vcpu.irq_line, self.vcpu.fiq_line = self.lines()
         kind = self.vcpu.pending_interrupt()
         if kind is None:
@@ -348,8 +345,6 @@ class Vmm:
             return False  # never inside an emulation stub: the stub's site is one instruction
         self._exception(kind, pc)
         self.waiting = False
-        if self.block is not None:
-            self.block.store(self.vcpu)
         return True
 
     def masked(self, fiq: bool) -> bool:
@@ -455,7 +450,7 @@ class Vmm:
         ``b <return label>``, the label being just after the site: the site is that label - 4,
         so PC-relative reads, exception return addresses and LR values are the original's."""
         if not self._in_stub(pc):
-            return pc, self.site_end.get(pc)
+            return pc, None
         after = self.mmu.fetch_word(pc + 4)
         if after & 0x0F000000 != 0x0A000000:
             raise GuestError("hypercall in an emulation stub is not followed by a branch back", pc=pc)
@@ -476,7 +471,7 @@ class Vmm:
             self.stats.hypercalls[f"emulate {form.value if form else 'undefined'}"] += 1
             result = self.emulator.emulate(original, site)
             if after is not None and result.next_pc == (site + 4) & M32:
-                self._set_pc(after)  # past the site's padding / back from the stub
+                self._set_pc(after)  # back from the stub: straight to the instruction after the site
             self._after_emulation(result)
         elif call.cls == hc.HypercallClass.SERVICE and call.payload == hc.ServiceOp.SYNC:
             self.stats.hypercalls["service sync"] += 1

@@ -12,14 +12,16 @@ the VMM and the guest behaves exactly as it does natively:
   entry and stores it back before the guest resumes, and is entered by the stubs
   only for what they cannot do (class-0 hypercalls, the SYNC service).
 * ``pad`` — the original instructions are still there, followed by NOPs, and
-  listed in ``.vtrans.sites``: at load time the VMM patches each site into a
-  class-0 hypercall whose table is the sites' original words (Afterburner's
-  load-time patching), and resumes after the padding.
+  listed in ``.vtrans.sites``: at load time the VMM patches each site's first word
+  into an unconditional class-0 hypercall whose table is the sites' original words
+  (Afterburner's load-time patching; the emulator checks the original's condition),
+  and the NOPs run as they do on bare hardware.  A padded image has its own layout,
+  so its reference is native execution of the same padded image.
 
 The strategy is read from the image's sections when not given.
 
 Clock: a hypercall's ``svc`` is one instruction, as the original was; the NOPs of
-a padded site are skipped, never executed; stub instructions are not guest
+a padded site are instructions of that image, natively too; stub instructions are not guest
 instructions — a block hook over ``.vtrans.stubs`` takes each stub block's
 instructions back off the counter as the block starts, so a device deadline never
 falls inside a stub and every timer interrupt lands on the guest instruction it
@@ -47,10 +49,10 @@ def detect_strategy(path: str) -> str:
         return "pad"
     if stubs or block is not None:
         return "stub"
-    if table is not None:
-        return "hypercall"
-    raise ImageError(f"{path}: not an image made by `vtrans rewrite` (no {hc.SECTION_HYPERCALLS}, "
-                     f"{hc.SECTION_STUBS} or {hc.SECTION_SITES} section)")
+    if table is None:
+        log.warning("%s: no %s, %s or %s section: an image without sensitive instructions, or one not "
+                    "made by `vtrans rewrite`", path, hc.SECTION_HYPERCALLS, hc.SECTION_STUBS, hc.SECTION_SITES)
+    return "hypercall"
 
 
 class PrevirtMode(VmmMode):
@@ -66,12 +68,12 @@ class PrevirtMode(VmmMode):
             raise UsageError(f"unknown strategy '{self.strategy}' (hypercall, stub or pad)")
         self.table, self.block, self.stubs, self.sites = hypercall_table_from_elf(image_path)
         if self.strategy == "pad":
-            if not self.sites:
-                raise ImageError(f"{image_path}: --strategy pad needs a {hc.SECTION_SITES} section")
             self.table = HypercallTable(tuple(s.original for s in self.sites))
         elif self.table is None:
-            raise ImageError(f"{image_path}: --strategy {self.strategy} needs a {hc.SECTION_HYPERCALLS} section")
-        if self.strategy == "stub" and self.block is None:
+            # an image without a single site: the linker drops empty table sections
+            log.info("%s has no %s section: no sites", image_path, hc.SECTION_HYPERCALLS)
+            self.table = HypercallTable(())
+        if self.strategy == "stub" and self.block is None and len(self.table):
             raise ImageError(f"{image_path}: --strategy stub needs the vCPU block {hc.VCPU_SYMBOL}")
         self.stub_insns = 0
 
@@ -90,7 +92,6 @@ class PrevirtMode(VmmMode):
             for index, site in enumerate(self.sites):
                 word = hc.encode_hypercall(hc.HypercallClass.EMULATE, index)
                 vmm.mmu.write_bytes(site.address, word.to_bytes(4, "little"))
-                vmm.site_end[site.address] = site.address + max(site.length, 4)
             uc.ctl_flush_tb()
             log.info("patched %d pad sites", len(self.sites))
         if self.strategy == "stub":
