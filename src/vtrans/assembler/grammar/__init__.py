@@ -1,0 +1,1 @@
+"""Lark grammar files of the assembler front end (package data)."""
