@@ -18,6 +18,8 @@ CASES = {
     "syntax_bad_character": ("\tnop\n\tmov r0, r1 ` 3\n", "unexpected character '`'", 2, 13),
     "syntax_empty_operand": ("\tadd r0, r1,, r2\n", "empty operand", 1, 2),
     "syntax_bad_number": ("\tmov r0, #12abc\n", "bad number '12abc'", 1, 11),
+    "missing_comma": ("\tmov r0 #1\n", "missing ',' after 'r0'", 1, 8),
+    "missing_comma_registers": ("\tadd r0, r1 r2\n", "missing ',' after 'r1'", 1, 12),
     "unknown_mnemonic": ("\tnop\n\tfrobnicate r0, r1\n", "unknown instruction mnemonic 'frobnicate'", 2, 2),
     "unconditional_with_condition": ("\tcpsideq i\n", "unknown instruction mnemonic", 1, 2),
     "directive_symbol_expected": ("\t.global 5\n", "'.global' takes symbol names", 1, 2),

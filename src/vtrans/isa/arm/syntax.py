@@ -360,6 +360,8 @@ def build_instruction(word: Token | str, raw_ops: list, loc: SourceLoc,
         elif kind in ("wimm", "wword"):
             sh = _shift_of(ctx, raw)
             if sh is None:
+                if ctx.word(str(raw[1])) is not None:  # "mov r0 r1", "mov r0 #1"
+                    raise ctx.error(f"missing ',' after '{raw[1]}'", _col(raw[1]) + len(raw[1]))
                 raise ctx.error(f"unexpected operand after '{raw[1]}' (expected a shift name)", _col(raw[1]))
             if isinstance(prev, Reg) and not prev.writeback:
                 ops[-1] = ShiftedReg(prev, sh)
