@@ -153,6 +153,7 @@ abt_stack_top:
         .space  1024
 irq_stack_top:
         .data
+        .balign 4
 abort_flag: .word 0
 """
 
@@ -215,7 +216,7 @@ def build_guest(tmp: Path, board: str, body: str, *, symbols: dict[str, int] | N
     return tmp / "probe.elf", tmp / "probe.bin"
 
 
-def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float = 30.0, stdin: bytes = b"") -> str:
+def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float = 20.0, stdin: bytes = b"") -> str:
     """Run a raw image on qemu-system-arm (deterministic icount, no sleep) and return UART0's output."""
     cmd = [require("qemu-system-arm", "qemu-system-arm"), "-M", board, "-kernel", str(image),
            "-display", "none", "-serial", "stdio", "-monitor", "none",
@@ -477,6 +478,7 @@ msg_mis2: .asciz "oneshot.mis"
 msg_polls: .asciz "oneshot.polls"
 msg_v1:   .asciz "oneshot.value"
         .data
+        .balign 4
 ticks:  .word 0
 iters:  .word 0
 log:    .space 16 * 8
@@ -824,6 +826,7 @@ msg_mis: .asciz "rx.mis_on_entry"
 msg_fr:  .asciz "uart.fr"
 msg_ris: .asciz "uart.ris"
         .data
+        .balign 4
 rx_count: .word 0
 rx_mis:   .word 0
 rx_buf:   .space 16
@@ -911,3 +914,244 @@ def test_vexpress_sys_cfg_power_off_matches_qemu(tmp_path):
     assert run_qemu("vexpress-a9", image) == ""
     got, stats = run_vtrans("vexpress-a9", image)
     assert got == "END\n" and stats.exit_reason == ExitReason.SHUTDOWN
+
+
+# -- register scripts: sequences of accesses replayed on QEMU and on vtrans ---------------------------
+#
+# A script is a list of (op, address, value).  The guest runs it with interrupts masked and
+# prints every read; the model's interrupt outputs are observed through the controllers'
+# status registers.  This covers the register semantics the timer probes above do not reach.
+
+W32, R32, W8, R8, DELAY, W16, R16 = range(7)
+
+SCRIPT_MAIN = r"""
+main:
+        push    {r4-r8, lr}
+        ldr     r4, =script
+        ldr     r5, =script_end
+        mov     r7, #0
+1:      cmp     r4, r5
+        popeq   {r4-r8, pc}
+        ldm     r4!, {r0, r1, r2}       @ op, address, value
+        add     r7, r7, #1
+        mov     r8, r1
+        cmp     r0, #0
+        streq   r2, [r1]
+        beq     1b
+        cmp     r0, #2
+        strbeq  r2, [r1]
+        beq     1b
+        cmp     r0, #5
+        strheq  r2, [r1]
+        beq     1b
+        cmp     r0, #4
+        beq     3f
+        cmp     r0, #1
+        ldreq   r6, [r1]
+        cmp     r0, #3
+        ldrbeq  r6, [r1]
+        cmp     r0, #6
+        ldrheq  r6, [r1]
+        mov     r0, r7
+        bl      puthex
+        mov     r0, #':'
+        bl      putc
+        mov     r0, r8
+        bl      puthex
+        mov     r0, #'='
+        bl      putc
+        mov     r0, r6
+        bl      puthex
+        mov     r0, #'\n'
+        bl      putc
+        b       1b
+3:      subs    r2, r2, #1              @ delay: 2 instructions per iteration
+        bne     3b
+        b       1b
+irq_handler:
+        bx      lr
+        .ltorg
+        .data
+        .balign 4
+script:
+{script}
+script_end:
+        .text
+"""
+
+
+def script_source(script: list[tuple[int, int, int]]) -> str:
+    words = "".join(f"        .word {op}, 0x{addr:08x}, 0x{value & 0xFFFFFFFF:08x}\n" for op, addr, value in script)
+    return SCRIPT_MAIN.replace("{script}", words)
+
+
+def sp804_script(t: int) -> list[tuple[int, int, int]]:
+    """Modes of one SP804 block at ``t``: prescalers, free-running wrap, BGLoad, control rewrites."""
+    return [
+        (W32, t + 0x00, 100), (W32, t + 0x08, 0xE2 | 0x04), (DELAY, 0, 200), (R32, t + 0x04, 0),  # /16
+        (W32, t + 0x08, 0xE2 | 0x08), (DELAY, 0, 300), (R32, t + 0x04, 0),                       # /256
+        (W32, t + 0x08, 0xA0), (R32, t + 0x04, 0), (DELAY, 0, 500), (R32, t + 0x04, 0),           # free 16-bit
+        (W32, t + 0x08, 0xA2), (R32, t + 0x04, 0),                                               # free 32-bit
+        (W32, t + 0x00, 0x12345), (R32, t + 0x04, 0), (R32, t + 0x00, 0),                        # Load in free mode
+        (W32, t + 0x08, 0xE0), (R32, t + 0x04, 0),                                               # 16-bit periodic
+        (W32, t + 0x00, 40), (DELAY, 0, 100), (W32, t + 0x18, 7), (R32, t + 0x00, 0), (R32, t + 0x04, 0),
+        (DELAY, 0, 3000), (R32, t + 0x04, 0), (R32, t + 0x10, 0), (R32, t + 0x14, 0),
+        (W32, t + 0x0C, 1), (R32, t + 0x10, 0),
+        (W32, t + 0x08, 0x62), (R32, t + 0x04, 0), (DELAY, 0, 200), (R32, t + 0x04, 0),           # disabled
+        (W32, t + 0x08, 0xC2), (DELAY, 0, 900), (R32, t + 0x10, 0), (R32, t + 0x14, 0),           # IE off
+        (W32, t + 0x00, 0), (W32, t + 0x08, 0xE3), (R32, t + 0x10, 0), (R32, t + 0x04, 0),        # Load 0
+        (W32, t + 0x0C, 0), (W32, t + 0x08, 0), (W32, t + 0x04, 5), (R32, t + 0x04, 0),           # Value is RO
+        (R32, t + 0xF00, 0), (R32, t + 0x1C, 0),
+        (W32, t + 0x20, 25), (W32, t + 0x28, 0xA3), (DELAY, 0, 2000), (R32, t + 0x30, 0),         # timer 2 one-shot
+        (R32, t + 0x24, 0), (R32, t + 0x28, 0), (W32, t + 0x2C, 0), (R32, t + 0x34, 0),
+        (W32, t + 0x08, 0), (W32, t + 0x28, 0),
+    ]
+
+
+VPB_SCRIPT: list[tuple[int, int, int]] = [
+    *sp804_script(0x101E2000),
+    # VIC: raw/enabled/FIQ status with both SP804 blocks, vectored priorities, soft interrupts
+    (W32, 0x10140200, 0x20 | 5), (W32, 0x10140100, 0x5555), (W32, 0x10140204, 0x20 | 4),
+    (W32, 0x10140104, 0x4444), (W32, 0x1014020C, 0x1F), (W32, 0x10140034, 0xD00D), (R32, 0x10140200, 0),
+    (W32, 0x101E2000, 10), (W32, 0x101E2008, 0xA3), (W32, 0x101E3000, 20), (W32, 0x101E3008, 0xA3),
+    (DELAY, 0, 3000), (R32, 0x10140008, 0), (R32, 0x10140000, 0),
+    (W32, 0x10140010, 0x30), (R32, 0x10140000, 0), (R32, 0x10140010, 0),
+    (R32, 0x10140030, 0), (R32, 0x10140030, 0), (W32, 0x10140030, 0), (R32, 0x10140030, 0),
+    (W32, 0x10140030, 0), (W32, 0x10140030, 0), (W32, 0x1014000C, 0x10), (R32, 0x10140004, 0),
+    (R32, 0x10140000, 0), (W32, 0x1014000C, 0), (W32, 0x10140014, 0x10), (R32, 0x10140000, 0),
+    (W32, 0x10140018, 0x101), (R32, 0x10140018, 0), (R32, 0x10140008, 0), (W32, 0x10140010, 0x100),
+    (R32, 0x10140030, 0), (W32, 0x1014001C, 0x1), (R32, 0x10140018, 0), (W32, 0x10140030, 0),
+    (W32, 0x10140020, 3), (R32, 0x10140020, 0), (W32, 0x101E200C, 0), (W32, 0x101E300C, 0),
+    (R32, 0x10140008, 0), (W8, 0x10140200, 0x24), (R32, 0x10140200, 0), (R8, 0x10140FE0, 0),
+    (R16, 0x10140FE4, 0),
+    # SIC: UART3 (SIC line 6) transmit interrupt, enable/clear, pass-through enable
+    (W32, 0x10009038, 0x20), (W32, 0x10009000, ord("\n")), (R32, 0x1000903C, 0), (R32, 0x10003004, 0),
+    (R32, 0x10003000, 0), (W32, 0x10003008, 0x41), (R32, 0x10003000, 0), (R32, 0x10140008, 0),
+    (W32, 0x1000300C, 0x40), (R32, 0x10003008, 0), (W32, 0x10003010, 1), (R32, 0x10003008, 0),
+    (R32, 0x10003010, 0), (W32, 0x10003014, 1), (W32, 0x10003020, 0xFFFFFFFF), (R32, 0x10003020, 0),
+    (W32, 0x10003024, 0x00600000), (R32, 0x10003020, 0), (W32, 0x10009044, 0x7FF), (R32, 0x10003004, 0),
+    # UART1 registers
+    (W32, 0x101F2024, 0xFFFF), (W32, 0x101F2028, 0xFFFFF), (W32, 0x101F202C, 0x70), (W32, 0x101F2030, 0x301),
+    (W32, 0x101F2034, 0x3F), (W32, 0x101F2038, 0x7FF), (W32, 0x101F2048, 3), (W32, 0x101F2004, 0),
+    *[(R32, 0x101F2000 + o, 0) for o in (0x04, 0x18, 0x24, 0x28, 0x2C, 0x30, 0x34, 0x38, 0x3C, 0x40, 0x48)],
+    (W32, 0x101F2000, 0x41), (R32, 0x101F203C, 0), (R32, 0x101F2040, 0), (W32, 0x101F2044, 0x20),
+    (R32, 0x101F203C, 0), (W8, 0x101F2038, 0x10), (R32, 0x101F2038, 0),
+    # system registers
+    (W32, 0x10000008, 0xA5), (R32, 0x10000008, 0), (W32, 0x10000020, 0x1234), (R32, 0x10000020, 0),
+    (W32, 0x10000040, 0x100), (R32, 0x10000040, 0), (W32, 0x10000020, 0xA05F), (R32, 0x10000020, 0),
+    (W32, 0x10000030, 0xF0), (W32, 0x10000034, 0x30), (R32, 0x10000030, 0), (W32, 0x10000038, 7),
+    (W32, 0x1000003C, 2), (R32, 0x10000038, 0), (W32, 0x10000028, 0x11), (R32, 0x10000028, 0),
+    (W32, 0x10000050, 0xFFFFFFFF), (R32, 0x10000050, 0), (R32, 0x1000000C, 0), (R32, 0x10000024, 0),
+    (W32, 0x10000020, 0), (R32, 0x10000020, 0),
+    # RTC: match now -> immediate interrupt
+    (W32, 0x101E8008, 5000), (R32, 0x101E8000, 0), (W32, 0x101E8010, 1), (W32, 0x101E8004, 5000),
+    (R32, 0x101E8014, 0), (R32, 0x101E8018, 0), (R32, 0x10140008, 0), (W32, 0x101E801C, 1),
+    (R32, 0x101E8014, 0), (R32, 0x101E8004, 0), (R32, 0x101E8010, 0),
+]
+
+
+def gic_script(dist: int, cpu: int, timer: int, irq0: int) -> list[tuple[int, int, int]]:
+    """GIC semantics with the two SP804 timers of one block feeding ``irq0`` (one-shot, level)."""
+    ena = dist + 0x100 + 4 * (irq0 // 32)
+    bit = 1 << (irq0 % 32)
+    return [
+        (W32, dist, 1), (W32, cpu, 1), (W32, cpu + 4, 0xF8),
+        (W8, dist + 0x400 + irq0, 0xA0), (R32, dist + 0x400 + (irq0 & ~3), 0),
+        (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3), (DELAY, 0, 2000),
+        (R32, ena + 0x100, 0), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0),                      # not enabled
+        (W32, ena, bit), (R32, ena, 0), (R32, ena + 0x100, 0), (R32, cpu + 0x18, 0),
+        (W32, cpu + 4, 0xA0), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0), (W32, cpu + 4, 0xF8),   # PMR masks
+        (R32, cpu + 0x0C, 0), (R32, cpu + 0x14, 0), (R32, ena + 0x200, 0), (R32, ena + 0x100, 0),
+        (R32, cpu + 0x0C, 0), (R32, cpu + 0x18, 0),                                                # already active
+        (W32, cpu + 0x10, irq0), (R32, cpu + 0x14, 0), (R32, ena + 0x200, 0), (R32, cpu + 0x18, 0),  # still high
+        (W32, timer + 0x0C, 0), (R32, ena + 0x100, 0), (R32, cpu + 0x18, 0),
+        # software pending of a level interrupt, then clear-pending
+        (W32, ena + 0x100, bit), (R32, ena + 0x100, 0), (R32, cpu + 0x0C, 0), (W32, cpu + 0x10, irq0),
+        (W32, ena + 0x100, bit), (W32, ena + 0x180, bit), (R32, ena + 0x100, 0),
+        # edge configuration: a pulse latches
+        (W32, dist + 0xC00 + 4 * (irq0 // 16), 2 << (2 * (irq0 % 16))), (R32, dist + 0xC00 + 4 * (irq0 // 16), 0),
+        (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3), (DELAY, 0, 2000), (W32, timer + 0x0C, 0),
+        (R32, ena + 0x100, 0), (R32, cpu + 0x0C, 0), (W32, cpu + 0x10, irq0), (R32, ena + 0x100, 0),
+        (W32, dist + 0xC00 + 4 * (irq0 // 16), 0),
+        # binary point: with BPR 3 a 0x90 interrupt cannot pre-empt a 0xA0... but 0x80 group can
+        (W32, cpu + 8, 3), (R32, cpu + 8, 0), (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3),
+        (DELAY, 0, 2000), (R32, cpu + 0x0C, 0), (R32, cpu + 0x14, 0),
+        (W32, dist + 0xF00, 0x02000002), (W8, dist + 0x402, 0x90), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0),
+        (W8, dist + 0x402, 0x10), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0), (R32, cpu + 0x14, 0),
+        (W32, cpu + 0x10, 2), (R32, cpu + 0x14, 0), (W32, timer + 0x0C, 0), (W32, cpu + 0x10, irq0),
+        (R32, cpu + 0x14, 0), (W32, cpu + 8, 0), (R32, cpu + 8, 0),
+        # SGIs: target filters, pending views, set/clear-pending-SGI registers
+        (W32, dist + 0xF00, 0x01000003), (R32, dist + 0x200, 0), (W32, dist + 0xF00, 0x00010003),
+        (R32, dist + 0x200, 0), (R32, dist + 0xF10, 0), (R32, cpu + 0x0C, 0), (W32, cpu + 0x10, 0x3),
+        (W8, dist + 0xF24, 1), (R32, dist + 0x204, 0), (R32, dist + 0xF24, 0), (W8, dist + 0xF14, 1),
+        (R32, dist + 0x204, 0), (W32, dist + 0x280, 0xFFFF), (R32, dist + 0x200, 0),
+        (W32, dist + 0x180, 0xFFFF), (R32, dist + 0x100, 0), (W32, dist + 0xC00, 0), (R32, dist + 0xC00, 0),
+        # distributor disable holds everything
+        (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3), (DELAY, 0, 2000), (W32, dist, 0),
+        (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0), (W32, dist, 1), (R32, cpu + 0x0C, 0), (W32, timer + 0x0C, 0),
+        (W32, cpu + 0x10, irq0), (R32, cpu + 0x14, 0), (W32, cpu, 0), (R32, cpu, 0), (W32, cpu, 0xFFFFFFFF),
+        (R32, cpu, 0), (W32, cpu, 1), (W32, dist, 0xFF), (R32, dist, 0), (W32, dist, 1),
+        (W32, dist + 0x800 + irq0, 0xFF), (R32, dist + 0x800 + (irq0 & ~3), 0), (R32, dist + 0x81C, 0),
+        (W32, dist + 0x80, 0xFFFFFFFF), (R32, dist + 0x80, 0), (W32, dist + 0x80, 0),
+        (W32, dist + 0x300 + 4 * (irq0 // 32), bit), (R32, dist + 0x300 + 4 * (irq0 // 32), 0),
+        (W32, dist + 0x380 + 4 * (irq0 // 32), bit), (R32, dist + 0x300 + 4 * (irq0 // 32), 0),
+        (R32, cpu + 0x1C, 0), (W32, cpu + 0x1C, 0), (R32, cpu + 0x1C, 0), (R32, cpu + 0xD0, 0),
+        (W32, timer + 0x08, 0), (W32, ena + 0x80, bit),
+    ]
+
+
+A9_SCRIPT: list[tuple[int, int, int]] = [
+    # SCU
+    (W32, 0x1E000000, 0xFF), (R32, 0x1E000000, 0), (W32, 0x1E000008, 0x03), (R32, 0x1E000008, 0),
+    (R32, 0x1E000004, 0), (R32, 0x1E000050, 0),
+    # private timer and watchdog: load/counter/control/prescaler/auto-reload/status
+    *[step for base in (0x1E000600, 0x1E000620) for step in [
+        (W32, base, 300), (R32, base, 0), (R32, base + 4, 0), (W32, base + 8, 0x7), (DELAY, 0, 100),
+        (R32, base + 4, 0), (DELAY, 0, 400), (R32, base + 4, 0), (R32, base + 0xC, 0), (R32, 0x1E001200, 0),
+        (W32, base + 0xC, 1), (R32, base + 0xC, 0), (R32, 0x1E001200, 0),
+        (W32, base + 8, 0x307), (R32, base + 4, 0), (DELAY, 0, 300), (R32, base + 4, 0),
+        (W32, base + 4, 77), (R32, base + 4, 0), (DELAY, 0, 50), (R32, base + 4, 0),
+        (W32, base + 8, 0x305), (DELAY, 0, 3000), (R32, base + 4, 0), (R32, base + 0xC, 0),
+        # Load 0 with a prescaler: one more tick after one period.  (The delay lets that event,
+        # 5 instructions away, fire before the next access whatever the run-slice granularity.)
+        (W32, base + 0xC, 1), (W32, base, 0), (DELAY, 0, 10), (W32, base + 8, 0x3), (DELAY, 0, 100),
+        (R32, base + 4, 0),
+        (R32, base + 0xC, 0), (W32, base + 0xC, 1), (W32, base + 8, 0), (R32, base + 8, 0),
+    ]],
+    # global timer: enable, prescaler, comparator, auto-increment, status
+    (W32, 0x1E000208, 0), (W32, 0x1E000200, 0x1000), (W32, 0x1E000204, 0), (W32, 0x1E000208, 0x301),
+    (DELAY, 0, 100), (R32, 0x1E000200, 0) if False else (R32, 0x1E000208, 0), (W32, 0x1E000208, 0),
+    (W32, 0x1E000210, 0x40), (W32, 0x1E000214, 0), (W32, 0x1E000218, 0x20), (R32, 0x1E000218, 0),
+    (W32, 0x1E00020C, 1), (R32, 0x1E00020C, 0), (R32, 0x1E000210, 0),
+]
+
+
+VIRT_SCRIPT_EXTRA: list[tuple[int, int, int]] = [
+    # GICv2: groups and FIQ routing seen from the status registers, EOImode split, APRs
+    (W32, 0x08000000, 3), (W32, 0x08010000, 0x20B), (R32, 0x08010000, 0), (W32, 0x08000084, 1 << 1),
+    (R32, 0x08000084, 0), (W32, 0x08000104, 1 << 1), (W32, 0x09000038, 0x20), (W32, 0x09000000, ord("\n")),
+    (R32, 0x08010018, 0), (R32, 0x0801000C, 0), (W32, 0x08010000, 0x20F), (R32, 0x0801000C, 0),
+    (R32, 0x080100D0, 0), (R32, 0x080100E0, 0), (R32, 0x08010014, 0), (W32, 0x08010010, 33),
+    (R32, 0x08010014, 0), (R32, 0x08000304, 0), (W32, 0x08011000, 33), (R32, 0x08000304, 0),
+    (W32, 0x09000044, 0x20), (W32, 0x08000184, 1 << 1), (W32, 0x08000084, 0), (W32, 0x09000038, 0),
+]
+
+
+SCRIPTS: dict[str, list[tuple[int, int, int]]] = {
+    "versatilepb": VPB_SCRIPT,
+    "realview-pb-a8": [*sp804_script(0x10011000), *gic_script(0x1E001000, 0x1E000000, 0x10011000, 36)],
+    "vexpress-a9": [*gic_script(0x1E001000, 0x1E000100, 0x10011000, 34), *A9_SCRIPT,
+                    (W32, 0x10000008, 0x3C), (R32, 0x10000008, 0), (W32, 0x100000A0, 0),
+                    (W32, 0x100000A4, 0x80110000), (R32, 0x100000A8, 0), (R32, 0x100000A0, 0),
+                    (W32, 0x100000A4, 0x80100001), (R32, 0x100000A8, 0), (R32, 0x100000A0, 0),
+                    (W32, 0x100000A4, 0x80400000), (R32, 0x100000A8, 0), (W32, 0x100000A8, 0),
+                    (R32, 0x100000A8, 0), (R32, 0x100000A4, 0)],
+    "virt": [*VIRT_SCRIPT_EXTRA],
+}
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board", BOARDS)
+def test_register_scripts_match_qemu(board, tmp_path):
+    _elf, image = build_guest(tmp_path, board, script_source(SCRIPTS[board]))
+    _compare(board, image, 3)

@@ -143,7 +143,8 @@ class Gic:
         best_prio, best_irq = 0x100, SPURIOUS
         prio = self.priority
         for irq in range(self.num_irq):
-            if self.enabled[irq] and prio[irq] < best_prio and self.is_pending(irq):
+            # an active interrupt is not a candidate again until deactivated (QEMU 7.2)
+            if self.enabled[irq] and prio[irq] < best_prio and self.is_pending(irq) and not self.active[irq]:
                 best_prio, best_irq = prio[irq], irq
         irq_level = fiq_level = False
         if best_prio < self.priority_mask:

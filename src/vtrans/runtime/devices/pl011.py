@@ -142,9 +142,9 @@ class PL011(WordDevice):
         elif offset == REG_ILPR:
             self.ilpr = value
         elif offset == REG_IBRD:
-            self.ibrd = value & 0x3F  # QEMU's IBRD_MASK
+            self.ibrd = value  # QEMU 7.2 keeps every bit written
         elif offset == REG_FBRD:
-            self.fbrd = value & 0xFFFF
+            self.fbrd = value
         elif offset == REG_LCR_H:
             if (self.lcr ^ value) & LCR_FEN:
                 # Enabling or disabling the FIFOs flushes them.

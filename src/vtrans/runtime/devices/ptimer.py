@@ -59,14 +59,15 @@ class PTimer:
     # -- transactions -----------------------------------------------------------
     def begin(self) -> None:
         self._in_transaction = True
+        self._need_reload = False
 
     def commit(self) -> None:
-        # A reload can call the callback, which may ask for another reload.
+        # A reload can call the callback, which may ask for another reload;
+        # a disabled timer never needs one.
         while self._need_reload and self.enabled:
             self._need_reload = False
             self.next_event = self.clock.now_ns()
             self._reload(0)
-        self._need_reload = False
         self._in_transaction = False
 
     # -- queries ----------------------------------------------------------------
@@ -116,20 +117,16 @@ class PTimer:
                 div += 1
         return rem // div if div else 0
 
-    # -- controls ---------------------------------------------------------------
+    # -- controls (call between begin() and commit()) --------------------------------
     def set_period(self, period_ns: int) -> None:
-        if self.enabled:
-            self.delta = self.get_count()
-            self.next_event = self.clock.now_ns()
+        self.delta = self.get_count()
         self.period = period_ns
         self.period_frac = 0
         if self.enabled:
             self._need_reload = True
 
     def set_freq(self, freq_hz: int) -> None:
-        if self.enabled:
-            self.delta = self.get_count()
-            self.next_event = self.clock.now_ns()
+        self.delta = self.get_count()
         self.period = 1_000_000_000 // freq_hz
         self.period_frac = ((1_000_000_000 << 32) // freq_hz) & 0xFFFFFFFF
         if self.enabled:
@@ -140,13 +137,11 @@ class PTimer:
         if reload:
             self.delta = limit
         if self.enabled and reload:
-            self.next_event = self.clock.now_ns()
             self._need_reload = True
 
     def set_count(self, count: int) -> None:
         self.delta = count
         if self.enabled:
-            self.next_event = self.clock.now_ns()
             self._need_reload = True
 
     def run(self, oneshot: bool) -> None:
@@ -155,7 +150,6 @@ class PTimer:
             return  # QEMU: "Timer with period zero, disabling"
         self.enabled = _ONESHOT if oneshot else _PERIODIC
         if was_disabled:
-            self.next_event = self.clock.now_ns()
             self._need_reload = True
 
     def stop(self) -> None:
@@ -171,26 +165,32 @@ class PTimer:
         VirtualClock.cancel(self._event)
         self._event = None
 
-    def _reload(self, delta_adjust: int) -> None:
-        suppress_trigger = delta_adjust == 0 and bool(self.policy & PTimerPolicy.TRIGGER_ONLY_ON_DECREMENT)
-        if self.delta == 0 and not (self.policy & PTimerPolicy.NO_IMMEDIATE_TRIGGER) and not suppress_trigger:
+    def _reload(self, delta_adjust: int | None) -> None:
+        """``delta_adjust``: 0 for a (re)start, 1 for an expiry, None for QEMU's DELTA_NO_ADJUST."""
+        policy = self.policy
+        suppress_trigger = delta_adjust == 0 and bool(policy & PTimerPolicy.TRIGGER_ONLY_ON_DECREMENT)
+        if self.delta == 0 and not policy & PTimerPolicy.NO_IMMEDIATE_TRIGGER and not suppress_trigger:
             self.callback()
         delta = self.delta
-        if delta == 0 and not (self.policy & PTimerPolicy.NO_IMMEDIATE_RELOAD):
+        if delta == 0 and not policy & PTimerPolicy.NO_IMMEDIATE_RELOAD:
             delta = self.delta = self.limit
         if self.period == 0:
+            self._cancel()
             self.enabled = _DISABLED
             return
-        if self.policy & PTimerPolicy.WRAP_AFTER_ONE_PERIOD and delta_adjust is not None:
+        if policy & PTimerPolicy.WRAP_AFTER_ONE_PERIOD and delta_adjust is not None:
             delta += delta_adjust
-        if delta == 0 and self.policy & PTimerPolicy.CONTINUOUS_TRIGGER:
+        if delta == 0 and policy & PTimerPolicy.CONTINUOUS_TRIGGER:
             if self.enabled == _PERIODIC and self.limit == 0:
                 delta = 1
-        if delta == 0 and self.policy & PTimerPolicy.NO_IMMEDIATE_TRIGGER:
+        if delta == 0 and policy & PTimerPolicy.NO_IMMEDIATE_TRIGGER:
+            if delta_adjust is not None:
+                delta = 1
+        if delta == 0 and policy & PTimerPolicy.NO_IMMEDIATE_RELOAD:
             if self.enabled == _PERIODIC and self.limit != 0:
                 delta = 1
         if delta == 0:
-            # QEMU: "Timer with delta zero, disabling"
+            # QEMU: "Timer with delta zero, disabling" (unless the callback already did)
             self._cancel()
             self.enabled = _DISABLED
             return
@@ -215,10 +215,10 @@ class PTimer:
             if self.delta == 0 or self.limit == 0:
                 # a tick caused by "no immediate reload" is not adjusted
                 delta_adjust = None
-            if not (self.policy & PTimerPolicy.NO_IMMEDIATE_TRIGGER):
+            if not self.policy & PTimerPolicy.NO_IMMEDIATE_TRIGGER:
                 trigger = delta_adjust is not None
             self.delta = self.limit
             self._reload(delta_adjust)
-        self.commit()
         if trigger:
             self.callback()
+        self.commit()

@@ -79,7 +79,7 @@ class SysRegs(WordDevice):
         self.proc_id = proc_id
         self.power = power if power is not None else PowerHooks()
         self.db_voltages = db_voltages
-        self.db_clocks = list(db_clocks)
+        self._db_clocks = tuple(db_clocks)
         self.reset()
 
     @property
@@ -98,6 +98,8 @@ class SysRegs(WordDevice):
         self.sys_cfgdata = 0
         self.sys_cfgctrl = 0
         self.sys_cfgstat = 0
+        self.db_clocks = list(self._db_clocks)
+        self.mb_clocks = list(MB_CLOCKS)
         # CLCDID 0x1f (VGA) everywhere but the Versatile Express, where it is RAZ/WI.
         self.sys_clcd = 0 if self.board == BoardKind.VEXPRESS else 0x1F00
 
@@ -198,15 +200,21 @@ class SysRegs(WordDevice):
         if site == site_db1 and function == CfgFunction.VOLT and device < len(self.db_voltages) and not write:
             self.sys_cfgdata = self.db_voltages[device]
             return True
-        if site == site_db1 and function == CfgFunction.OSC and device < len(self.db_clocks):
-            if write:
-                self.db_clocks[device] = self.sys_cfgdata
-            else:
-                self.sys_cfgdata = self.db_clocks[device]
-            return True
+        if function == CfgFunction.OSC:
+            clocks = {site_mb: self.mb_clocks, site_db1: self.db_clocks}.get(site, [])
+            if device < len(clocks):
+                if write:
+                    clocks[device] = self.sys_cfgdata
+                else:
+                    self.sys_cfgdata = clocks[device]
+                return True
         log.debug("%s: unimplemented SYS_CFG function %d site %d device %d", self.name, function, site, device)
         return False
 
+
+#: Versatile Express motherboard oscillators at reset, in Hz (QEMU arm_sysctl_reset):
+#: static memory, CLCD, and four 24 MHz peripheral/bus clocks
+MB_CLOCKS = (50_000_000, 23_750_000, 24_000_000, 24_000_000, 24_000_000, 24_000_000)
 
 #: registers that read as zero (unimplemented in QEMU too)
 _RAZ = frozenset({0x0C, 0x10, 0x14, 0x18, 0x1C, 0x24, 0x4C, 0x54, 0x58, 0x60, 0x64, 0x68, 0x6C, 0x70,
