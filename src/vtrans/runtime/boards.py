@@ -28,6 +28,7 @@ from vtrans.runtime.devices.a9mpcore import A9MPCorePrivate
 from vtrans.runtime.devices.base import Device, IrqLine
 from vtrans.runtime.devices.generic_timer import GenericTimer
 from vtrans.runtime.devices.gic import Gic
+from vtrans.runtime.devices.l2x0 import L2x0
 from vtrans.runtime.devices.pl011 import PL011
 from vtrans.runtime.devices.pl031 import PL031
 from vtrans.runtime.devices.pl190 import PL190
@@ -257,10 +258,12 @@ def _build_vexpress_a9(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> B
     db_timer = SP804(clock, gic.spi(48), name="db-timer")
     uarts, uart_devs = _uarts([(0x10009000 + 0x1000 * i, gic.spi(5 + i)) for i in range(4)])
     periphbase = spec.cbar or 0x1E000000
+    l2cc = L2x0()
     devices: list[tuple[int, Device]] = [
         (0x10000000, sysregs), (0x10011000, timer01), (0x10012000, timer23), (0x10017000, rtc),
         (0x100E4000, db_timer), *uart_devs,
         *[(periphbase + off, dev) for off, dev in priv.regions()],
+        (0x1E00A000, l2cc),
     ]
     ram = [RamRegion("ram", 0x60000000, ram_size),
            RamRegion("sram", 0x48000000, 0x02000000), RamRegion("vram", 0x4C000000, 0x00800000)]
@@ -268,7 +271,7 @@ def _build_vexpress_a9(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> B
                          named={"gic": gic.distributor, "gicc": gic.cpu_interface, "scu": priv.scu,
                                 "global_timer": priv.global_timer, "private_timer": priv.timer,
                                 "watchdog": priv.watchdog, "sysregs": sysregs, "timer01": timer01,
-                                "timer23": timer23, "rtc": rtc})
+                                "timer23": timer23, "rtc": rtc, "l2cc": l2cc})
 
 
 register_board(BoardSpec(
@@ -277,8 +280,8 @@ register_board(BoardSpec(
     ram_base=0x60000000, ram_size=DEFAULT_RAM_SIZE, loader_start=0x60000000,
     kernel_load_addr=0x60000000 + KERNEL_LOAD_OFFSET, board_id=0x8E0, builder=_build_vexpress_a9,
     cbar=0x1E000000,
-    devices_summary="A9MPCore (SCU, GIC v1, global/private timers, watchdog), 4x PL011, 3x SP804, PL031, "
-                    "system registers (SYS_CFG shutdown/reboot)"))
+    devices_summary="A9MPCore (SCU, GIC v1, global/private timers, watchdog), PL310 L2 cache controller, "
+                    "4x PL011, 3x SP804, PL031, system registers (SYS_CFG shutdown/reboot)"))
 
 
 # -- virt ---------------------------------------------------------------------------------------
