@@ -178,14 +178,16 @@ class Machine:
 
     def __init__(self, board: BoardSpec, *, mode: ExecutionMode | None = None, icount_shift: int = 3,
                  ram_size: int | None = None, io: HostIO | None = None,
-                 uart_output: Callable[[bytes], None] | None = None, cmdline: str = ""):
+                 uart_output: Callable[[bytes], None] | None = None, cmdline: str = "",
+                 cpu: "unicorn.Uc | None" = None):
         from vtrans.runtime.modes.native import NativeMode
 
         self.spec = board
         self.clock = VirtualClock(icount_shift)
         self.board = board.build(self.clock, ram_size)
         try:
-            uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+            # ``cpu``: a CPU given by the hypervisor (runtime/hypervisor: a VM's port on a shared CPU)
+            uc = cpu if cpu is not None else unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
             uc.ctl_set_cpu_model(board.cpu_model)
         except unicorn.UcError as e:
             raise GuestError(f"cannot create the {board.cpu_name} CPU: {e}") from e
