@@ -78,7 +78,11 @@ v_pabt:  .word  hang
 v_dabt:  .word  dabt
          .word  0
 v_irq:   .word  irq_entry
+.if HAS_FIQ
+v_fiq:   .word  fiq_entry
+.else
 v_fiq:   .word  hang
+.endif
 hang:   b       hang
 
 dabt:   @ note the abort and skip the faulting load
@@ -203,7 +207,7 @@ def build_guest(tmp: Path, board: str, body: str, *, symbols: dict[str, int] | N
     """Assemble and link a probe for ``board``; returns (ELF, raw image for ``-kernel``)."""
     spec = get_board(board)
     uart0 = next(base for base, dev in spec.build(VirtualClock()).devices if dev.name == "uart0")
-    defs = {"UART0": uart0, "HAS_VBAR": int(spec.cpu_name != "arm926"), **(symbols or {})}
+    defs = {"UART0": uart0, "HAS_VBAR": int(spec.cpu_name != "arm926"), "HAS_FIQ": 0, **(symbols or {})}
     src = "".join(f"        .equ {k}, 0x{v:x}\n" for k, v in defs.items()) + PROBE_RUNTIME + body + STACKS
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / "probe.s").write_text(src)
@@ -1159,3 +1163,193 @@ SCRIPTS: dict[str, list[tuple[int, int, int]]] = {
 def test_register_scripts_match_qemu(board, tmp_path):
     _elf, image = build_guest(tmp_path, board, script_source(SCRIPTS[board]))
     _compare(board, image, 3)
+
+
+FIQ_PROBE = r"""
+        .equ    NFIQ, 3
+main:   @ a periodic timer routed to FIQ; the handler uses only the banked r8-r12
+        push    {r4, r5, lr}
+        bl      fiq_route
+        ldr     r0, =TIMER
+        mov     r1, #100
+        str     r1, [r0]
+        mov     r1, #0xe2
+        str     r1, [r0, #8]
+        mrs     r0, cpsr
+        bic     r0, r0, #0x40           @ unmask FIQ only
+        msr     cpsr_c, r0
+        ldr     r5, =fiq_count
+        mov     r4, #0
+1:      add     r4, r4, #1
+        ldr     r0, [r5]
+        cmp     r0, #NFIQ
+        blt     1b
+        mrs     r0, cpsr
+        orr     r0, r0, #0x40
+        msr     cpsr_c, r0
+        ldr     r0, =TIMER
+        mov     r1, #0
+        str     r1, [r0, #8]
+        mov     r1, r4
+        ldr     r0, =msg_iter
+        bl      putkv
+        ldr     r0, =fiq_log
+        ldr     r1, [r0]
+        ldr     r0, =msg_log0
+        bl      putkv
+        ldr     r0, =fiq_log
+        ldr     r1, [r0, #4]
+        ldr     r0, =msg_log1
+        bl      putkv
+        pop     {r4, r5, pc}
+
+fiq_entry:
+        ldr     r8, =TIMER
+        ldr     r9, [r8, #4]            @ counter value on entry
+        str     r8, [r8, #0x0c]         @ IntClr
+        ldr     r10, =fiq_log
+        str     r9, [r10]
+        mov     sp, lr                  @ sp_fiq is free (no FIQ stack): keep the return address there
+        bl      fiq_ack                 @ uses only the banked r8-r12
+        mov     lr, sp
+        ldr     r8, =fiq_count
+        ldr     r9, [r8]
+        add     r9, r9, #1
+        str     r9, [r8]
+        subs    pc, lr, #4
+irq_handler:
+        bx      lr
+        .ltorg
+        .section .rodata
+msg_iter: .asciz "fiq.loop_iterations"
+msg_log0: .asciz "fiq.value_on_entry"
+msg_log1: .asciz "fiq.controller"
+        .data
+        .balign 4
+fiq_count: .word 0
+fiq_log:   .word 0, 0
+        .text
+"""
+
+FIQ_VIC = r"""
+fiq_route:
+        ldr     r0, =VIC
+        mov     r1, #1 << TIMER_LINE
+        str     r1, [r0, #0x0c]         @ IntSelect: FIQ
+        str     r1, [r0, #0x10]         @ IntEnable
+        bx      lr
+fiq_ack:
+        ldr     r11, =VIC
+        ldr     r11, [r11, #0x04]       @ FIQStatus after the clear
+        ldr     r10, =fiq_log
+        str     r11, [r10, #4]
+        bx      lr
+"""
+
+FIQ_GIC = r"""
+fiq_route:
+        ldr     r0, =GICD
+        mov     r1, #1
+        str     r1, [r0]                @ group 0 enabled; every interrupt is group 0 at reset
+        ldr     r1, =TIMER_IRQ
+        add     r2, r0, r1, lsr #3
+        and     r3, r1, #7
+        mov     r12, #1
+        lsl     r3, r12, r3
+        strb    r3, [r2, #0x100]        @ ISENABLER byte
+        ldr     r0, =GICC
+        mov     r1, #0xf0
+        str     r1, [r0, #4]
+        mov     r1, #0x9                @ EnableGrp0, FIQEn (needs interrupt groups: GICv2 or TrustZone GICv1)
+        str     r1, [r0]
+        bx      lr
+fiq_ack:
+        ldr     r11, =GICC
+        ldr     r10, [r11, #0x0c]       @ IAR
+        str     r10, [r11, #0x10]       @ EOIR
+        ldr     r11, =fiq_log
+        str     r10, [r11, #4]
+        bx      lr
+"""
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board, driver, symbols", [
+    ("versatilepb", FIQ_VIC, dict(TIMER=0x101E2000, VIC=0x10140000, TIMER_LINE=4)),
+], ids=["versatilepb-vic"])
+def test_fiq_delivery_matches_qemu(board, driver, symbols, tmp_path):
+    _elf, image = build_guest(tmp_path, board, FIQ_PROBE + driver, symbols={**symbols, "HAS_FIQ": 1})
+    _compare(board, image, 3)
+
+
+VIRT_FIQ = r"""
+main:   @ the physical generic timer as a group-0 interrupt, signalled as FIQ (GICC_CTLR.FIQEn)
+        push    {r4, r5, lr}
+        ldr     r0, =0x08000000
+        mov     r1, #1
+        str     r1, [r0]
+        mov     r1, #1 << 30
+        str     r1, [r0, #0x100]
+        ldr     r0, =0x08010000
+        mov     r1, #0xf0
+        str     r1, [r0, #4]
+        mov     r1, #0x9                @ EnableGrp0, FIQEn
+        str     r1, [r0]
+        mov     r0, #300
+        mcr     p15, 0, r0, c14, c2, 0  @ CNTP_TVAL
+        mov     r0, #1
+        mcr     p15, 0, r0, c14, c2, 1  @ CNTP_CTL: enable
+        cpsie   f
+        ldr     r5, =fiq_count
+        mov     r4, #0
+1:      add     r4, r4, #1
+        ldr     r0, [r5]
+        cmp     r0, #0
+        beq     1b
+        cpsid   f
+        mov     r1, r4
+        ldr     r0, =msg_iter
+        bl      putkv
+        ldr     r0, =fiq_log
+        ldr     r1, [r0]
+        ldr     r0, =msg_iar
+        bl      putkv
+        ldr     r0, =fiq_log
+        ldr     r1, [r0, #4]
+        ldr     r0, =msg_ctl
+        bl      putkv
+        pop     {r4, r5, pc}
+
+fiq_entry:
+        ldr     r8, =0x08010000
+        ldr     r9, [r8, #0x0c]         @ IAR
+        mrc     p15, 0, r11, c14, c2, 1 @ CNTP_CTL (ISTATUS set)
+        mov     r10, #3
+        mcr     p15, 0, r10, c14, c2, 1 @ mask the timer output
+        str     r9, [r8, #0x10]         @ EOIR
+        ldr     r10, =fiq_log
+        str     r9, [r10]
+        str     r11, [r10, #4]
+        ldr     r8, =fiq_count
+        mov     r9, #1
+        str     r9, [r8]
+        subs    pc, lr, #4
+irq_handler:
+        bx      lr
+        .ltorg
+        .section .rodata
+msg_iter: .asciz "fiq.loop_iterations"
+msg_iar:  .asciz "fiq.iar"
+msg_ctl:  .asciz "fiq.cntp_ctl"
+        .data
+        .balign 4
+fiq_count: .word 0
+fiq_log:   .word 0, 0
+        .text
+"""
+
+
+@pytest.mark.qemu
+def test_gicv2_group0_fiq_matches_qemu(tmp_path):
+    _elf, image = build_guest(tmp_path, "virt", VIRT_FIQ, symbols={"HAS_FIQ": 1})
+    _compare("virt", image, 3)
