@@ -50,6 +50,48 @@ class ServiceOp(IntEnum):
     SYNC = 0
 
 
+class MessageOp(IntEnum):
+    """Payload of a class-2 (``MESSAGE``) hypercall: the inter-VM channel of the
+    multi-guest hypervisor (``runtime/hypervisor``; ARCHITECTURE.md, "Hypervisor").
+
+    Arguments in r0-r2, results in r0 (and r1); only the guest's (virtual)
+    privileged modes may call them — from guest User mode the ``svc`` is an
+    ordinary guest SVC.  Negative r0 values are ``MessageError`` codes.
+
+    * ``SELF``   -> r0 = this VM's id, r1 = number of VMs.
+    * ``LOOKUP`` r0 = address of a NUL-terminated VM name -> r0 = its id.
+    * ``SEND``   r0 = destination id, r1 = buffer address, r2 = length
+      (at most ``MESSAGE_MAX`` bytes) -> r0 = 0.  The bytes are copied at once;
+      the sender never blocks (a full mailbox is ``FULL``).
+    * ``RECV``   r0 = buffer address, r1 = capacity -> r0 = length, r1 = sender id.
+      Blocks while the mailbox is empty: the VM is descheduled and the call
+      returns when a message arrives (its virtual clock stands still meanwhile).
+    * ``POLL``   as ``RECV`` but never blocks (``EMPTY``).
+    """
+
+    SELF = 0
+    LOOKUP = 1
+    SEND = 2
+    RECV = 3
+    POLL = 4
+
+
+class MessageError(IntEnum):
+    """Negative results of class-2 hypercalls (returned in r0 as two's complement)."""
+
+    NO_SUCH_VM = -1
+    TOO_LONG = -2
+    FULL = -3
+    FAULT = -4        # a buffer address the guest cannot access
+    EMPTY = -5        # POLL with no message
+    DEADLOCK = -6     # RECV while every other VM is blocked or gone: no message can ever come
+
+
+#: longest message, and messages a mailbox holds
+MESSAGE_MAX = 256
+MAILBOX_DEPTH = 16
+
+
 @dataclass(frozen=True, slots=True)
 class Hypercall:
     """A decoded hypercall: ``svc{cond} #(0x800000 | cls << 20 | payload)``."""
