@@ -43,33 +43,71 @@ _C_SOURCE = r"""
 typedef int (*uc_stop_fn)(void *uc);
 typedef int (*uc_reg_read_fn)(void *uc, int regid, void *value);
 struct vt_icount {
-    uint64_t count;        /* instructions started (hook calls that did not stop) */
-    uint64_t limit;        /* stop before the instruction that would make count exceed limit */
+    uint64_t count;        /* instructions executed (a block is counted when entered) */
+    uint64_t limit;        /* never enter a block that would take count past limit */
+    uint64_t block_start;  /* address of the block being executed */
+    uint64_t block_base;   /* count before that block */
     uint32_t watch_mask;   /* if non-zero: stop once (cpsr & watch_mask) != watch_mask */
     uint32_t reason;       /* why we stopped: 1 limit, 2 unmask */
     int32_t cpsr_reg;      /* unicorn's id of CPSR */
-    int32_t pad;
+    uint32_t partial;      /* 1: enter the next block whatever its size (a run bounded by `until`) */
     uc_stop_fn emu_stop;
     uc_reg_read_fn reg_read;
 };
-void vt_icount_hook(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
+
+static int vt_unmasked(void *uc, struct vt_icount *s)
 {
-    (void)address; (void)size;
+    uint32_t cpsr = 0;
+    s->reg_read(uc, s->cpsr_reg, &cpsr);
+    return (cpsr & s->watch_mask) != s->watch_mask;
+}
+
+/* UC_HOOK_CODE: one call per instruction (exact for ARM and Thumb code) */
+void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
+{
+    (void)size;
     if (s->count >= s->limit) {
         s->reason = 1;
         s->emu_stop(uc);
         return;
     }
-    if (s->watch_mask) {
-        uint32_t cpsr = 0;
-        s->reg_read(uc, s->cpsr_reg, &cpsr);
-        if ((cpsr & s->watch_mask) != s->watch_mask) {
-            s->reason = 2;
-            s->emu_stop(uc);
-            return;
-        }
+    if (s->watch_mask && vt_unmasked(uc, s)) {
+        s->reason = 2;
+        s->emu_stop(uc);
+        return;
     }
+    s->block_start = address;
+    s->block_base = s->count;
     s->count++;
+}
+
+/* UC_HOOK_BLOCK: one call per translated block of A32 code (4-byte instructions); a stop
+   requested here happens before the block runs */
+void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
+{
+    uint64_t n = size / 4;
+    if (s->watch_mask && vt_unmasked(uc, s)) {
+        s->reason = 2;
+        s->emu_stop(uc);
+        return;
+    }
+    if (!s->partial && s->count + n > s->limit) {
+        s->reason = 1;
+        s->emu_stop(uc);
+        return;
+    }
+    s->partial = 0;
+    s->block_start = address;
+    s->block_base = s->count;
+    s->count += n;
+}
+
+/* UC_HOOK_MEM_READ|WRITE bounded to the MMIO windows: does nothing, but its presence makes
+   Unicorn keep PC exact during device accesses, so the machine knows which instruction of
+   the block is touching the device */
+void vt_nop_mem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)
+{
+    (void)uc; (void)type; (void)address; (void)size; (void)value; (void)user;
 }
 """
 
@@ -78,10 +116,12 @@ class IcountState(ctypes.Structure):
     _fields_ = [
         ("count", ctypes.c_uint64),
         ("limit", ctypes.c_uint64),
+        ("block_start", ctypes.c_uint64),
+        ("block_base", ctypes.c_uint64),
         ("watch_mask", ctypes.c_uint32),
         ("reason", ctypes.c_uint32),
         ("cpsr_reg", ctypes.c_int32),
-        ("pad", ctypes.c_int32),
+        ("partial", ctypes.c_uint32),
         ("emu_stop", ctypes.c_void_p),
         ("reg_read", ctypes.c_void_p),
     ]
@@ -133,13 +173,21 @@ def _load_library() -> ctypes.CDLL | None:
 class IcountHook:
     """The instruction counter of one Unicorn instance.
 
-    ``count`` is the number of instructions started so far (an instruction
-    that raises an exception counts, one that the limit prevented does not);
-    ``limit`` the count at which the CPU stops; ``watch_mask`` the CPSR bits
-    whose clearing stops the CPU (0: none).
+    Two granularities, same numbers:
+
+    * ``per_block=True`` (A32 code): a block hook adds the block's instruction
+      count when the block is entered and refuses to enter a block that would pass
+      ``limit`` (the machine then runs exactly the remaining instructions with an
+      ``until`` address and ``partial`` set).  One C call per block: cheap.
+    * ``per_block=False`` (images with Thumb code, whose blocks do not tell their
+      instruction count): a code hook counts each instruction.
+
+    When something leaves a block early (an exception, a hook that redirects PC)
+    the machine calls ``retire_through(pc)``; mid-block readers use ``now_at(pc)``.
+    An instruction that raises an exception counts as executed.
     """
 
-    def __init__(self, uc: unicorn.Uc):
+    def __init__(self, uc: unicorn.Uc, per_block: bool = True):
         self.uc = uc
         self.state = IcountState()
         self.state.limit = 0
@@ -147,20 +195,24 @@ class IcountHook:
         self._handle = ctypes.c_size_t()  # uc_hook
         lib = _load_library()
         self.native = lib is not None
+        self.per_block = per_block and self.native
+        self._lib = lib
         if self.native:
             # a second handle on the already-loaded libunicorn, so that our
             # declarations do not touch the bindings' own function prototypes
             from unicorn.unicorn_py3.unicorn import uclib
 
             core = ctypes.CDLL(uclib._name)
+            self._core = core
             self.state.emu_stop = ctypes.cast(core.uc_emu_stop, ctypes.c_void_p).value
             self.state.reg_read = ctypes.cast(core.uc_reg_read, ctypes.c_void_p).value
-            fn = ctypes.cast(lib.vt_icount_hook, ctypes.c_void_p)
+            fn = ctypes.cast(lib.vt_icount_block if self.per_block else lib.vt_icount_insn, ctypes.c_void_p)
             hook_add = core.uc_hook_add
             hook_add.restype = ctypes.c_int
+            kind = unicorn.UC_HOOK_BLOCK if self.per_block else unicorn.UC_HOOK_CODE
             # uc_hook_add(uc, &hh, type, callback, user_data, begin, end): variadic in C, so
             # declare nothing and pass correctly sized ctypes values
-            err = hook_add(uc._uch, ctypes.byref(self._handle), ctypes.c_int(unicorn.UC_HOOK_CODE), fn,
+            err = hook_add(uc._uch, ctypes.byref(self._handle), ctypes.c_int(kind), fn,
                            ctypes.cast(ctypes.byref(self.state), ctypes.c_void_p),
                            ctypes.c_uint64(1), ctypes.c_uint64(0))
             if err != 0:
@@ -179,12 +231,48 @@ class IcountHook:
                 s.reason = STOP_UNMASK
                 uc.emu_stop()
                 return
+        s.block_start = address
+        s.block_base = s.count
         s.count += 1
+
+    def keep_pc_exact(self, lo: int, hi: int) -> None:
+        """Make PC exact during accesses to [lo, hi] (device windows): see ``vt_nop_mem``."""
+        kinds = unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE
+        if not self.native:
+            self.uc.hook_add(kinds, lambda *_a: None, None, lo, hi)
+            return
+        handle = ctypes.c_size_t()
+        fn = ctypes.cast(self._lib.vt_nop_mem, ctypes.c_void_p)
+        err = self._core.uc_hook_add(self.uc._uch, ctypes.byref(handle), ctypes.c_int(kinds), fn, None,
+                                     ctypes.c_uint64(lo), ctypes.c_uint64(hi))
+        if err != 0:
+            raise unicorn.UcError(err)
+
+    def remove(self) -> None:
+        """Uninstall the counting hook (the machine replaces it with the other granularity)."""
+        if self.native:
+            self._core.uc_hook_del(self.uc._uch, self._handle)
+        else:
+            self.uc.hook_del(self._py_handle)
 
     @property
     def count(self) -> int:
         return self.state.count
 
-    @count.setter
-    def count(self, value: int) -> None:
-        self.state.count = value
+    def now_at(self, pc: int) -> int:
+        """Instructions executed once the instruction at ``pc`` (in the current block) has run."""
+        s = self.state
+        if not self.per_block:
+            return s.count
+        off = pc - s.block_start
+        if 0 <= off and s.block_base + (off >> 2) < s.count:
+            return s.block_base + (off >> 2) + 1
+        return s.count
+
+    def retire_through(self, pc: int) -> None:
+        """The block is left after the instruction at ``pc``: forget the rest of it."""
+        s = self.state
+        if self.per_block:
+            s.count = self.now_at(pc)
+            s.block_base = s.count
+            s.block_start = 0xFFFFFFFFFFFFFFFF

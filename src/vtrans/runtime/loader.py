@@ -68,6 +68,8 @@ class LoadedImage:
     segments: list[Segment]
     #: symbol name -> address, when the image has a symbol table
     symbols: dict[str, int] = field(default_factory=dict)
+    #: the image contains Thumb code ($t mapping symbols, or an odd entry)
+    has_thumb: bool = False
 
     def executable_ranges(self) -> list[tuple[int, int]]:
         return [(s.addr, s.addr + len(s.data)) for s in self.segments if s.executable]
@@ -93,6 +95,8 @@ def _elf_segments(path: str, data: bytes) -> tuple[int, list[Segment], dict[str,
         symtab = elf.get_section_by_name(".symtab")
         if symtab is not None:
             for sym in symtab.iter_symbols():
+                if sym.name == "$t" or sym.name.startswith("$t."):
+                    symbols["$t"] = sym["st_value"]
                 if sym.name and sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE", "STT_OBJECT") \
                         and not sym.name.startswith("$"):
                     symbols.setdefault(sym.name, sym["st_value"])
@@ -114,7 +118,8 @@ def read_image(path: str, board: "BoardSpec", base: int | None = None) -> Loaded
         entry, segs, symbols = _elf_segments(path, data)
         if not segs:
             raise ImageError(f"{path}: ELF image has no loadable segment")
-        return LoadedImage(os.path.basename(path), True, entry, entry, segs, symbols)
+        return LoadedImage(os.path.basename(path), True, entry, entry, segs, symbols,
+                           has_thumb="$t" in symbols or bool(entry & 1))
     return raw_image(path, data, board, base)
 
 
@@ -131,7 +136,8 @@ def image_from_assembler(image: "Image", name: str) -> LoadedImage:
     """An ``Image`` from ``vtrans.assembler.api.assemble``: loaded like the ELF it writes."""
     segs = [Segment(vaddr, bytes(body), bool(flags & 1), bool(flags & 2)) for vaddr, body, flags in image.segments]
     symbols = {n: s.value for n, s in image.symbols.items()}
-    return LoadedImage(name, True, image.entry, image.entry, segs, symbols)
+    thumb = any(m[0].startswith("$t") for m in getattr(image, "_mapping", ())) or bool(image.entry & 1)
+    return LoadedImage(name, True, image.entry, image.entry, segs, symbols, has_thumb=thumb)
 
 
 def atags(board: "BoardSpec", ram_size: int) -> bytes:

@@ -48,7 +48,7 @@ from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
-from vtrans.isa.arm.mmu import MmuConfig, fault_address, walk
+from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, walk
 from vtrans.isa.arm.semihosting import HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
@@ -70,6 +70,9 @@ _CP15_WFI_MASK, _CP15_WFI = 0x0FFF0FFF, 0x0E070F90
 #: ``b .`` (A8.8.18 with imm24 = -2)
 _B_SELF_MASK, _B_SELF = 0x0FFFFFFF, 0x0AFFFFFE
 _WFE_YIELD = (0x0320F002, 0x0320F001)
+#: ``until`` address of an unbounded run: odd, so never the address of an instruction
+_NO_UNTIL = 0xFFFFFFFF
+_UNTIL_PAGE = 0xFFFFFC00
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,7 @@ class Machine:
             if r.alias_of is not None:
                 self.memory.add_ram(r.name, r.base, r.size, r.alias_of)
         self.memory.add_devices(self.board.devices)
-        self.memory.before_access = self.sync_clock
+        self.memory.before_access = self._sync_clock_at_pc
         self.memory.after_write = self._after_device_write
         self._uart_out = uart_output or (lambda data: None)
         self.board.console.set_output(lambda ch: self._uart_out(bytes([ch])))
@@ -219,6 +222,9 @@ class Machine:
         #: time skipped while idle (WFI), in instruction units
         self.idle_insns = 0
         self._cp_handlers: dict[CpKey, CpHandler] = {}
+        self._block_words: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._io_execution: tuple[int, int] | None = None
+        self._io_index = -1
         self._cp_hooks: list[int] = []
         self._stop: tuple[ExitReason, str, int] | None = None
         self._last_exc: tuple[ExceptionKind, int, int] | None = None
@@ -281,9 +287,11 @@ class Machine:
         if uc.reg_read(CPSR) & PSR_T:
             return  # the same bytes as Thumb code mean something else
         if not condition_passed(word >> 28, uc.reg_read(CPSR)):
+            self.icount.retire_through(address)
             uc.reg_write(PC, address + 4)
             return
         handler = self._cp_handlers[key]
+        self.icount.retire_through(address)  # we leave the block here (PC is rewritten below)
         self.sync_clock()
         if is_read:
             value = handler.read() if handler.read else 0
@@ -317,6 +325,12 @@ class Machine:
             self.memory.write(self.spec.loader_start + KERNEL_ARGS_OFFSET,
                               atags(self.spec, self.board.ram[0].size))
         self.image = image
+        if image.has_thumb and self.icount.per_block:
+            # Thumb blocks do not tell their instruction count: count instruction by instruction
+            old = self.icount
+            old.remove()
+            self.icount = IcountHook(self.uc, per_block=False)
+            self.icount.state.count = old.state.count
         windows = [(w.base, w.size) for w in self.memory.ram]
         self.semihosting = Semihosting(self.io, self.clock.now_ns, heap_layout(image, windows),
                                        cmdline=self._cmdline or image.name)
@@ -333,14 +347,70 @@ class Machine:
         return self.icount.state.count
 
     def sync_clock(self) -> None:
-        """Bring the virtual clock to the current instruction (devices read it during a run)."""
+        """Bring the virtual clock to the instruction count (between blocks, or after
+        ``retire_through``)."""
         self.clock.insns = self.icount.state.count + self.idle_insns
+
+    def _sync_clock_at_pc(self, addr: int, write: bool) -> None:
+        """During a device access: the clock at the accessing instruction.
+
+        Unicorn does not keep PC exact inside a block during MMIO callbacks (only with memory
+        hooks, which would slow every load and store 4x), and the block was counted in full
+        when entered.  So the accessing instruction is found by decoding the block: the first
+        load/store at or after the previous device access of this block execution whose
+        address, computed from the current registers, is ``addr``."""
+        ic = self.icount
+        if not ic.per_block:
+            self.clock.insns = ic.state.count + self.idle_insns
+            return
+        st = ic.state
+        n = st.count - st.block_base
+        execution = (st.block_start, st.block_base)
+        first = self._io_index + 1 if execution == self._io_execution else 0
+        index = self._find_access(st.block_start, n, first, addr)
+        self._io_execution, self._io_index = execution, index
+        self.clock.insns = st.block_base + index + 1 + self.idle_insns
+
+    def _find_access(self, block: int, n: int, first: int, addr: int) -> int:
+        words = self._block_words.get((block, n))
+        if words is None:
+            words = tuple(self.read_insn(block + 4 * i) or 0 for i in range(n))
+            if len(self._block_words) > 4096:
+                self._block_words.clear()
+            self._block_words[(block, n)] = words
+        uc = self.uc
+        regs: dict[int, int] = {}
+
+        def reg(r: int) -> int:
+            v = regs.get(r)
+            if v is None:
+                v = regs[r] = uc.reg_read(_REG_IDS[r])
+            return v
+
+        cpsr = None
+        for i in range(first, n):
+            word = words[i]
+            if (word >> 25) & 7 not in (0, 2, 3, 4):
+                continue
+            if cpsr is None:
+                cpsr = uc.reg_read(CPSR)
+            regs[15] = block + 4 * i + 8
+            addrs = access_addresses(word, reg, cpsr)
+            if addrs and any(a <= addr < a + 4 for a in addrs):
+                return i
+        return max(min(first, n - 1), 0)  # not decoded: the earliest instruction it can be
+
+    def retire_through(self, pc: int) -> None:
+        """For hooks that redirect PC in the middle of a block: the instruction at ``pc`` is the
+        last one executed in this block (the instruction counter forgets the rest of it)."""
+        self.icount.retire_through(pc)
 
     def _after_device_write(self) -> None:
         """A device may have scheduled an earlier event or changed an interrupt line."""
         nxt = self.clock.next_deadline()
         st = self.icount.state
         if nxt is not None:
+            # the current block was counted in full when entered: stop at its end at the earliest
             st.limit = min(st.limit, max(nxt - self.idle_insns, st.count))
 
     def _line_changed(self) -> None:
@@ -425,10 +495,12 @@ class Machine:
             if word is not None and is_semihosting_svc(word) and (cpsr & 0x1F) != 0x10:
                 self._semihost(uc)
                 return
+            self.icount.retire_through(pc)
             self._note_exception(kind, pc)
             self.mode.on_exception(kind, pc)
             self._entered()
             return
+        self.icount.retire_through(pc_now)
         if intno == UC_INTNO_BKPT:
             self._note_exception(ExceptionKind.PREFETCH_ABORT, pc_now)
             self.mode.on_exception(ExceptionKind.PREFETCH_ABORT, pc_now,
@@ -455,9 +527,12 @@ class Machine:
         privileged = (uc.reg_read(CPSR) & 0x1F) != 0x10
         w = walk(cfg, self.memory.read32, vaddr, write=write, fetch=fetch, privileged=privileged)
         if w.pa is None:
-            self._mmu_fault = (vaddr, w, write, fetch)
+            if not (fetch and vaddr >= _UNTIL_PAGE):
+                # (Unicorn also translates the page of the ``until`` address when it stops: not
+                # a guest access)
+                self._mmu_fault = (vaddr, w, write, fetch)
             return False
-        entry.paddr = w.pa & ~0xFFF
+        entry.paddr = w.pa  # ``vaddr`` is the start of a target page (1 KB on ARM), so is ``w.pa``
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
                        | (unicorn.UC_PROT_EXEC if w.executable else 0))
         return True
@@ -491,6 +566,7 @@ class Machine:
             prev = self.read_insn(pc - 4)
             if prev is not None and (prev & 0x0FFFFFFF) in _WFE_YIELD and prev >> 28 != 0xF:
                 return True  # wfe / yield: Unicorn reports them with PC already past; hints, no effect
+            self.icount.retire_through(pc)
             self._note_exception(ExceptionKind.UNDEF, pc)
             handled = self.mode.on_invalid_insn(pc)
             self._entered()
@@ -549,6 +625,17 @@ class Machine:
             return False
         return (word & _WFI_MASK) == _WFI or (word & _CP15_WFI_MASK) == _CP15_WFI
 
+    def _emulate(self, start: int, until: int = _NO_UNTIL) -> None:
+        self._mmu_fault = None
+        try:
+            run_cpu = getattr(self.mode, "run_cpu", None)
+            if run_cpu is not None:  # the mode runs the CPU itself (bt: the translation cache)
+                run_cpu(start)
+                return
+            self.uc.emu_start(start, until)
+        except unicorn.UcError as e:
+            self._on_uc_error(e)
+
     def run(self, max_insns: int | None = None, timeout: float | None = None) -> RunStats:
         """Run until the guest exits or halts, or a budget is exhausted."""
         if self.image is None:
@@ -557,7 +644,6 @@ class Machine:
         st = self.icount.state
         t0 = time.perf_counter()
         wall_deadline = t0 + timeout if timeout else None
-        stop_reason: tuple[ExitReason, str, int] | None = None
         while True:
             self.sync_clock()
             self.clock.fire_due()
@@ -573,23 +659,41 @@ class Machine:
                 break
             limit = count + SLICE
             nxt = self.clock.next_deadline()
-            if nxt is not None:
-                limit = min(limit, max(nxt - self.idle_insns, count))
-            if max_insns is not None:
-                limit = min(limit, max_insns)
+            at_deadline = False
+            if nxt is not None and nxt - self.idle_insns <= limit:
+                limit, at_deadline = max(nxt - self.idle_insns, count), True
+            if max_insns is not None and max_insns < limit:
+                limit, at_deadline = max_insns, True
             st.limit = limit
             st.reason = 0
+            st.partial = 0
             st.watch_mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
             pc = uc.reg_read(PC)
-            start = pc | (1 if uc.reg_read(CPSR) & PSR_T else 0)
-            try:
-                uc.emu_start(start, 0xFFFFFFFF)
-            except unicorn.UcError as e:
-                self._on_uc_error(e)
+            thumb = bool(uc.reg_read(CPSR) & PSR_T)
+            self._emulate(pc | thumb)
             if self._stop is not None:
                 break
-            if st.reason in (STOP_LIMIT, STOP_UNMASK):
-                if st.reason == STOP_LIMIT and st.count >= limit and (nxt is None or st.count < nxt - self.idle_insns):
+            if st.reason == STOP_LIMIT and self.icount.per_block and st.count < st.limit and not thumb:
+                # the next block would cross the limit: run exactly the instructions left, up to
+                # an ``until`` address inside it (a block is straight-line code)
+                pc = uc.reg_read(PC)
+                if not uc.reg_read(CPSR) & PSR_T:
+                    until = pc + 4 * (st.limit - st.count)
+                    st.reason = 0
+                    st.partial = 1
+                    # a block already translated without this ``until`` would run past it; and
+                    # the truncated block must not outlive this run
+                    uc.ctl_remove_cache(pc, until + 4)
+                    self._emulate(pc, until)
+                    uc.ctl_remove_cache(pc, until + 4)
+                    st.partial = 0
+                    if self._stop is not None:
+                        break
+                    if uc.reg_read(PC) == until or st.reason:
+                        continue
+                    # the partial run stopped on its own: WFI, handled below
+            elif st.reason in (STOP_LIMIT, STOP_UNMASK):
+                if st.reason == STOP_LIMIT and not at_deadline:
                     why = self._halt_check()
                     if why is not None:
                         self._stop = (ExitReason.HALTED, why, 0)
@@ -604,8 +708,8 @@ class Machine:
                     self._stop = (ExitReason.HALTED, f"wfi at 0x{uc.reg_read(PC) - 4:08x} with no interrupt "
                                                      "source that could wake the CPU", 0)
                     break
-                if max_insns is not None and nxt - self.idle_insns > max_insns:
-                    pass  # idle time is not instructions: the budget stays
+                # idle: virtual time jumps to the next deadline (like QEMU -icount sleep=off);
+                # idle time is not instructions, so --max-insns does not move
                 self.idle_insns += max(nxt - (st.count + self.idle_insns), 0)
         self.mode.on_halt()
         self.sync_clock()
@@ -624,6 +728,24 @@ class Machine:
     def _on_uc_error(self, e: unicorn.UcError) -> None:
         uc = self.uc
         pc = uc.reg_read(PC)
+        if self._mmu_fault is not None and e.errno == unicorn.UC_ERR_EXCEPTION:
+            # our TLB-fill hook refused a translation: Unicorn stops with PC on the instruction
+            # (or at the address that could not be fetched) instead of calling the interrupt hook
+            fetch = self._mmu_fault[3]
+            kind = ExceptionKind.PREFETCH_ABORT if fetch else ExceptionKind.DATA_ABORT
+            if fetch:
+                pc = max(pc, self._mmu_fault[0])
+                uc.reg_write(PC, pc)
+            else:
+                self.icount.retire_through(pc)
+            info = self._fault_info(kind, pc)
+            try:
+                self._note_exception(kind, pc, info.get("fault_address", 0))
+            except _StopRun:
+                return
+            self.mode.on_exception(kind, pc, **info)
+            self._entered()
+            return
         fault = self.memory.fault
         self.memory.fault = None
         if fault is not None and e.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED,
@@ -633,6 +755,8 @@ class Machine:
             if fault.fetch:
                 pc = fault.address
                 uc.reg_write(PC, pc)
+            else:
+                self.icount.retire_through(pc)
             try:
                 self._note_exception(kind, pc, fault.address)
             except _StopRun:

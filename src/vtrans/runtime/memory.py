@@ -9,8 +9,8 @@ the bus forwards ``Device.read(offset, size)`` / ``Device.write(offset, size, va
 Several devices may share a 4 KB page (the Cortex-A9 private region puts the SCU,
 GIC CPU interface and timers 0x100 bytes apart), so each run of pages is mapped
 once and dispatched by address.  Before every device access the bus calls
-``before_access`` (the machine brings the virtual clock up to the current
-instruction) and after a write ``after_write`` (the machine re-checks interrupt
+``before_access(addr, write)`` (the machine brings the virtual clock up to the
+accessing instruction) and after a write ``after_write`` (the machine re-checks interrupt
 lines and timer deadlines).
 
 Accesses that decode to nothing follow the board: RAZ/WI (QEMU's
@@ -88,7 +88,7 @@ class _MmioRun:
     def read(self, uc: unicorn.Uc, offset: int, size: int, _user) -> int:
         addr = self.base + offset
         bus = self.bus
-        bus.before_access()
+        bus.before_access(addr, False)
         hit = self.find(addr)
         if hit is None:
             bus.unassigned_access(addr, False)
@@ -99,7 +99,7 @@ class _MmioRun:
     def write(self, uc: unicorn.Uc, offset: int, size: int, value: int, _user) -> None:
         addr = self.base + offset
         bus = self.bus
-        bus.before_access()
+        bus.before_access(addr, True)
         hit = self.find(addr)
         if hit is None:
             bus.unassigned_access(addr, True)
@@ -120,7 +120,7 @@ class PhysicalMemory:
         self._raz_pages: set[int] = set()
         #: the last unassigned access, when the board aborts on them
         self.fault: BusFault | None = None
-        self.before_access: Callable[[], None] = lambda: None
+        self.before_access: Callable[[int, bool], None] = lambda addr, write: None
         self.after_write: Callable[[], None] = lambda: None
         self._hook = uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
 
@@ -173,6 +173,10 @@ class PhysicalMemory:
         run = _MmioRun(lo, hi - lo, group, self)
         self.uc.mmio_map(lo, hi - lo, run.read, None, run.write, None)
         self._runs.append(run)
+
+    def mmio_windows(self) -> list[tuple[int, int]]:
+        """(first, last) address of every mapped device run."""
+        return [(r.base, r.base + r.size - 1) for r in self._runs]
 
     def device_at(self, addr: int) -> tuple[int, Device] | None:
         for run in self._runs:

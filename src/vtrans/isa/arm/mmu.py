@@ -138,3 +138,88 @@ def _check(va: int, pa: int, size: int, domain: int, ap: int, apx: int, xn: bool
         return Walk(va, None, FaultStatus.PERMISSION_PAGE if page else FaultStatus.PERMISSION_SECTION,
                     domain, level=level)
     return Walk(va, pa, None, domain, size, readable, writable, executable, level)
+
+
+def _shifted(value: int, stype: int, imm5: int, carry: int) -> int:
+    """Shift for register offsets (A8.4.3, DecodeImmShift + Shift)."""
+    if stype == 0:
+        return (value << imm5) & 0xFFFFFFFF
+    if stype == 1:
+        return 0 if imm5 == 0 else value >> imm5
+    if stype == 2:
+        n = 32 if imm5 == 0 else imm5
+        return (0xFFFFFFFF if value & 0x80000000 else 0) if n == 32 else \
+            ((value - (1 << 32) if value & 0x80000000 else value) >> n) & 0xFFFFFFFF
+    if imm5 == 0:  # RRX
+        return (carry << 31) | (value >> 1)
+    return ((value >> imm5) | (value << (32 - imm5))) & 0xFFFFFFFF
+
+
+def access_addresses(word: int, reg: Callable[[int], int], cpsr: int = 0) -> list[int] | None:
+    """The byte addresses an A32 load/store word accesses, lowest first (one per word or
+    unit), with ``reg(n)`` giving register values (r15 reads as the instruction's
+    address + 8).  Covers single and extra loads/stores (A8.6: LDR/STR/B/H/SB/SH/D),
+    LDM/STM, SWP, the exclusives and RFE; None for anything else.  Used to report the
+    exact fault address (DFAR) of an abort, which Unicorn only gives page-aligned."""
+    cond = word >> 28
+    rn = (word >> 16) & 0xF
+    p, u, w = (word >> 24) & 1, (word >> 23) & 1, (word >> 21) & 1
+    if cond == 0xF:
+        if (word & 0x0E50FFFF) == 0x08100A00:  # RFE (B9.3.13): two words
+            n = 8
+            base = reg(rn)
+            start = base if u else base - n
+            if p == u:
+                start += 4
+            return [(start + 4 * i) & 0xFFFFFFFF for i in range(2)]
+        return None
+    op = (word >> 25) & 7
+    if op in (2, 3) and not (op == 3 and word & 0x10):  # LDR/STR/LDRB/STRB (A8.6.58 ...)
+        if op == 2:
+            off = word & 0xFFF
+        else:
+            off = _shifted(reg(word & 0xF), (word >> 5) & 3, (word >> 7) & 0x1F, (cpsr >> 29) & 1)
+        base = reg(rn)
+        addr = (base + off if u else base - off) & 0xFFFFFFFF if p else base
+        size = 1 if word & (1 << 22) else 4
+        return [addr + i for i in range(0, size, 1 if size == 1 else 4)]
+    if op == 4:  # LDM/STM (A8.8.57 ...)
+        n = 4 * bin(word & 0xFFFF).count("1")
+        base = reg(rn)
+        start = base if u else base - n
+        if p == u:
+            start += 4
+        return [(start + i) & 0xFFFFFFFF for i in range(0, n, 4)]
+    if op == 0 and word & 0x90 == 0x90:
+        if (word & 0x0FB00FF0) == 0x01000090:  # SWP/SWPB (A8.8.229)
+            return [reg(rn)]
+        if (word & 0x0F800F90) == 0x01800F90 or (word & 0x0F900FFF) == 0x01900F9F:  # LDREX/STREX family
+            return [reg(rn)]
+        if word & 0x60 == 0:
+            return None  # multiplies
+        off = ((word >> 4) & 0xF0) | (word & 0xF) if word & (1 << 22) else reg(word & 0xF)
+        base = reg(rn)
+        addr = (base + off if u else base - off) & 0xFFFFFFFF if p else base
+        if not word & (1 << 20) and (word >> 5) & 3 in (2, 3):
+            # LDRD (op2 = 0b10) and STRD (0b11) live in the L = 0 space (A8.8.72, A8.8.210)
+            return [addr, (addr + 4) & 0xFFFFFFFF]
+        return [addr]
+    return None
+
+
+def fault_address(word: int | None, reg: Callable[[int], int], page_va: int, cpsr: int = 0) -> int:
+    """DFAR for a fault in the page at ``page_va``: the first address the instruction
+    accesses in that page (B4.1.52), or the page's address when the word is not decoded."""
+    if word is None:
+        return page_va
+    addrs = access_addresses(word, reg, cpsr)
+    if not addrs:
+        return page_va
+    page = page_va & ~0xFFF
+    for a in addrs:
+        if page <= a < page + 0x1000:
+            return a
+    for a in addrs:  # a multi-word access whose unit straddles the page boundary
+        if page <= a + 3 < page + 0x1000 or a <= page < a + 4:
+            return a
+    return page_va
