@@ -54,6 +54,9 @@ def add_parser(subparsers) -> None:
                    help="virtual time per instruction is 2**N ns, like QEMU -icount shift=N (default 3)")
     p.add_argument("--final-state", default=None, metavar="FILE",
                    help="write the final architectural state (registers, banks, cp15, memory digests) as JSON")
+    from vtrans.runtime.hypervisor.command import add_arguments
+
+    add_arguments(p)  # several guests: the hypervisor (runtime/hypervisor)
     p.set_defaults(func=run)
 
 
@@ -78,6 +81,18 @@ def _stream(fileobj):
     return write
 
 
+def _read_stdin(args: argparse.Namespace) -> bytes:
+    if args.stdin == "-":
+        return sys.stdin.buffer.read()
+    if args.stdin is not None:
+        try:
+            with open(args.stdin, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise UsageError(f"--stdin {args.stdin}: {e.strerror}") from None
+    return b""
+
+
 def run(args: argparse.Namespace) -> int:
     from vtrans.isa.arm.semihosting import HostIO
     from vtrans.runtime.boards import get_board
@@ -88,21 +103,18 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.icount_shift <= 10:
         raise UsageError("--icount-shift must be between 0 and 10")
     board = get_board(args.board)
+    from vtrans.runtime.hypervisor.command import run_vms, wants_hypervisor
+    from vtrans.runtime.modes import mode_names
+
+    if wants_hypervisor(args, mode_names()):
+        return run_vms(args, _read_stdin(args))
     asm = [p for p in args.inputs if p.endswith(_ASM_SUFFIXES)]
     if asm and len(asm) != len(args.inputs):
         raise UsageError("give either one image or assembly sources, not both")
     if not asm and len(args.inputs) != 1:
         raise UsageError("give one image (or several assembly sources)")
 
-    stdin_data = b""
-    if args.stdin == "-":
-        stdin_data = sys.stdin.buffer.read()
-    elif args.stdin is not None:
-        try:
-            with open(args.stdin, "rb") as f:
-                stdin_data = f.read()
-        except OSError as e:
-            raise UsageError(f"--stdin {args.stdin}: {e.strerror}") from None
+    stdin_data = _read_stdin(args)
     pending = bytearray(stdin_data)
 
     def read_stdin(n: int) -> bytes:

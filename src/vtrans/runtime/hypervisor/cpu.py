@@ -81,6 +81,8 @@ class CpuPort:
         self.machine = None
         self._counter_on = True
         self._counter_swapped = False
+        #: world switches onto this VM
+        self.switches_in = 0
         self._hooks: list[int] = []
         #: called by the INTR hook before the VM's own hooks: True means "handled by the
         #: hypervisor" (inter-VM messaging hypercalls)
@@ -261,6 +263,7 @@ class SharedCpu:
         self.active = port
         uc.context_restore(port.context if port.context is not None else self._reset)
         port._counter(True)
+        port.switches_in += 1
         # the TLB holds the outgoing VM's stage-1+2 translations (B3.10.1: TLB maintenance)
         uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
         self.switches += 1

@@ -68,7 +68,8 @@ class VmSpec:
 
 
 def parse_vm_args(args: list[str], default_mode: str, known_modes: list[str]) -> list[VmSpec]:
-    """``a.elf b.elf:bt c.s`` -> one VM per argument; a ``:mode`` suffix overrides ``--mode``."""
+    """``a.elf b.elf:bt c.s d1.s+d2.s`` -> one VM per argument (``+`` joins the assembly sources of
+    one VM); a ``:mode`` suffix overrides ``--mode``; a VM is named after its first file."""
     specs: list[VmSpec] = []
     names: set[str] = set()
     for arg in args:
@@ -78,13 +79,13 @@ def parse_vm_args(args: list[str], default_mode: str, known_modes: list[str]) ->
             path, mode = head, tail
         elif sep and not os.path.exists(arg):
             raise UsageError(f"{arg}: unknown execution mode '{tail}' (known: {', '.join(known_modes)})")
-        base = os.path.basename(path)
+        base = os.path.basename(path.split("+")[0])
         name = base.rsplit(".", 1)[0] if "." in base else base
         stem, n = name, 2
         while name in names:
             name, n = f"{stem}-{n}", n + 1
         names.add(name)
-        specs.append(VmSpec(name, (path,), mode))
+        specs.append(VmSpec(name, tuple(path.split("+")), mode))
     return specs
 
 
@@ -157,6 +158,11 @@ class Hypervisor:
         io = HostIO(console=diag, stdout=out, stderr=diag, stdin=read_stdin,
                     stdout_isatty=False, stderr_isatty=False, stdin_isatty=False)
         asm = [p for p in spec.inputs if p.endswith(_ASM_SUFFIXES)]
+        if (asm and len(asm) != len(spec.inputs)) or (not asm and len(spec.inputs) != 1):
+            raise UsageError(f"VM {spec.name}: give one image or assembly sources joined with '+'")
+        for p in spec.inputs:
+            if not os.path.exists(p):
+                raise UsageError(f"VM {spec.name}: {p}: no such file")
         image_path = None if asm else spec.inputs[0]
         mode_cls = get_mode(spec.mode)
         kwargs = {}
@@ -261,8 +267,6 @@ class Hypervisor:
         vm.state = state
         vm.message = message
         self.bus.stop(vm.id)
-        if not any(v.state in (VmState.READY,) for v in self.vms):
-            return
 
     # -- class-2 hypercalls (inter-VM messages) ---------------------------------------------------
     def _vmm(self, vm: Vm):
@@ -433,7 +437,8 @@ class Hypervisor:
             "instructions": vm.machine.instructions,
             "traps": traps,
             "exceptions_total": sum(st.exceptions.values()) if st is not None else 0,
-            "world_switches": vm.slices,
+            "world_switches": vm.port.switches_in,
+            "slices": vm.slices,
             "insn_share": round(vm.machine.instructions / total_insns, 6),
             "cpu_share": round(vm.wall_ns / total_ns, 6),
             "wall_s": round(vm.wall_ns / 1e9, 6),
