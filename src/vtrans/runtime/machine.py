@@ -49,7 +49,7 @@ from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, walk
-from vtrans.isa.arm.semihosting import HostIO, Semihosting, SemihostExit, is_semihosting_svc
+from vtrans.isa.arm.semihosting import SVC_IMM_ARM, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
 from vtrans.runtime.icount import STOP_LIMIT, STOP_UNMASK, IcountHook
@@ -489,16 +489,19 @@ class Machine:
         if kind == ExceptionKind.SVC:
             thumb = bool(cpsr & PSR_T)
             pc = pc_now - (2 if thumb else 4)
-            word = self.read_insn(pc) if not thumb else None
             # QEMU honours semihosting only from privileged modes (semihosting_enabled(is_user));
-            # from User mode ``svc 0x123456`` is an ordinary SVC
-            if word is not None and is_semihosting_svc(word) and (cpsr & 0x1F) != 0x10:
-                self._semihost(uc)
-                return
+            # from User mode ``svc 0x123456`` is an ordinary SVC.  ESR holds imm16 of the SVC:
+            # decode the word (imm24) only when it can be the semihosting call
+            if (not thumb and (cpsr & 0x1F) != 0x10
+                    and (uc.reg_read(A.UC_ARM_REG_ESR) & 0xFFFF) == (SVC_IMM_ARM & 0xFFFF)):
+                word = self.read_insn(pc)
+                if word is not None and is_semihosting_svc(word):
+                    self._semihost(uc)
+                    return
             self.icount.retire_through(pc)
             self._note_exception(kind, pc)
             self.mode.on_exception(kind, pc)
-            self._entered()
+            self._entered_vector = None  # an SVC is not a symptom of a dead guest
             return
         self.icount.retire_through(pc_now)
         if intno == UC_INTNO_BKPT:
