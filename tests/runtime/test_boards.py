@@ -767,10 +767,12 @@ msg_delta: .asciz "cntpct.delta"
 
 UART_RX = r"""
         .equ    RX_N, 5
-main:   @ receive RX_N bytes by interrupt (the RX FIFO is off: one byte at a time), print them upper-cased
+main:   @ receive RX_N bytes by interrupt, print them upper-cased
         push    {r4, lr}
         bl      ic_init
         ldr     r0, =UART0
+        mov     r1, #LCR_H
+        str     r1, [r0, #0x2c]         @ UARTLCR_H: 8 bits, FIFOs on or off
         mov     r1, #0x10
         str     r1, [r0, #0x38]         @ UARTIMSC: RX
         bl      irq_on
@@ -899,16 +901,28 @@ def test_timer_and_interrupt_controller_match_qemu(board, shift, tmp_path):
 
 
 @pytest.mark.qemu
+@pytest.mark.parametrize("lcr_h", [0x60, 0x70], ids=["no-fifo", "fifo"])
 @pytest.mark.parametrize("board, symbols", [
     ("versatilepb", dict(VIC=0x10140000, TIMER_LINE=12)),
     ("realview-pb-a8", dict(GICD=0x1E001000, GICC=0x1E000000, TIMER_IRQ=44)),
     ("virt", dict(GICD=0x08000000, GICC=0x08010000, TIMER_IRQ=33)),
-])
-def test_uart_receive_interrupt_matches_qemu(board, symbols, tmp_path):
+], ids=["versatilepb", "realview-pb-a8", "virt"])
+def test_uart_receive_interrupt_matches_qemu(board, symbols, lcr_h, tmp_path):
     irq_onoff = IRQ_V5 if board == "versatilepb" else IRQ_V7
     driver = VIC_DRIVER if "VIC" in symbols else GIC_DRIVER
-    _elf, image = build_guest(tmp_path, board, UART_RX + irq_onoff + driver, symbols=symbols)
+    _elf, image = build_guest(tmp_path, board, UART_RX + irq_onoff + driver, symbols={**symbols, "LCR_H": lcr_h})
     _compare(board, image, 3, stdin=b"hello")
+
+
+def test_same_run_twice_takes_interrupts_on_the_same_instructions(tmp_path):
+    """Determinism without a reference: two runs of a timer-interrupt guest are identical."""
+    body, symbols = _timer_case("vexpress-a9")
+    _elf, image = build_guest(tmp_path, "vexpress-a9", body, symbols=symbols)
+    out1, st1 = run_vtrans("vexpress-a9", image)
+    out2, st2 = run_vtrans("vexpress-a9", image)
+    assert out1 == out2 and out1.endswith("END\n")
+    assert (st1.instructions, st1.interrupts, st1.virtual_ns) == (st2.instructions, st2.interrupts, st2.virtual_ns)
+    assert sum(st1.interrupts.values()) >= 4
 
 
 @pytest.mark.qemu

@@ -216,11 +216,16 @@ def test_pl011_receive_fills_fifo_and_raises_rx():
     assert u.read(0x18, 4) & 0x10 and not rec.line.level   # drained: RX interrupt drops
 
 
-def test_pl011_without_fifo_holds_one_byte_and_paces_input():
+def test_pl011_input_waits_for_the_guest_then_fills_as_the_fifo_allows():
     u = PL011()
     u.receive(b"ab")
-    assert u.read_count == 1 and u.pending_input == 1
+    assert u.read_count == 0 and u.pending_input == 2      # the guest has not looked yet
+    u.write(0x2C, 4, 0x70)                                 # FIFOs on: nothing flushed
+    assert u.read_count == 2
+    u = PL011()
+    u.receive(b"ab")
     assert u.read(0x18, 4) & 0x40                          # RXFF: the 1-byte holding register
+    assert u.read_count == 1 and u.pending_input == 1
     assert u.read(0x00, 4) == ord("a") and u.read(0x00, 4) == ord("b")
     assert u.read(0x18, 4) & 0x10
 

@@ -5,6 +5,13 @@ every write to DR, as in QEMU).  Received bytes come from the machine through
 ``receive()``; they wait in a host-side backlog until the RX FIFO (16 entries
 with FIFOs enabled, 1 without) has room, which is how QEMU's character
 backend paces input.
+
+Input given before the guest has touched the UART is held back until its
+first access: on QEMU such bytes arrive whenever the host delivers them,
+typically after the guest has configured the UART, and a byte taken into the
+holding register before the guest enables the FIFOs would be flushed by that
+enable.  Holding it makes the outcome deterministic and the same as QEMU's
+usual one.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ class PL011(WordDevice):
         self.ibrd = 0
         self.fbrd = 0
         self.ifl = 0x12
+        self._touched = False
         self._update()
 
     # -- host side ----------------------------------------------------------------
@@ -84,7 +92,7 @@ class PL011(WordDevice):
 
     def _accept_input(self) -> None:
         # In loopback mode the RX pin is disconnected: input waits.
-        while self._backlog and self._can_receive() and not self.cr & CR_LBE:
+        while self._backlog and self._touched and self._can_receive() and not self.cr & CR_LBE:
             self._put_fifo(self._backlog.popleft())
 
     def _put_fifo(self, value: int) -> None:
@@ -103,6 +111,18 @@ class PL011(WordDevice):
         self.irq.set(bool(self.int_level & self.int_enabled))
 
     # -- registers ------------------------------------------------------------------
+    def read(self, offset: int, size: int) -> int:
+        if not self._touched:
+            self._touched = True
+            self._accept_input()
+        return super().read(offset, size)
+
+    def write(self, offset: int, size: int, value: int) -> None:
+        super().write(offset, size, value)
+        if not self._touched:
+            self._touched = True
+            self._accept_input()
+
     def read32(self, offset: int) -> int:
         if offset == REG_DR:
             self.flags &= ~FR_RXFF
