@@ -5,7 +5,7 @@ e_flags and the value of every symbol the reference defines must be identical, f
 
 * the C corpus (tests/corpus/c, >= 20 programs) compiled by arm-none-eabi-gcc -S at
   -O0, -O2 and -Os (ARMv7-A, ARM state, soft-float; libgcc helpers stubbed by the
-  same generated .s on both sides);
+  same generated .s on both sides), and at -O2 with the hard-float ABI (VFP);
 * every kernel sample in samples/arm/samples.toml (its sources, base or script);
 * hand-written sources exercising directives, literal pools, system instructions,
   two-file links, a linker script and --section-start (tests/corpus/asm);
@@ -21,15 +21,16 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-from corpus.reference import (ASM_DIR, C_DIR, OPT_LEVELS, compile_c, differences, gnu_link, gnu_objects, load,
-                              run, stub_source, tool)
+from corpus.reference import (ASM_DIR, C_DIR, HARD_FLOAT, OPT_LEVELS, compile_c, differences, gnu_link,
+                              gnu_objects, load, run, stub_source, tool)
 from vtrans.assembler.api import assemble
 from vtrans.cli.main import main as vtrans_main
 
 pytestmark = pytest.mark.gnu
 
 C_FILES = sorted(C_DIR.glob("*.c"))
-C_CASES = [(c, opt) for c in C_FILES for opt in OPT_LEVELS]
+#: (file, optimisation level, float ABI): soft-float at every level, hard-float (VFP) at -O2
+C_CASES = [(c, opt, "soft") for c in C_FILES for opt in OPT_LEVELS] + [(c, "-O2", "hard") for c in C_FILES]
 
 
 def test_corpus_is_large_enough():
@@ -37,20 +38,20 @@ def test_corpus_is_large_enough():
 
 
 @pytest.fixture(scope="session")
-def compiled_corpus(tmp_path_factory, arm_gcc, arm_as) -> dict[tuple[str, str], list[Path]]:
+def compiled_corpus(tmp_path_factory, arm_gcc, arm_as) -> dict[tuple[str, str, str], list[Path]]:
     """gcc -S for every (file, level), two at a time; then the stub file per case."""
     work = tmp_path_factory.mktemp("corpus")
 
-    def build(case: tuple[Path, str]) -> tuple[tuple[str, str], list[Path]]:
-        src, opt = case
-        d = work / f"{src.stem}{opt}"
+    def build(case: tuple[Path, str, str]) -> tuple[tuple[str, str, str], list[Path]]:
+        src, opt, abi = case
+        d = work / f"{src.stem}{opt}-{abi}"
         d.mkdir()
-        asm = compile_c(src, opt, d / f"{src.stem}.s")
+        asm = compile_c(src, opt, d / f"{src.stem}.s", HARD_FLOAT if abi == "hard" else ())
         sources = [asm]
         stub = stub_source(gnu_objects([asm], d), d / "libgcc_stubs.s")
         if stub is not None:
             sources.append(stub)
-        return (src.name, opt), sources
+        return (src.name, opt, abi), sources
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(pool.map(build, C_CASES))
@@ -77,10 +78,10 @@ def _gnu_link_starts(sources, workdir, base, starts):
     return out
 
 
-@pytest.mark.parametrize("case", C_CASES, ids=[f"{c.stem}{o}" for c, o in C_CASES])
+@pytest.mark.parametrize("case", C_CASES, ids=[f"{c.stem}{o}-{abi}" for c, o, abi in C_CASES])
 def test_c_corpus(case, compiled_corpus, tmp_path, arm_ld):
-    src, opt = case
-    _check(compiled_corpus[(src.name, opt)], tmp_path, base=0x10000)
+    src, opt, abi = case
+    _check(compiled_corpus[(src.name, opt, abi)], tmp_path, base=0x10000)
 
 
 def _kernel_samples() -> list[dict]:

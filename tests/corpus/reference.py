@@ -35,8 +35,13 @@ def run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
     return r
 
 
-def compile_c(src: Path, opt: str, out: Path) -> Path:
-    run([tool("arm-none-eabi-gcc"), *CFLAGS, opt, str(src), "-o", str(out)])
+#: the hard-float variant: VFP instructions, pc-relative vldr, e_flags with the VFP ABI
+HARD_FLOAT = ("-mfloat-abi=hard", "-mfpu=vfpv3-d16")
+
+
+def compile_c(src: Path, opt: str, out: Path, extra: tuple[str, ...] = ()) -> Path:
+    flags = [f for f in CFLAGS if not (extra and f.startswith("-mfloat-abi"))]
+    run([tool("arm-none-eabi-gcc"), *flags, *extra, opt, str(src), "-o", str(out)])
     return out
 
 

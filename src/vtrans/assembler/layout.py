@@ -18,11 +18,13 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import struct
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Callable
 
-from vtrans.assembler.ir import Binary, Directive, Dot, Instruction, Label, LocalRef, Num, Program, Str, Sym, Unary
+from vtrans.assembler.ir import (Binary, Directive, Dot, Float, Instruction, Label, LocalRef, Num, Program, Str, Sym,
+                                 Unary)
 from vtrans.errors import AsmError, SourceLoc
 
 log = logging.getLogger(__name__)
@@ -309,6 +311,18 @@ _IGNORED = {"file", "ident", "size_hint", "loc", "loc_mark_labels", "fnstart", "
             "nops_hint", "gnu_attribute", "tls_descseq", "arm", "code", "cpu", "arch", "thumb", "thumb_func",
             "force_thumb", "inst_hint", "type_hint", "addrsig", "addrsig_sym", "debug_marker", "stabs", "stabn",
             "stabd", "version", "def", "endef", "scl", "val", "dim", "tag", "line", "ln", "desc", "symver"}
+
+
+def _float_value(arg, loc: SourceLoc | None) -> float:
+    t = type(arg)
+    if t is Float:
+        return float(arg.text)
+    if t is Num:
+        return float(arg.value)
+    if t is Unary and arg.op in ("-", "+"):
+        v = _float_value(arg.operand, loc)
+        return -v if arg.op == "-" else v
+    raise AsmError(f"expected a floating-point literal, found {arg!r}", loc)
 
 
 def _arg_name(arg, loc: SourceLoc | None) -> str:
@@ -607,6 +621,14 @@ class _FileLayout:
                 self.mark("d")
                 self.cur.frags.append(DataFrag(self.cur.size, size, a, d.loc, self.cur.size, self.local))
                 self.cur.size += size
+            return
+        if name in ("float", "single", "double"):
+            # IEEE 754 little-endian (as.info: .float/.double); the value is a literal
+            fmt, size = ("<d", 8) if name == "double" else ("<f", 4)
+            self.stmt_offsets[idx] = (self.cur.name, self.cur.size)
+            for a in args:
+                value = _float_value(a, d.loc)
+                self.emit_bytes(struct.pack(fmt, value))
             return
         if name in ("ascii", "asciz", "string", "string8"):
             self.stmt_offsets[idx] = (self.cur.name, self.cur.size)
