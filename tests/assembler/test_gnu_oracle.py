@@ -5,7 +5,8 @@ e_flags and the value of every symbol the reference defines must be identical, f
 
 * the C corpus (tests/corpus/c, >= 20 programs) compiled by arm-none-eabi-gcc -S at
   -O0, -O2 and -Os (ARMv7-A, ARM state, soft-float; libgcc helpers stubbed by the
-  same generated .s on both sides), and at -O2 with the hard-float ABI (VFP);
+  same generated .s on both sides), and at -O2 with the hard-float ABI (VFP) and
+  for ARMv5TE;
 * every kernel sample in samples/arm/samples.toml (its sources, base or script);
 * hand-written sources exercising directives, literal pools, system instructions,
   two-file links, a linker script and --section-start (tests/corpus/asm);
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-from corpus.reference import (ASM_DIR, C_DIR, HARD_FLOAT, OPT_LEVELS, compile_c, differences, gnu_link,
+from corpus.reference import (ARMV5TE, ASM_DIR, C_DIR, HARD_FLOAT, OPT_LEVELS, compile_c, differences, gnu_link,
                               gnu_objects, load, run, stub_source, tool)
 from vtrans.assembler.api import assemble
 from vtrans.cli.main import main as vtrans_main
@@ -29,8 +30,11 @@ from vtrans.cli.main import main as vtrans_main
 pytestmark = pytest.mark.gnu
 
 C_FILES = sorted(C_DIR.glob("*.c"))
-#: (file, optimisation level, float ABI): soft-float at every level, hard-float (VFP) at -O2
-C_CASES = [(c, opt, "soft") for c in C_FILES for opt in OPT_LEVELS] + [(c, "-O2", "hard") for c in C_FILES]
+#: (file, optimisation level, variant): ARMv7-A soft-float at every level; at -O2 also
+#: hard-float (VFP) and ARMv5TE (files whose inline assembly needs ARMv7 excepted)
+C_CASES = ([(c, opt, "soft") for c in C_FILES for opt in OPT_LEVELS] + [(c, "-O2", "hard") for c in C_FILES]
+           + [(c, "-O2", "armv5te") for c in C_FILES if c.stem != "inline_sys"])
+VARIANT_FLAGS = {"soft": (), "hard": HARD_FLOAT, "armv5te": ARMV5TE}
 
 
 def test_corpus_is_large_enough():
@@ -46,7 +50,7 @@ def compiled_corpus(tmp_path_factory, arm_gcc, arm_as) -> dict[tuple[str, str, s
         src, opt, abi = case
         d = work / f"{src.stem}{opt}-{abi}"
         d.mkdir()
-        asm = compile_c(src, opt, d / f"{src.stem}.s", HARD_FLOAT if abi == "hard" else ())
+        asm = compile_c(src, opt, d / f"{src.stem}.s", VARIANT_FLAGS[abi])
         sources = [asm]
         stub = stub_source(gnu_objects([asm], d), d / "libgcc_stubs.s")
         if stub is not None:

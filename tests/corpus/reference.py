@@ -39,8 +39,13 @@ def run(cmd: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
 HARD_FLOAT = ("-mfloat-abi=hard", "-mfpu=vfpv3-d16")
 
 
+#: an older architecture: pre-v6K NOP (mov r0, r0) for code alignment, no movw/movt
+ARMV5TE = ("-march=armv5te",)
+
+
 def compile_c(src: Path, opt: str, out: Path, extra: tuple[str, ...] = ()) -> Path:
-    flags = [f for f in CFLAGS if not (extra and f.startswith("-mfloat-abi"))]
+    replaced = {f.split("=")[0] for f in extra}
+    flags = [f for f in CFLAGS if f.split("=")[0] not in replaced]
     run([tool("arm-none-eabi-gcc"), *flags, *extra, opt, str(src), "-o", str(out)])
     return out
 
