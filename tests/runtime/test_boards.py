@@ -265,6 +265,13 @@ def test_registry_names_and_lookup():
         assert board.ram[0].base == spec.ram_base and board.ram[0].size == spec.ram_size
 
 
+def test_ram_size_limits_are_usage_errors():
+    with pytest.raises(UsageError, match="must not exceed 256 MiB"):
+        get_board("versatilepb").build(VirtualClock(), 512 << 20)
+    with pytest.raises(UsageError, match="whole number of MiB"):
+        get_board("virt").build(VirtualClock(), (128 << 20) + 4096)
+
+
 def test_unknown_board_is_a_usage_error():
     with pytest.raises(UsageError, match="known boards: realview-pb-a8, versatilepb"):
         get_board("integratorcp")
@@ -272,9 +279,11 @@ def test_unknown_board_is_a_usage_error():
 
 # -- memory map against QEMU's own ------------------------------------------------------------
 
-def qemu_mtree(board: str) -> list[tuple[int, int, str, str]]:
+def qemu_mtree(board: str, ram_mib: int | None = None) -> list[tuple[int, int, str, str]]:
     cmd = [require("qemu-system-arm", "qemu-system-arm"), "-M", board, "-display", "none", "-S",
            "-monitor", "stdio", "-serial", "null", "-nic", "none"]
+    if ram_mib is not None:
+        cmd += ["-m", str(ram_mib)]
     proc = subprocess.run(cmd, input=b"info mtree -f\nquit\n", capture_output=True, timeout=30,
                           env={**os.environ, "QEMU_AUDIO_DRV": "none"})
     out = proc.stdout.decode(errors="replace")
@@ -288,10 +297,11 @@ def qemu_mtree(board: str) -> list[tuple[int, int, str, str]]:
 
 
 @pytest.mark.qemu
+@pytest.mark.parametrize("ram_mib", [None, 256], ids=["default-ram", "256MiB"])
 @pytest.mark.parametrize("name", BOARDS)
-def test_memory_map_matches_qemu(name):
-    regions = qemu_mtree(name)
-    board = get_board(name).build(VirtualClock())
+def test_memory_map_matches_qemu(name, ram_mib):
+    regions = qemu_mtree(name, ram_mib)
+    board = get_board(name).build(VirtualClock(), ram_mib and ram_mib << 20)
     for base, dev in board.devices:
         # QEMU splits some devices into several regions (virtio, the GIC CPU window);
         # every vtrans device must start exactly on a QEMU I/O region and not overrun it.

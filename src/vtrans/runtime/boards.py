@@ -138,12 +138,19 @@ class BoardSpec:
     cbar: int | None = None
     #: device summary for documentation and ``--help``
     devices_summary: str = ""
+    #: the largest ``-m`` QEMU accepts for the board (our limit where QEMU's would overlap devices)
+    max_ram_size: int = 1 << 30
     #: accesses to unassigned addresses: the legacy boards set QEMU's
     #: ignore_memory_transaction_failures (read 0, ignore writes); ``virt`` aborts
     unassigned: Unassigned = Unassigned.RAZ_WI
 
     def build(self, clock: VirtualClock, ram_size: int | None = None) -> BoardInstance:
-        board = self.builder(self, clock, ram_size or self.ram_size)
+        ram_size = ram_size or self.ram_size
+        if ram_size > self.max_ram_size:
+            raise UsageError(f"{self.name}: memory size must not exceed {self.max_ram_size >> 20} MiB")
+        if ram_size % 0x100000:
+            raise UsageError(f"{self.name}: memory size must be a whole number of MiB")
+        board = self.builder(self, clock, ram_size)
         board.unassigned = self.unassigned
         board.check_layout()
         return board
@@ -203,7 +210,7 @@ register_board(BoardSpec(
     name="versatilepb", description="ARM Versatile/PB (ARM926EJ-S)",
     cpu_model=arm_const.UC_CPU_ARM_926, cpu_name="arm926",
     ram_base=0, ram_size=DEFAULT_RAM_SIZE, loader_start=0, kernel_load_addr=KERNEL_LOAD_OFFSET,
-    board_id=0x183, builder=_build_versatilepb,
+    board_id=0x183, builder=_build_versatilepb, max_ram_size=256 << 20,
     devices_summary="PL190 VIC, SIC, 4x PL011, 2x SP804, PL031, system registers"))
 
 
@@ -224,7 +231,9 @@ def _build_realview_pb_a8(spec: BoardSpec, clock: VirtualClock, ram_size: int) -
         (0x10000000, sysregs), (0x10011000, timer01), (0x10012000, timer23), (0x10017000, rtc), *uart_devs,
         (0x1E000000, gic.cpu_interface), (0x1E001000, gic.distributor),
     ]
-    ram = [RamRegion("ram", 0x70000000, ram_size), RamRegion("ram.low", 0, min(ram_size, 0x10000000), "ram")]
+    # QEMU's "realview.hack": a page of RAM at 0xE0000000 that Linux' SMP boot path once needed
+    ram = [RamRegion("ram", 0x70000000, ram_size), RamRegion("ram.low", 0, min(ram_size, 0x10000000), "ram"),
+           RamRegion("hack", 0xE0000000, 0x1000)]
     return BoardInstance(spec, clock, devices, ram, cpu_irq, cpu_fiq, uarts, gic, power,
                          named={"gic": gic.distributor, "gicc": gic.cpu_interface, "sysregs": sysregs,
                                 "timer01": timer01, "timer23": timer23, "rtc": rtc})
@@ -310,5 +319,6 @@ register_board(BoardSpec(
     cpu_model=arm_const.UC_CPU_ARM_CORTEX_A15, cpu_name="cortex-a15",
     ram_base=0x40000000, ram_size=DEFAULT_RAM_SIZE, loader_start=0x40000000,
     kernel_load_addr=0x40000000 + KERNEL_LOAD_OFFSET, board_id=0xFFFFFFFF, builder=_build_virt,
+    max_ram_size=3 << 30,
     unassigned=Unassigned.ABORT,
     devices_summary="GICv2, PL011, PL031, generic timer (PPI 27 virtual, 30 physical)"))
