@@ -350,6 +350,10 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
             word = (_cond_bits(insn) << 28) | 0x01A00000
             return Prepared(None, word.to_bytes(4, "little"), "mov r0, r0" if not insn.cond else
                             f"mov{_mnemonic(insn)[3:]} r0, r0")
+        if m in ("mrs", "msr") and len(ops) == 2:
+            banked = _banked_operand(ops[1] if m == "mrs" else ops[0])
+            if banked is not None:
+                return _encode_banked(insn, banked)
         if m == "setend" and len(ops) == 1 and type(ops[0]) is ExprOperand and type(ops[0].expr) is Sym:
             text = f"setend {ops[0].expr.name.lower()}"  # SETEND BE/LE (A8.8.138): a word, not a symbol
             return Prepared(text, None, text)
@@ -364,6 +368,43 @@ def prepare(insn: Instruction, addr: int, resolve: Resolve, literal_addr: int | 
         raise
     except (ValueError, TypeError, AttributeError) as e:
         raise EncodeError(f"cannot encode '{insn.mnemonic}': unsupported operand ({e})", loc) from None
+
+
+#: banked registers of MRS/MSR (banked register): name -> (R, SYSm) (ARM ARM B9.2.3, Table B9-2)
+BANKED: dict[str, tuple[int, int]] = {
+    **{f"r{n}_usr": (0, n - 8) for n in range(8, 13)}, "sp_usr": (0, 5), "lr_usr": (0, 6),
+    **{f"r{n}_fiq": (0, n) for n in range(8, 13)}, "sp_fiq": (0, 13), "lr_fiq": (0, 14),
+    "lr_irq": (0, 16), "sp_irq": (0, 17), "lr_svc": (0, 18), "sp_svc": (0, 19),
+    "lr_abt": (0, 20), "sp_abt": (0, 21), "lr_und": (0, 22), "sp_und": (0, 23),
+    "lr_mon": (0, 28), "sp_mon": (0, 29), "elr_hyp": (0, 30), "sp_hyp": (0, 31),
+    "spsr_fiq": (1, 14), "spsr_irq": (1, 16), "spsr_svc": (1, 18), "spsr_abt": (1, 20),
+    "spsr_und": (1, 22), "spsr_mon": (1, 28), "spsr_hyp": (1, 30),
+}
+
+
+def _banked_operand(op) -> str | None:
+    if type(op) is ExprOperand and type(op.expr) is Sym and op.expr.name.lower() in BANKED:
+        return op.expr.name.lower()
+    if type(op) is Psr and f"{op.name}_{op.fields}".lower() in BANKED:
+        return f"{op.name}_{op.fields}".lower()
+    return None
+
+
+def _encode_banked(insn: Instruction, name: str) -> Prepared:
+    """MRS/MSR (banked register), ARM ARM B9.3.9 / B9.3.10 (virtualization extensions):
+    MRS cccc 0001 0R00 M1 Rd 001M 0000 0000; MSR cccc 0001 0R10 M1 1111 001M 0000 Rn."""
+    r, sysm = BANKED[name]
+    reg = insn.operands[0] if insn.mnemonic == "mrs" else insn.operands[1]
+    if type(reg) is not Reg or reg.number is None or reg.number == 15:
+        raise EncodeError(f"{insn.mnemonic} with a banked register needs a core register r0-r14", insn.loc)
+    word = (_cond_bits(insn) << 28) | 0x01000200 | (r << 22) | ((sysm & 15) << 16) | ((sysm >> 4) << 8)
+    if insn.mnemonic == "mrs":
+        word |= reg.number << 12
+        expect = f"{_mnemonic(insn)} {reg.name}, {name}"
+    else:
+        word |= 0x0020F000 | reg.number
+        expect = f"{_mnemonic(insn)} {name}, {reg.name}"
+    return Prepared(None, word.to_bytes(4, "little"), expect)
 
 
 def _pcrel_offset(off: int, suffix: str) -> str:
