@@ -161,7 +161,7 @@ def _gc_paused():
 
 def assemble_programs(programs: list[Program], *, base: int | None = None,
                       section_starts: dict[str, int] | None = None, script: str | Script | None = None,
-                      names: list[str] | None = None) -> Image:
+                      names: list[str] | None = None, include_dirs=()) -> Image:
     """Assemble and link already-parsed programs (the translator's rewritten IR, for example).
     ``names`` are the file names linker-script patterns match (default: ``Program.file``)."""
     if not programs:
@@ -174,7 +174,7 @@ def assemble_programs(programs: list[Program], *, base: int | None = None,
         starts.setdefault(".text", base)  # like ld -Ttext=ADDR
     names = names or [p.file for p in programs]
     with _gc_paused():
-        objects = [layout_file(i, p) for i, p in enumerate(programs)]
+        objects = [layout_file(i, p, tuple(include_dirs)) for i, p in enumerate(programs)]
         result = Linker(objects, _script(script), starts, names, isa).link()
         return _image(result, list(programs))
 
@@ -191,16 +191,15 @@ def assemble(paths: list[str], *, base: int | None = None, section_starts: dict[
             raise UsageError(f"{p}: no such file")
         with _gc_paused():
             programs.append(parse_file(p, include_dirs=tuple(include_dirs)))
-    return assemble_programs(programs, base=base, section_starts=section_starts, script=script, names=list(paths))
+    return assemble_programs(programs, base=base, section_starts=section_starts, script=script, names=list(paths),
+                             include_dirs=include_dirs)
 
 
 def assemble_text(text: str, filename: str = "<input>", **kw) -> Image:
     """Assemble one source given as text (``filename`` is used in messages)."""
     from vtrans.assembler.parser import parse_text
 
-    include_dirs = kw.pop("include_dirs", ())
-    try:
-        program = parse_text(text, filename, include_dirs=tuple(include_dirs))
-    except TypeError:
-        program = parse_text(text, filename)
-    return assemble_programs([program], **kw)
+    include_dirs = tuple(kw.pop("include_dirs", ()))
+    with _gc_paused():
+        program = parse_text(text, filename, include_dirs)
+    return assemble_programs([program], include_dirs=include_dirs, **kw)

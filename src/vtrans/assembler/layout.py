@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import os
 import struct
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -338,8 +339,10 @@ def _arg_name(arg, loc: SourceLoc | None) -> str:
 
 
 class _FileLayout:
-    def __init__(self, index: int, program: Program, enc: ModuleType, previous: dict[str, Value] | None):
+    def __init__(self, index: int, program: Program, enc: ModuleType, previous: dict[str, Value] | None,
+                 include_dirs: tuple = ()):
         self.index = index
+        self.include_dirs = tuple(str(d) for d in include_dirs)
         self.program = program
         self.enc = enc
         self.previous = previous or {}
@@ -794,7 +797,9 @@ class _FileLayout:
                 self.cur = saved
             return
         if name == "incbin":
-            raise AsmError(".incbin is not supported", d.loc)
+            self.stmt_offsets[idx] = (self.cur.name, self.cur.size)
+            self.emit_bytes(self.incbin(d))
+            return
         if name == "inst":
             for a in args:
                 self.mark("a")
@@ -807,6 +812,30 @@ class _FileLayout:
         if name in _IGNORED:
             return
         raise AsmError(f"unknown directive '.{d.name}'", d.loc)
+
+    def incbin(self, d: Directive) -> bytes:
+        """``.incbin "file"[, skip[, count]]``: the file is searched next to the source,
+        then in the include directories (as.info, .incbin)."""
+        if not d.args:
+            raise AsmError(".incbin needs a file name", d.loc)
+        fname = _arg_name(d.args[0], d.loc)
+        skip = self.eval_now(d.args[1], ".incbin skip") if len(d.args) > 1 and d.args[1] is not None else 0
+        count = self.eval_now(d.args[2], ".incbin count") if len(d.args) > 2 else None
+        here = os.path.dirname(d.loc.file if d.loc else self.program.file)
+        for directory in (here, *self.include_dirs, "."):
+            path = os.path.join(directory, fname)
+            if os.path.isfile(path):
+                break
+        else:
+            raise AsmError(f"file not found: {fname}", d.loc)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise AsmError(f"cannot read {fname}: {e.strerror}", d.loc) from e
+        if skip < 0 or skip > len(data):
+            raise AsmError(f".incbin skip {skip} is outside {fname} ({len(data)} bytes)", d.loc)
+        return data[skip:] if count is None else data[skip:skip + count]
 
     def section_attributes(self, name: str, args: tuple,
                            loc: SourceLoc | None) -> tuple[str | None, bool | None, int]:
@@ -859,7 +888,7 @@ def _has_localref(node) -> bool:
     return False
 
 
-def layout_file(index: int, program: Program) -> ObjectFile:
+def layout_file(index: int, program: Program, include_dirs: tuple = ()) -> ObjectFile:
     """Lay out one file (``program`` as parsed).  Forward references in sizes
     (``.space end - start`` with ``end`` later) are resolved by repeating the pass
     with the previous pass's symbol values, as gas's relaxation does."""
@@ -868,7 +897,7 @@ def layout_file(index: int, program: Program) -> ObjectFile:
     enc = encoder_module(isa_registry.get(program.isa).name)
     previous: dict[str, Value] | None = None
     for _ in range(8):
-        fl = _FileLayout(index, program, enc, previous)
+        fl = _FileLayout(index, program, enc, previous, include_dirs)
         error: AsmError | None = None
         try:
             fl.run()

@@ -44,6 +44,8 @@ table_end:
         .section .rodata.extra, "a"
         .align  2
 consts: .word   0xdeadbeef, consts, UART + 4
+blob:   .incbin "blob.bin"
+        .incbin "blob.bin", 2, 3
         .data
         .align  2
 counter: .word  0
