@@ -50,6 +50,7 @@ PARTITION_SIZE = 1 << 32
 MAX_VMS = 64
 
 _TLB_FILL = unicorn.UC_HOOK_TLB_FILL
+_MEM_UNMAPPED = unicorn.UC_HOOK_MEM_UNMAPPED
 
 
 def partition_base(index: int) -> int:
@@ -183,6 +184,19 @@ class CpuPort:
                     return
                 callback(port, intno, user)
             return intr
+
+        if htype & _MEM_UNMAPPED:
+            base = self.base
+
+            def unmapped(_uc, access, address, size, value, user):
+                # Unicorn reports the host-physical address of an access the TLB fill sent into
+                # the partition: the VM sees its own guest-physical one
+                if shared.active is not port:
+                    return False
+                if base <= address < base + PARTITION_SIZE:
+                    address -= base
+                return callback(port, access, address, size, value, user)
+            return unmapped
 
         def hook(_uc, *args):
             if shared.active is not port:
