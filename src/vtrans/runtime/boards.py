@@ -79,8 +79,8 @@ class BoardInstance:
     cpu_irq: IrqLine
     cpu_fiq: IrqLine
     uarts: list[PL011]
-    #: the primary interrupt controller (PL190 or GIC), for inspection and tests
-    interrupt_controller: object
+    #: the primary interrupt controller, for inspection and tests
+    interrupt_controller: PL190 | Gic
     power: PowerHooks = field(default_factory=PowerHooks)
     #: the CPU's generic timer, on boards whose CPU has one (the machine routes cp15 to it)
     generic_timer: GenericTimer | None = None

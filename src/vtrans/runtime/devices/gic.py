@@ -25,6 +25,8 @@ unrelated addresses.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from vtrans.runtime.devices.base import Device, IrqLine
 from vtrans.runtime.devices.primecell import WordDevice
 
@@ -92,7 +94,7 @@ class Gic:
             raise ValueError(f"interrupt {irq} is an SGI and has no input line")
         return line
 
-    def _input_sink(self, irq: int):
+    def _input_sink(self, irq: int) -> Callable[[bool], None]:
         def sink(level: bool) -> None:
             if level == self.level[irq]:
                 return

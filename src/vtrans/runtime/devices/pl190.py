@@ -10,6 +10,8 @@ priority; FIQ is never masked by it.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from vtrans.runtime.devices.base import IrqLine
 from vtrans.runtime.devices.primecell import WordDevice, primecell_id
 
@@ -35,7 +37,7 @@ class PL190(WordDevice):
         self.level = 0
         self.reset()
 
-    def _input_sink(self, n: int):
+    def _input_sink(self, n: int) -> Callable[[bool], None]:
         bit = 1 << n
 
         def sink(level: bool) -> None:

@@ -134,7 +134,7 @@ class SysRegs(WordDevice):
         board = self.board
         if offset == 0x08:
             self.leds = value
-            log.info("%s: LEDs 0x%02x", self.name, value & 0xFF)
+            log.debug("%s: LEDs 0x%02x", self.name, value & 0xFF)
         elif offset == 0x20:
             self.lockval = value if value == LOCK_VALUE else value & 0x7FFF
         elif offset == 0x28:

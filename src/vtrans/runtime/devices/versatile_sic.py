@@ -7,6 +7,8 @@ can also be passed straight through to the same-numbered PL190 inputs
 
 from __future__ import annotations
 
+from typing import Callable
+
 from vtrans.runtime.devices.base import IrqLine
 from vtrans.runtime.devices.primecell import WordDevice
 
@@ -35,7 +37,7 @@ class VersatileSIC(WordDevice):
         self.pic_enable = 0
         self._update()
 
-    def _input_sink(self, n: int):
+    def _input_sink(self, n: int) -> Callable[[bool], None]:
         bit = 1 << n
 
         def sink(level: bool) -> None:
