@@ -54,7 +54,8 @@ def gnu_objects(sources: list[Path], workdir: Path) -> list[Path]:
     objs = []
     for i, s in enumerate(sources):
         o = workdir / f"{i}-{s.stem}.o"
-        run([tool("arm-none-eabi-as"), str(s), "-o", str(o)])
+        # -I the source's directory: where vtrans looks for .incbin/.include files too
+        run([tool("arm-none-eabi-as"), "-I", str(s.parent), str(s), "-o", str(o)])
         objs.append(o)
     return objs
 

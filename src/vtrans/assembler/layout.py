@@ -814,15 +814,16 @@ class _FileLayout:
         raise AsmError(f"unknown directive '.{d.name}'", d.loc)
 
     def incbin(self, d: Directive) -> bytes:
-        """``.incbin "file"[, skip[, count]]``: the file is searched next to the source,
-        then in the include directories (as.info, .incbin)."""
+        """``.incbin "file"[, skip[, count]]``: like gas, the name as given (relative to
+        the current directory), then the include directories (as.info, .incbin); then,
+        as a convenience, next to the source file."""
         if not d.args:
             raise AsmError(".incbin needs a file name", d.loc)
         fname = _arg_name(d.args[0], d.loc)
         skip = self.eval_now(d.args[1], ".incbin skip") if len(d.args) > 1 and d.args[1] is not None else 0
         count = self.eval_now(d.args[2], ".incbin count") if len(d.args) > 2 else None
         here = os.path.dirname(d.loc.file if d.loc else self.program.file)
-        for directory in (here, *self.include_dirs, "."):
+        for directory in (".", *self.include_dirs, here):
             path = os.path.join(directory, fname)
             if os.path.isfile(path):
                 break
