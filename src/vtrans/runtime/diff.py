@@ -148,59 +148,88 @@ def _first_event_divergence(native: Trace, other: Trace, describe, mode_name) ->
         idx = n
     ea = a[idx] if idx < len(a) else None
     eb = b[idx] if idx < len(b) else None
+
+    # A sensitive instruction's effect shows at the next event.  If the last one
+    # executed before the divergence does not trap in User mode, it is the culprit:
+    # report it as the first divergent instruction.
+    cause_i = next((i for i in range(idx - 1, -1, -1) if a[i].kind == EventKind.SENSITIVE), None)
+    if cause_i is not None and a[cause_i].get("cls") == "sensitive":
+        c = a[cause_i]
+        pc = c.pc
+        file, line = _loc(native, pc)
+        text, cls = describe(pc) if (describe and pc is not None) else (None, None)
+        text, cls = text or c.get("text"), cls or c.get("cls")
+        explanation = _explain_sensitive(c, ea, eb, other.mode, text, file, line, mode_name)
+        return Divergence(cause_i, pc, file, line, text, cls, "event",
+                          _after_view(c, ea), _after_view(c, eb), explanation)
+
     pc = (ea.pc if ea is not None and ea.pc is not None else eb.pc if eb is not None else None)
     file, line = _loc(native, pc)
     text, cls = (describe(pc) if (describe and pc is not None) else (None, None))
     if ea is not None and ea.kind == EventKind.SENSITIVE:
-        text = text or ea.get("text")
-        cls = cls or ea.get("cls")
-    explanation = _explain(ea, eb, other.mode, text, cls, file, line, mode_name, a[:idx])
+        text, cls = text or ea.get("text"), cls or ea.get("cls")
+    explanation = _explain_event(ea, eb, other.mode, text, cls, file, line, mode_name)
     return Divergence(idx, pc, file, line, text, cls, "event", _event_view(ea), _event_view(eb), explanation)
 
 
-def _cpsr(ev: Event, which: str) -> int | None:
-    state = dict(ev.get(which, ()) or ())
-    return state.get("cpsr")
+def _state(ev: Event | None) -> dict[str, int]:
+    """The guest state an event carries (for an exception: the CPSR before it)."""
+    if ev is None:
+        return {}
+    if ev.kind == EventKind.EXCEPTION:
+        return {"cpsr": ev.get("mode_before")}
+    return dict(ev.get("state", ()) or ())
 
 
-def _explain(ea: Event | None, eb: Event | None, mode: str, text, cls, file, line, mode_name,
-             history: list[Event]) -> str:
+def _after_view(cause: Event, nxt: Event | None) -> dict[str, Any]:
+    before, after = _state(cause), _state(nxt)
+    changed = {k: f"0x{before.get(k, 0):08x} -> 0x{v:08x}" for k, v in sorted(after.items())
+               if isinstance(v, int) and before.get(k) != v}
+    view: dict[str, Any] = {"next_event": _event_view(nxt)}
+    view["changed"] = changed
+    return view
+
+
+def _explain_sensitive(c: Event, ea: Event | None, eb: Event | None, mode: str, text, file, line,
+                       mode_name) -> str:
+    where = f" at {file}:{line}" if file else f" at 0x{c.pc:08x}"
+    head = f"{text or c.get('text')}{where} is sensitive but does not trap in User mode"
+    before, na, ob = _state(c), _state(ea), _state(eb)
+    m0, m1, m2 = before.get("cpsr"), na.get("cpsr"), ob.get("cpsr")
+    if m1 is not None and m2 is not None and (m1 & 0x1F) != (m2 & 0x1F):
+        v1 = "entered" if m0 is None or (m0 & 0x1F) != (m1 & 0x1F) else "stayed in"
+        v2 = "entered" if m0 is None or (m0 & 0x1F) != (m2 & 0x1F) else "stayed in"
+        return f"{head}: native {v1} {mode_name(m1)} mode, {mode} mode {v2} {mode_name(m2)} mode"
+    if m1 is not None and m2 is not None and (m1 & 0x1C0) != (m2 & 0x1C0):
+        return (f"{head}: natively the interrupt masks became {_masks(m1)}, in {mode} mode they are "
+                f"{_masks(m2)}")
+    regs = [k for k in sorted(set(na) | set(ob)) if na.get(k) != ob.get(k)]
+    if regs:
+        r = regs[0]
+        return (f"{head}: afterwards {r} = 0x{na.get(r, 0):08x} natively but 0x{ob.get(r, 0):08x} in "
+                f"{mode} mode")
+    return f"{head}: what follows it differs (native: {_describe_event(ea, mode_name) if ea else 'end'}; " \
+           f"{mode}: {_describe_event(eb, mode_name) if eb else 'end'})"
+
+
+def _masks(cpsr: int) -> str:
+    return "".join(f for f, bit in (("A", 0x100), ("I", 0x80), ("F", 0x40)) if cpsr & bit) or "none"
+
+
+def _explain_event(ea: Event | None, eb: Event | None, mode: str, text, cls, file, line, mode_name) -> str:
     where = f" at {file}:{line}" if file else (f" at 0x{ea.pc:08x}" if ea is not None and ea.pc is not None else "")
-    insn = text or "the instruction"
     if ea is not None and eb is not None and ea.kind == eb.kind == EventKind.SENSITIVE and ea.pc == eb.pc:
-        na, oa = _cpsr(ea, "after"), _cpsr(eb, "after")
-        nb = _cpsr(ea, "before")
-        if cls == "sensitive" and na is not None and oa is not None and (na & 0x1F) != (oa & 0x1F):
-            verb_native = "entered" if (nb is None or (nb & 0x1F) != (na & 0x1F)) else "stayed in"
-            verb_other = "stayed in" if (_cpsr(eb, "before") or 0) & 0x1F == oa & 0x1F else "entered"
-            return (f"{insn}{where} is sensitive but does not trap in User mode: native {verb_native} "
-                    f"{mode_name(na)} mode, {mode} mode {verb_other} {mode_name(oa)} mode")
-        if cls == "sensitive":
-            diffs = _state_changes(ea, eb)
-            return (f"{insn}{where} is sensitive but does not trap in User mode: its effect differs "
-                    f"({diffs})")
-        return f"{insn}{where} ({cls or 'unclassified'}) was emulated differently ({_state_changes(ea, eb)})"
+        diffs = _state_changes(ea, eb)
+        return f"{text or ea.get('text')}{where} ({cls or 'unclassified'}) is reached in a different state ({diffs})"
     if ea is None:
         return f"{mode} mode went on after native stopped: extra {eb.kind} event" if eb else "traces differ"
     if eb is None:
         return f"{mode} mode stopped before native's {ea.kind} event{where}"
-    cause = _last_nontrapping(history)
-    tail = ""
-    if cause is not None:
-        tail = (f"; the last sensitive instruction before it that does not trap in User mode is "
-                f"{cause.get('text')} at 0x{cause.pc:08x}")
-    return (f"native: {_describe_event(ea, mode_name)}; {mode}: {_describe_event(eb, mode_name)}{tail}")
-
-
-def _last_nontrapping(history: list[Event]) -> Event | None:
-    for ev in reversed(history):
-        if ev.kind == EventKind.SENSITIVE and ev.get("cls") == "sensitive":
-            return ev
-    return None
+    return f"native: {_describe_event(ea, mode_name)}; {mode}: {_describe_event(eb, mode_name)}"
 
 
 def _state_changes(ea: Event, eb: Event) -> str:
-    na, nb = dict(ea.get("after", ()) or ()), dict(eb.get("after", ()) or ())
+    na, nb = _state(ea), _state(eb)
     parts = [f"{k}: native 0x{na.get(k, 0):08x}, other 0x{nb.get(k, 0):08x}"
              for k in sorted(set(na) | set(nb)) if na.get(k) != nb.get(k)]
     return "; ".join(parts[:4]) or "same state, different event"

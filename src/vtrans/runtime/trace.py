@@ -70,10 +70,12 @@ class TraceRecorder:
     def _add(self, kind: EventKind, icount: int, pc: int | None, **fields: Any) -> None:
         self.events.append(Event(kind, icount, pc, tuple(fields.items())))
 
-    def console_bytes(self, icount: int, data: bytes) -> None:
-        self.console += data
+    def console_bytes(self, icount: int, data: bytes, stream: str = "uart") -> None:
+        """Guest output: ``stream`` is ``uart`` (the first UART) or ``semihost`` (its console)."""
+        if stream == "uart":
+            self.console += data
         if self.enabled:
-            self._add(EventKind.CONSOLE, icount, None, data=bytes(data))
+            self._add(EventKind.CONSOLE, icount, None, stream=stream, data=bytes(data))
 
     def exception(self, icount: int, pc: int, kind: str, mode_before: int, mode_after: int,
                   vector: int | None = None) -> None:
@@ -82,25 +84,26 @@ class TraceRecorder:
             self._add(EventKind.EXCEPTION, icount, pc, exc=kind, mode_before=mode_before,
                       mode_after=mode_after, vector=vector)
 
-    def sensitive(self, icount: int, pc: int, word: int, text: str, cls: str,
-                  before: dict[str, int], after: dict[str, int]) -> None:
-        """A sensitive/privileged instruction at guest ``pc`` executed with this effect.
+    def sensitive(self, icount: int, pc: int, word: int, text: str, cls: str, state: dict[str, int]) -> None:
+        """A sensitive/privileged instruction at guest ``pc`` is about to execute.
 
-        ``before``/``after`` hold the privileged state it may change (at least
-        ``cpsr``: the (virtual) CPSR's mode and mask bits).
+        ``state`` is the guest-visible state as the instruction is reached: at
+        least ``cpsr`` (the *virtual* CPSR in a deprivileged mode) and the
+        general-purpose registers.  The instruction's effect is the difference
+        to the state at the next event, which is how ``diff`` explains it.
         """
         if self.enabled:
             self._add(EventKind.SENSITIVE, icount, pc, word=word, text=text, cls=cls,
-                      before=tuple(sorted(before.items())), after=tuple(sorted(after.items())))
+                      state=tuple(sorted(state.items())))
 
     def device(self, icount: int, device: str, offset: int, write: bool, size: int, value: int) -> None:
         if self.enabled and self.device_accesses:
             self._add(EventKind.DEVICE, icount, None, device=device, offset=offset,
                       access="w" if write else "r", size=size, value=value)
 
-    def halt(self, icount: int, pc: int | None, reason: str) -> None:
+    def halt(self, icount: int, pc: int | None, reason: str, state: dict[str, int]) -> None:
         if self.enabled:
-            self._add(EventKind.HALT, icount, pc, reason=reason)
+            self._add(EventKind.HALT, icount, pc, reason=reason, state=tuple(sorted(state.items())))
 
 
 @dataclass

@@ -254,6 +254,9 @@ class Vmm:
     after every ``emu_start`` and ``deliver_interrupt()`` at every stop.
     """
 
+    #: told of every virtual exception delivered (a tracer; see ``runtime/tracing.py``)
+    observer = None
+
     def __init__(self, uc: unicorn.Uc, *, v7: bool, hypercalls: HypercallTable | None = None,
                  vcpu_block: int | None = None, stub_ranges: list[tuple[int, int]] | None = None,
                  semihost: Callable[[], None] | None = None,
@@ -308,7 +311,13 @@ class Vmm:
     def _exception(self, kind: ExceptionKind, pc: int) -> None:
         """Deliver a virtual exception whose preferred return address base is ``pc``."""
         self.stats.exceptions[kind.value] += 1
-        self._set_pc(self.vcpu.take_exception(kind, pc))
+        if self.observer is None:
+            self._set_pc(self.vcpu.take_exception(kind, pc))
+            return
+        before = self.vcpu.cpsr
+        vector = self.vcpu.take_exception(kind, pc)
+        self._set_pc(vector)
+        self.observer.exception_taken(kind, pc, before, self.vcpu.cpsr, vector)
 
     def _after_emulation(self, result: Emulated) -> None:
         if result.form is not None:
@@ -567,6 +576,24 @@ class VmmMode(ExecutionMode):
     def __init__(self) -> None:
         self.vmm: Vmm | None = None
         self.machine = None
+        self._observer = None
+
+    @property
+    def observer(self):
+        """The tracer told of every virtual exception (``ExecutionMode.observer``)."""
+        return self._observer
+
+    @observer.setter
+    def observer(self, value) -> None:
+        self._observer = value
+        if self.vmm is not None:
+            self.vmm.observer = value
+
+    def guest_cpsr(self) -> int:
+        vmm = self._ensure()
+        if vmm.block is not None:
+            vmm.block.load(vmm.vcpu)  # the stub strategy keeps the virtual CPSR in guest memory
+        return vmm.vcpu.cpsr
 
     # -- subclasses: what the image brings ----------------------------------------------------
     def vmm_options(self) -> dict:
@@ -587,6 +614,7 @@ class VmmMode(ExecutionMode):
             board = m.board
             vmm = Vmm(m.uc, v7=m.traits.v7, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
                       on_wait=self._idle, semihost=lambda: m._semihost(m.uc), **self.vmm_options())
+            vmm.observer = self._observer
             self.vmm = vmm
             self.prepare(vmm)
             m.stats.vmm = vmm.stats  # the CLI prints these with the run statistics

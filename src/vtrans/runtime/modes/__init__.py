@@ -57,9 +57,18 @@ class ExecutionMode:
     """
 
     name = "?"
+    #: set by a tracer (``runtime/tracing.py``): told of every (virtual) exception taken,
+    #: ``observer.exception_taken(kind, pc, cpsr_before, cpsr_after, vector)``
+    observer = None
 
     def attach(self, machine: "Machine") -> None:
         self.machine = machine
+
+    def guest_cpsr(self) -> int:
+        """The CPSR as the guest sees it (the virtual CPSR in a deprivileged mode)."""
+        from vtrans.isa.arm.cpu import CPSR
+
+        return self.machine.uc.reg_read(CPSR)
 
     def on_exception(self, kind: "ExceptionKind", pc: int, **info) -> None:  # pragma: no cover
         raise NotImplementedError

@@ -35,18 +35,27 @@ class NativeMode(ExecutionMode):
             cp15.write(uc, cp15.Cp15.IFSR, status)
             if self.machine.traits.v7:
                 cp15.write(uc, cp15.Cp15.IFAR, info.get("fault_address", pc) & 0xFFFFFFFF)
-        take_exception(uc, kind, pc, self.machine.traits)
+        self._take(kind, pc, pc)
 
     def on_invalid_insn(self, pc: int) -> bool:
-        take_exception(self.uc, ExceptionKind.UNDEF, pc, self.machine.traits)
+        self._take(ExceptionKind.UNDEF, pc, pc)
         return True
+
+    def _take(self, kind: ExceptionKind, preferred: int, at: int) -> None:
+        """Take ``kind`` architecturally; tell the observer (if any) where and what changed."""
+        if self.observer is None:
+            take_exception(self.uc, kind, preferred, self.machine.traits)
+            return
+        before = self.uc.reg_read(CPSR)
+        vector = take_exception(self.uc, kind, preferred, self.machine.traits)
+        self.observer.exception_taken(kind, at, before, self.uc.reg_read(CPSR), vector)
 
     def interrupt_masked(self, fiq: bool) -> bool:
         return bool(self.uc.reg_read(CPSR) & (PSR_F if fiq else PSR_I))
 
     def deliver_interrupt(self, fiq: bool) -> None:
         pc = self.uc.reg_read(PC)
-        take_exception(self.uc, ExceptionKind.FIQ if fiq else ExceptionKind.IRQ, pc, self.machine.traits)
+        self._take(ExceptionKind.FIQ if fiq else ExceptionKind.IRQ, pc, pc)
 
     def unmask_watch(self, irq_pending: bool, fiq_pending: bool) -> int:
         cpsr = self.uc.reg_read(CPSR)
