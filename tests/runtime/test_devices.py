@@ -478,6 +478,17 @@ def test_generic_timer_tval_ctl_and_interrupt():
     assert gt.read(GtReg.CNTP_CTL) == 0
 
 
+def test_generic_timer_pl0_access_follows_cntkctl():
+    gt = GenericTimer(VirtualClock())
+    assert not gt.accessible_from_pl0(GtReg.CNTPCT, False)
+    gt.write(GtReg.CNTKCTL, 0x1)                           # PL0PCTEN
+    assert gt.accessible_from_pl0(GtReg.CNTPCT, False) and gt.accessible_from_pl0(GtReg.CNTFRQ, False)
+    assert not gt.accessible_from_pl0(GtReg.CNTVCT, False) and not gt.accessible_from_pl0(GtReg.CNTFRQ, True)
+    gt.write(GtReg.CNTKCTL, 0x302)                         # PL0VCTEN, PL0VTEN, PL0PTEN
+    assert gt.accessible_from_pl0(GtReg.CNTV_CTL, True) and gt.accessible_from_pl0(GtReg.CNTP_TVAL, True)
+    assert not gt.accessible_from_pl0(GtReg.CNTKCTL, False)
+
+
 def test_generic_timer_cp15_encodings():
     assert GenericTimer.decode32(0, 14, 0, 0) == GtReg.CNTFRQ
     assert GenericTimer.decode32(0, 14, 2, 1) == GtReg.CNTP_CTL

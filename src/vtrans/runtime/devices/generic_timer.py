@@ -172,6 +172,23 @@ class GenericTimer:
             elif (old ^ value) & CTL_IMASK:
                 t.irq.set(bool(old & CTL_ISTATUS) and not value & CTL_IMASK)
 
+    # -- privilege --------------------------------------------------------------------
+    def accessible_from_pl0(self, reg: GtReg, write: bool) -> bool:
+        """Whether User mode may make this access (B8.1.2, CNTKCTL B4.1.26); if not, it is UNDEFINED."""
+        k = self.cntkctl
+        pl0pcten, pl0vcten, pl0vten, pl0pten = k & 1, k & 2, k & 0x100, k & 0x200
+        if reg == GtReg.CNTFRQ:
+            return not write and bool(pl0pcten or pl0vcten)
+        if reg == GtReg.CNTPCT:
+            return not write and bool(pl0pcten)
+        if reg == GtReg.CNTVCT:
+            return not write and bool(pl0vcten)
+        if reg in (GtReg.CNTP_TVAL, GtReg.CNTP_CTL, GtReg.CNTP_CVAL):
+            return bool(pl0pten)
+        if reg in (GtReg.CNTV_TVAL, GtReg.CNTV_CTL, GtReg.CNTV_CVAL):
+            return bool(pl0vten)
+        return False  # CNTKCTL, CNTVOFF: PL1 and above only
+
     # -- cp15 decoding ----------------------------------------------------------------
     @staticmethod
     def decode32(opc1: int, crn: int, crm: int, opc2: int) -> GtReg | None:
