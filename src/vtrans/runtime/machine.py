@@ -335,8 +335,9 @@ class Machine:
         self.semihosting = Semihosting(self.io, self.clock.now_ns, heap_layout(image, windows),
                                        cmdline=self._cmdline or image.name)
         self._install_cp_hooks(image)
-        # reset state (B1.8.4 / QEMU arm_cpu_reset): SVC mode, A, I, F masked, ARM state
-        self.uc.reg_write(CPSR, 0x1D3)
+        # reset state (B1.8.4 / QEMU arm_cpu_reset): SVC mode, A, I, F masked, ARM state; QEMU
+        # zeroes its flag variables, and ZF == 0 means Z set: CPSR reads 0x400001d3
+        self.uc.reg_write(CPSR, 0x400001D3)
         self.uc.reg_write(PC, image.start_pc)
         self.uc.ctl_flush_tb()
 
@@ -520,6 +521,9 @@ class Machine:
 
     def _on_tlb_fill(self, uc: unicorn.Uc, vaddr: int, access: int, entry, _user) -> bool:
         """Translate one page for the CPU's TLB; a refusal makes Unicorn raise the abort."""
+        mode_fill = getattr(self.mode, "tlb_fill", None)
+        if mode_fill is not None and mode_fill(vaddr, access, entry):
+            return True  # an address range the mode owns (bt: the translation cache)
         cfg = self.mmu_config()
         if not cfg.enabled:
             entry.paddr = vaddr
