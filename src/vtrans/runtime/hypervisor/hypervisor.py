@@ -378,7 +378,8 @@ class Hypervisor:
                 self._complete_recv(vm)
             elif op == hc.MessageOp.POLL:
                 self._set(vm, hc.MessageError.EMPTY)
-            elif not any(v.state == VmState.READY and v is not vm for v in self.vms):
+            elif not any(v is not vm and (v.state == VmState.READY or self.bus.wakeable(v.id)) for v in self.vms):
+                # nobody could ever send: every other VM is stopped, or blocked with nothing to wake it
                 self._set(vm, hc.MessageError.DEADLOCK)
             else:
                 bus.block(vm.id, a0, a1)
