@@ -1397,3 +1397,27 @@ def test_board_reset_restores_every_reset_value(name):
     assert not board.cpu_irq.level and not board.cpu_fiq.level
     clock.advance(10_000_000)
     assert [model_read(board, a) for a in addrs] == fresh
+
+
+CBAR_PROBE = r"""
+main:   @ the Configuration Base Address Register: where the private peripherals are
+        push    {lr}
+        mrc     p15, 4, r1, c15, c0, 0
+        ldr     r0, =msg_cbar
+        bl      putkv
+        pop     {pc}
+irq_handler:
+        bx      lr
+        .ltorg
+        .section .rodata
+msg_cbar: .asciz "cbar"
+        .text
+"""
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board", ["vexpress-a9", "virt"])
+def test_cbar_matches_qemu(board, tmp_path):
+    _elf, image = build_guest(tmp_path, board, CBAR_PROBE)
+    assert run_qemu(board, image) == f"cbar={get_board(board).cbar:08x}\n"
+    _compare(board, image, 3)

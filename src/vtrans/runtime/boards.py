@@ -134,7 +134,7 @@ class BoardSpec:
     #: Linux machine type passed in r1 (0xffffffff: device-tree only)
     board_id: int
     builder: Builder = field(repr=False, compare=False)
-    #: PERIPHBASE as the CPU's CBAR reports it (Cortex-A9), else None
+    #: PERIPHBASE as the CPU's CBAR reports it (``mrc p15, 4, Rt, c15, c0, 0``), None where the CPU has none
     cbar: int | None = None
     #: device summary for documentation and ``--help``
     devices_summary: str = ""
@@ -319,6 +319,6 @@ register_board(BoardSpec(
     cpu_model=arm_const.UC_CPU_ARM_CORTEX_A15, cpu_name="cortex-a15",
     ram_base=0x40000000, ram_size=DEFAULT_RAM_SIZE, loader_start=0x40000000,
     kernel_load_addr=0x40000000 + KERNEL_LOAD_OFFSET, board_id=0xFFFFFFFF, builder=_build_virt,
-    max_ram_size=3 << 30,
+    max_ram_size=3 << 30, cbar=0x08000000,
     unassigned=Unassigned.ABORT,
     devices_summary="GICv2, PL011, PL031, generic timer (PPI 27 virtual, 30 physical)"))

@@ -245,6 +245,9 @@ class Machine:
             self._route_generic_timer()
         for (opc1, crn, crm, opc2), value in cp15.QEMU_ID_OVERRIDES.get(board.cpu_model, {}).items():
             self.register_cp_handler(CpKey(15, opc1, crn, crm, opc2), (lambda v=value: v), None)
+        if board.cbar is not None:
+            # CBAR (PERIPHBASE, Cortex-A9/A15 TRMs): QEMU sets it per board; Unicorn reads 0
+            self.register_cp_handler(CpKey(15, 4, 15, 0, 0), (lambda v=board.cbar: v), None)
         self.mode = mode or NativeMode()
         self.stats.mode = self.mode.name
         self.mode.attach(self)
