@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
-
-from corpus.reference import ASM_DIR, gnu_link, tool
+from corpus.reference import ASM_DIR, SAMPLES, gnu_link, tool
 from vtrans.assembler.api import assemble
 from vtrans.assembler.elf import write_atomically
 from vtrans.cli.main import main as vtrans_main

@@ -20,10 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
-
-from corpus.reference import (ARMV5TE, ASM_DIR, C_DIR, HARD_FLOAT, OPT_LEVELS, compile_c, differences, gnu_link,
-                              gnu_objects, load, run, stub_source, tool)
+from corpus.reference import (ARMV5TE, ASM_DIR, C_DIR, HARD_FLOAT, OPT_LEVELS, SAMPLES, compile_c, differences,
+                              gnu_link, gnu_objects, load, run, stub_source, tool)
 from vtrans.assembler.api import assemble
 from vtrans.cli.main import main as vtrans_main
 

@@ -13,6 +13,8 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 CORPUS = Path(__file__).resolve().parent
+#: the repository's samples (not imported from conftest: several conftest modules share that name)
+SAMPLES = CORPUS.parent.parent / "samples"
 C_DIR = CORPUS / "c"
 ASM_DIR = CORPUS / "asm"
 OPT_LEVELS = ("-O0", "-O2", "-Os")
