@@ -263,27 +263,36 @@ class Frontend:
 
     # ------------------------------------------------------------------ parsing lines
 
-    def parse_lines(self, lines: Sequence[SrcLine], cache: dict | None = None) -> list[Statement]:
-        """Parse statement lines (no newlines inside).
+    def parse_lines(self, lines: Sequence[Item], cache: dict | None = None) -> list[Statement]:
+        """Parse statement lines (no newlines inside); IR statements among
+        them (built by the expander) are passed through in place.
 
         Lines whose text is in ``cache`` (text -> statements parsed earlier
         from the same text) are not parsed again: gcc output repeats lines a
         lot (``ldr r3, [fp, #-8]``), and the IR is immutable, so only the
-        location changes.  The other lines are parsed in one Lark run.
+        location changes.  All other lines are parsed in one Lark run.
         """
         if not lines:
             return []
         if cache is None:
             cache = {}
         per_line: list = [None] * len(lines)
-        todo: list[int] = []
+        todo: list[int] = []          # lines for Lark, one per distinct text
+        pending: dict[str, int] = {}  # text -> its line in todo
+        later: list[int] = []         # lines whose text is pending
         fast = self._fast
         for i, ln in enumerate(lines):
+            if type(ln) is not SrcLine:
+                continue
             text = ln.text
             hit = cache.get(text)
             if hit is None:
+                if text in pending:
+                    later.append(i)
+                    continue
                 hit = fast(ln)
                 if hit is None:
+                    pending[text] = i
                     todo.append(i)
                     continue
                 cache[text] = hit
@@ -294,14 +303,20 @@ class Frontend:
             for i, stmts in zip(todo, parsed):
                 per_line[i] = stmts
                 cache[lines[i].text] = stmts
+            for i in later:
+                per_line[i] = cache[lines[i].text]
         out: list[Statement] = []
+        append = out.append
         for i, ln in enumerate(lines):
             stmts = per_line[i]
+            if stmts is None:  # an IR statement from the expander
+                append(ln)
+                continue
             for st, relcol in stmts:
                 loc = st.loc
                 if loc.line != ln.line or loc.col != ln.col + relcol + 1 or loc.file != ln.file:
                     st = _relocated(st, SourceLoc(ln.file, ln.line, ln.col + relcol + 1))
-                out.append(st)
+                append(st)
         return out
 
     def _fast(self, ln: SrcLine) -> list[tuple[Statement, int]] | None:
@@ -523,22 +538,6 @@ def frontend(isa_name: str = "arm") -> Frontend:
 # --------------------------------------------------------------------------- public API
 
 
-def _build(items: list[Item], fe: Frontend, cache: dict) -> list[Statement]:
-    out: list[Statement] = []
-    run: list[SrcLine] = []
-    for it in items:
-        if isinstance(it, SrcLine):
-            run.append(it)
-        else:
-            if run:
-                out.extend(fe.parse_lines(run, cache))
-                run = []
-            out.append(it)
-    if run:
-        out.extend(fe.parse_lines(run, cache))
-    return out
-
-
 def parse_text(text: str, filename: str = "<input>", include_dirs: Sequence[str | os.PathLike] = (),
                *, isa: str = "arm") -> Program:
     """Parse GNU-as source text into a flat ``Program`` (raises ``AsmError``)."""
@@ -551,7 +550,7 @@ def parse_text(text: str, filename: str = "<input>", include_dirs: Sequence[str 
         cache: dict = {}
         expander = Expander(lambda ln: fe.parse_lines([ln], cache), fe.parse_expr, include_dirs)
         items = expander.expand(text, filename)
-        return Program(filename, tuple(_build(items, fe, cache)), isa)
+        return Program(filename, tuple(fe.parse_lines(items, cache)), isa)
     except VtransError:
         raise
     except RecursionError:

@@ -132,18 +132,33 @@ def format_directive(d: Directive, expr: ExprFmt | None = None) -> str:
 def print_program(program: Program) -> str:
     """The whole program as GNU-as source (one statement per line)."""
     syn = _syntax(program.isa)
+    format_mnemonic, format_operands = syn.format_mnemonic, syn.format_operands
     divided = False
     lines: list[str] = []
     append = lines.append
+    # The parser shares one operand (argument) tuple between statements of the
+    # same text; all statements stay alive while printing, so the tuple's id
+    # is a sound key for the text of its operands.
+    ops_text: dict[int, str] = {}
+    dir_text: dict[tuple[str, int], str] = {}
     for st in program.statements:
-        if isinstance(st, Instruction):
-            append("\t" + syn.format_instruction(st, format_expr, divided))
-        elif isinstance(st, Label):
-            append(f"{st.name}:")
-        elif isinstance(st, Directive):
+        t = type(st)
+        if t is Instruction:
+            ops = ops_text.get(id(st.operands))
+            if ops is None:
+                ops = ops_text[id(st.operands)] = (" " + format_operands(st.operands, format_expr)
+                                                   if st.operands else "")
+            append("\t" + format_mnemonic(st, divided) + ops)
+        elif t is Label:
+            append(st.name + ":")
+        elif t is Directive:
             if st.name == "syntax" and st.args:
                 divided = str(st.args[0]).strip().lower() == "divided"
-            append("\t" + format_directive(st))
+            key = (st.name, id(st.args))
+            text = dir_text.get(key)
+            if text is None:
+                text = dir_text[key] = "\t" + format_directive(st)
+            append(text)
         else:
             raise TypeError(f"not a statement: {st!r}")
     return "\n".join(lines) + "\n"

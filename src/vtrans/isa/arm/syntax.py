@@ -419,6 +419,8 @@ def _fmt_shift(sh: Shift, fx: ExprFmt) -> str:
 
 def format_operand(op: Operand, fx: ExprFmt) -> str:
     """GNU-as text of one operand; ``fx`` renders expressions."""
+    if type(op) is Reg:
+        return op.name + "!" if op.writeback else op.name
     if isinstance(op, Reg):
         return op.name + ("!" if op.writeback else "")
     if isinstance(op, Imm):
@@ -462,14 +464,19 @@ def _fmt_mem(m: Mem, fx: ExprFmt) -> str:
     return f"[{m.base.name}], {off}"
 
 
+def format_operands(operands: tuple, fx: ExprFmt) -> str:
+    """The operand list as GNU-as text (``""`` for none)."""
+    return ", ".join([format_operand(op, fx) for op in operands])
+
+
 def format_instruction(insn: Instruction, fx: ExprFmt, divided: bool = False) -> str:
     word = format_mnemonic(insn, divided)
     if not insn.operands:
         return word
-    return word + " " + ", ".join(format_operand(op, fx) for op in insn.operands)
+    return word + " " + format_operands(insn.operands, fx)
 
 
 __all__ = [
-    "GRAMMAR", "OperandTransformer", "build_instruction", "format_instruction", "format_mnemonic",
+    "GRAMMAR", "OperandTransformer", "build_instruction", "format_instruction", "format_mnemonic", "format_operands",
     "format_operand", "CORE_REGS", "VFP_REGS", "SHIFTS", "BARRIERS",
 ]
