@@ -39,6 +39,16 @@ class BareHost(ClockHost):
         self.callouts: list[int] = []
         self.watch = UnicornCodeWatch(uc)
         self.dbt = Dispatcher(self, ArmTranslator(), tc_size=tc_size)
+        # the cache's protection (execute-only code pages) needs a software TLB
+        uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
+        uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self._tlb_fill)
+
+    def _tlb_fill(self, uc, vaddr, access, entry, _user) -> bool:
+        if self.dbt.cache.tlb_fill(vaddr, access, entry):
+            return True
+        entry.paddr = vaddr
+        entry.perms = unicorn.UC_PROT_ALL
+        return True
 
     def fetch_code(self, pc: int) -> int | None:
         if pc == self.end:      # the reference run stops here too (emu_start's until)

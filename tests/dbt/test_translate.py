@@ -215,10 +215,10 @@ def test_chaining_and_in_cache_lookup(arm_as):
 
 
 def test_tiny_cache_flushes_and_stays_correct(arm_as):
-    # 40 functions called in turn: far more code than three cache pages hold
+    # 60 functions called in turn: far more code than three cache pages hold
     funcs = "\n".join(f"f{i}: " + "\n".join(f"add r{j % 7 + 2}, r{j % 7 + 2}, #{i + j}" for j in range(20))
-                      + "\n bx lr" for i in range(40))
-    calls = "\n".join(f"bl f{i}" for i in range(40))
+                      + "\n bx lr" for i in range(60))
+    calls = "\n".join(f"bl f{i}" for i in range(60))
     body = f"mov r10, #3\n1:\n{calls}\nsubs r10, r10, #1\nbne 1b\nb end\n{funcs}"
     host = check_same(arm_as, body, tc_size=3 * T.PAGE)
     assert host.dbt.stats.flushes >= 2

@@ -24,20 +24,21 @@ Cache layout (``layout()``; ``CODE_LIMIT`` usable bytes of each code page)::
 
 Block shape::
 
-    E-4:  b    budget_exit                       (only reached from E+20)
     E+0:  str  r0, [pc, #SAVE_P]                 instruction budget (QEMU icount):
     E+4:  ldr  r0, [pc, #BUDGET]                 BUDGET -= n, where n = guest
     E+8:  sub  r0, r0, #n                        instructions in the block
     E+12: str  r0, [pc, #BUDGET]
-    E+16: and  r0, r0, #0x80000000
-    E+20: sub  pc, pc, r0, lsr #26               negative -> E-4, else E+28
-    E+24: (never executed)
-    E+28: ldr  r0, [pc, #SAVE_P]
-    E+32: body: guest instructions, copied or rewritten; block end -> exits
+    E+16: mvn  r0, r0, asr #31                   -1 if BUDGET >= 0, else 0
+    E+20: ldrb r0, [pc, r0, lsl #12]             the probe: reads the data page (BUDGET >= 0)
+                                                 or the execute-only code page: a fault,
+                                                 which the dispatcher takes as "budget out"
+    E+24: ldr  r0, [pc, #SAVE_P]
+    E+28: body: guest instructions, copied or rewritten; block end -> exits
           exit stubs: str lr, [pc, #SAVE_LR]; bl EXIT   (lr identifies the stub)
 
-No flag is touched by the prologue (``sub pc`` picks the path), so a block can be
-entered with live condition flags.
+The prologue touches no flag and has no branch: a block can be entered with live
+condition flags, and Unicorn (QEMU) keeps prologue and body in one translation block.
+Only the budget running out costs something (a fault, ~20 us), once per clock deadline.
 """
 
 from __future__ import annotations
@@ -87,11 +88,15 @@ SLOT_JMP = 0xF24            # host address the lookup jumps to
 SLOT_HITS = 0xF28           # lookups that stayed in the cache (statistics)
 
 # offsets of the runtime routines in code page 0
-RT_EXIT = 0x000             # the exit gate: emu_start(until=) stops here, never executed
-RT_IBL = 0x010              # indirect-branch lookup
+RT_IBL = 0x000              # indirect-branch lookup
+#: the exit gate: emu_start(until=) stops here, never executed.  Not at a page start: when
+#: PC reaches ``until`` Unicorn also looks up the 1 KB page before it, which must be code
+RT_EXIT = 0x400
 
-PROLOGUE_BEFORE = 4         # bytes of the block before its entry (the ``b budget_exit``)
-PROLOGUE_WORDS = 8          # words from the entry to the body
+PROBE_OFFSET = 20           # offset of the budget probe from the block entry
+#: ldrb r0, [pc, r0, lsl #12] (A8.8.70): with r0 = -1 it reads the data page alias below
+#: (allowed), with r0 = 0 the code page itself (execute-only: faults)
+PROBE = 0xE7DF0600
 MAX_BLOCK_INSNS = 32        # guest instructions per block (<= 255: the prologue's sub #n)
 
 
@@ -363,7 +368,7 @@ class ExitStub:
 
 @dataclass(slots=True)
 class TranslatedCode:
-    """One block's host code, positioned at ``start`` (entry = start + PROLOGUE_BEFORE)."""
+    """One block's host code, positioned at ``start`` (the entry)."""
 
     guest_pc: int
     guest_count: int
@@ -431,12 +436,15 @@ class ArmTranslator:
 
     geometry = GEOMETRY
     page_overflow = PageOverflow
+    exit_address = staticmethod(exit_address)
     max_block_insns = MAX_BLOCK_INSNS
     word_size = 4
     slot_budget = SLOT_BUDGET
     slot_target = SLOT_TARGET
     slot_lr = SLOT_LR
     slot_hits = SLOT_HITS
+    slot_prologue = SLOT_PRO
+    probe_offset = PROBE_OFFSET
     hash_off = HASH_OFF
     hash_entries = HASH_ENTRIES
     #: Unicorn ids: the PC, the link register the exit gate clobbers, and r0..r15
@@ -486,8 +494,6 @@ class ArmTranslator:
         32 only for equal values (A8.8.33 CLZ), and bit 5 of it selects the path."""
         base = code_page_base(0)
         e = _Emitter(base)
-        e.emit(UDF, UDF, UDF, UDF)                         # RT_EXIT: never executed
-        assert e.here == base + RT_IBL
         e.slot_access(False, 0, SLOT_I0)
         e.slot_access(False, 1, SLOT_I1)
         e.slot_access(False, 2, SLOT_I2)
@@ -519,6 +525,8 @@ class ArmTranslator:
         e.slot_access(True, 1, SLOT_I1)
         e.slot_access(True, 2, SLOT_I2)
         stub = self._exit_stub(e, ExitKind.INDIRECT)
+        while e.here < base + RT_EXIT + 16:
+            e.emit(UDF)
         return b"".join(w.to_bytes(4, "little") for w in e.words), stub, miss
 
     def _exit_stub(self, e: _Emitter, kind: ExitKind, **kw) -> ExitStub:
@@ -549,16 +557,14 @@ class ArmTranslator:
         """Host code for the scanned block, placed at ``start``."""
         n = len(infos)
         e = _Emitter(start)
-        budget_branch = e.here
-        e.emit(0)                                             # E-4: b budget stub (patched)
         entry = e.here
         e.slot_access(False, 0, SLOT_PRO)
         e.slot_access(True, 0, SLOT_BUDGET)
         e.emit(dp_imm(Op.SUB, 0, 0, n))
         e.slot_access(False, 0, SLOT_BUDGET)
-        e.emit(dp_imm(Op.AND, 0, 0, encode_imm(0x80000000)))
-        e.emit(dp_reg(Op.SUB, PC, PC, 0, 26, 1))              # sub pc, pc, r0, lsr #26
-        e.emit(UDF)
+        e.emit(dp_reg(Op.MVN, 0, 0, 0, 31, 2))                # mvn r0, r0, asr #31
+        assert e.here - entry == PROBE_OFFSET
+        e.emit(PROBE)                                         # ldrb r0, [pc, r0, lsl #12]
         e.slot_access(True, 0, SLOT_PRO)
         exits: list[ExitStub] = []
         pending: list[tuple[int, ExitStub]] = []              # (site, stub) to patch once stubs exist
@@ -581,13 +587,8 @@ class ArmTranslator:
                                    cond=proto.cond, unretired=proto.unretired)
             e.words[(site - start) // 4] = branch(site, stub.stub, proto.cond)
             exits.append(stub)
-        # the budget exit: restore r0, which the prologue saved
-        bstub_at = e.here
-        e.slot_access(True, 0, SLOT_PRO)
-        bstub = self._exit_stub(e, ExitKind.BUDGET, target=guest_pc, unretired=n)
-        bstub.stub = bstub.stub  # the gate reports the str-lr address
-        e.words[0] = branch(budget_branch, bstub_at)
-        exits.append(bstub)
+        # the prologue holds r0 in SLOT_PRO until its last word
+        spills.append((4, PROBE_OFFSET + 4, SLOT_PRO, 0))
         return TranslatedCode(guest_pc, n, end_pc, start, entry, e.words, exits, pc_map, spills)
 
     # one guest instruction; returns True when it ended the block

@@ -23,6 +23,8 @@ class Block:
     valid: bool = True
     #: exits of other blocks whose branch currently jumps here
     incoming: list = field(default_factory=list)
+    #: the guest instruction words (for decoding what a hook caught in the middle of the block)
+    words: list[int] = field(default_factory=list)
     #: the host's pages (physical) the guest code came from: writes there invalidate
     code_pages: list[int] = field(default_factory=list)
 

@@ -35,14 +35,10 @@ class TranslationCache:
         self.pages = pages
         self.data = ctypes.create_string_buffer(geometry.page)
         self.view = memoryview(self.data).cast("B")
-        try:
-            for i in range(pages):
-                base = geometry.base + i * geometry.stride
-                uc.mem_map_ptr(base + geometry.data_offset, geometry.page,
-                               unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE, ctypes.addressof(self.data))
-                uc.mem_map(base + geometry.code_offset, geometry.page, unicorn.UC_PROT_EXEC)
-        except unicorn.UcError as e:
-            raise UsageError(f"cannot map the translation cache at 0x{geometry.base:08x}: {e}") from e
+        # pages are mapped as the allocator reaches them: Unicorn's cost of a mapping grows
+        # with the number of regions, and most runs use a few pages of a large cache
+        self._mapped = 0
+        self._map_through(geometry.runtime_pages)
         self.lo = geometry.base
         self.hi = geometry.base + pages * geometry.stride
         self._page = geometry.runtime_pages
@@ -50,12 +46,36 @@ class TranslationCache:
         #: bytes of code currently allocated (statistics)
         self.used = 0
 
+    def _map_through(self, page: int) -> None:
+        g = self.g
+        try:
+            while self._mapped <= min(page, self.pages - 1):
+                base = g.base + self._mapped * g.stride
+                self.uc.mem_map_ptr(base + g.data_offset, g.page, unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE,
+                                    ctypes.addressof(self.data))
+                self.uc.mem_map(base + g.code_offset, g.page, unicorn.UC_PROT_EXEC)
+                self._mapped += 1
+        except unicorn.UcError as e:
+            raise UsageError(f"cannot map the translation cache at 0x{g.base:08x}: {e}") from e
+
     # -- address helpers -----------------------------------------------------
     def code_page(self, index: int) -> int:
         return self.g.base + index * self.g.stride + self.g.code_offset
 
     def contains(self, addr: int) -> bool:
         return self.lo <= addr < self.hi
+
+    def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
+        """The translation policy for the cache region, for the host's TLB-fill hook: identity,
+        code pages execute-only (a guest load or store there faults, and so does the budget
+        probe of a block entered without budget), the data page read/write.  False for an
+        address outside the region."""
+        if not self.lo <= vaddr < self.hi:
+            return False
+        entry.paddr = vaddr
+        code = (vaddr - self.lo) % self.g.stride >= self.g.code_offset
+        entry.perms = unicorn.UC_PROT_EXEC if code else unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE
+        return True
 
     @property
     def capacity(self) -> int:
@@ -66,6 +86,8 @@ class TranslationCache:
         """Where the next block would go, or None when the cache is full."""
         if self._page >= self.pages:
             return None
+        if self._page >= self._mapped:
+            self._map_through(self._page)
         return self.code_page(self._page) + self._offset
 
     def fits(self, size: int) -> bool:
@@ -98,7 +120,7 @@ class TranslationCache:
         self._page = self.g.runtime_pages
         self._offset = 0
         self.used = 0
-        self.uc.ctl_remove_cache(self.code_page(self.g.runtime_pages), self.hi)
+        self.uc.ctl_remove_cache(self.code_page(self.g.runtime_pages), self.g.base + self._mapped * self.g.stride)
 
     # -- data page -----------------------------------------------------------
     def read_word(self, offset: int) -> int:

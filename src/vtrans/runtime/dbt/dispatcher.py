@@ -106,9 +106,10 @@ class UnicornCodeWatch:
     reports the first write to each.  Used when the host has no translation hook of its own
     (guest MMU off, no software TLB)."""
 
-    def __init__(self, uc: unicorn.Uc, page_size: int = 0x1000):
+    def __init__(self, uc: unicorn.Uc, page_size: int = 0x1000, to_phys=None):
         self.uc = uc
         self.page_size = page_size
+        self.to_phys = to_phys or (lambda va: va)
         self._watched: dict[int, tuple[int, object]] = {}
         uc.hook_add(unicorn.UC_HOOK_MEM_WRITE_PROT, self._on_write)
 
@@ -126,6 +127,7 @@ class UnicornCodeWatch:
 
     def _on_write(self, uc, access, address, size, value, user_data) -> bool:
         hit = False
+        address = self.to_phys(address)
         for page in {address // self.page_size, (address + size - 1) // self.page_size}:
             entry = self._watched.pop(page, None)
             if entry is None:
@@ -170,7 +172,8 @@ class Dispatcher:
         self._entry_budget = 0
         #: True while translated code runs (emu_start): hooks then see host addresses
         self.in_cache = False
-        self._gate = ops.geometry.base + ops.geometry.code_offset   # exit gate: code page 0, offset 0
+        self._redirect: int | None = None
+        self._gate = ops.exit_address()
         self._uc_pc, self._uc_link = ops.uc_pc, ops.uc_link
 
     # ------------------------------------------------------------------ lookup table
@@ -220,7 +223,7 @@ class Dispatcher:
             raise GuestError("translated block larger than a cache page", pc=guest_pc)
         self.cache.commit(tc.start, tc.code())
         block = Block(guest_pc, tc.guest_end, tc.guest_count, tc.start, tc.entry, tc.start + tc.size,
-                      tc.exits, tc.pc_map, tc.spills, truncated=truncated)
+                      tc.exits, tc.pc_map, tc.spills, truncated=truncated, words=[i.word for i in infos])
         for stub in tc.exits:
             stub.block = block
             self._exits[stub.stub] = stub
@@ -300,6 +303,12 @@ class Dispatcher:
         self.cache.reset()
         self.stats.flushes += 1
         self.stats.cache_bytes = 0
+
+    # ------------------------------------------------------------------ redirection
+    def redirect(self, guest_pc: int) -> None:
+        """A hook delivered an exception inside translated code: continue at ``guest_pc``
+        (the host also stops the CPU; instructions up to the hook's are accounted)."""
+        self._redirect = guest_pc
 
     # ------------------------------------------------------------------ chaining
     def _chain(self, stub, target: Block) -> None:
@@ -383,6 +392,10 @@ class Dispatcher:
             except unicorn.UcError as e:
                 self.in_cache = False
                 pc = uc.reg_read(self._uc_pc)
+                probed = self._budget_probe(pc)
+                if probed is not None:
+                    guest_pc = probed
+                    continue
                 point = self.recreate_state(pc)
                 if point is None:
                     raise GuestError(f"{e} (at host address 0x{pc:08x})", pc=pc) from e
@@ -394,6 +407,9 @@ class Dispatcher:
                 continue
             self.in_cache = False
             pc = uc.reg_read(self._uc_pc)
+            if self._redirect is not None:
+                guest_pc, self._redirect = self._redirect, None
+                continue
             if pc != self._gate:
                 # stopped by a hook (the host halted, or wants the CPU): account what ran
                 point = self.recreate_state(pc)
@@ -436,9 +452,23 @@ class Dispatcher:
                     self.icache_invalidate(*op)
                 guest_pc = host.callout(stub.target, stub.word)
                 host.retire(1)
-            else:  # budget
-                st.exits_budget += 1
-                guest_pc = stub.target
+            else:  # pragma: no cover - the ISA reported an exit kind this loop does not know
+                raise GuestError(f"unknown exit kind {kind}", pc=stub.target)
+
+    def _budget_probe(self, host_pc: int) -> int | None:
+        """A block entered without enough budget faulted on its probe: nothing of it ran.
+        Returns the block's guest pc, or None for any other fault."""
+        block = self.blocks.at_host(host_pc)
+        if block is None or host_pc != block.entry + self.ops.probe_offset:
+            return None
+        self.uc.reg_write(self.ops.uc_regs[0], self.cache.read_word(self.ops.slot_prologue))
+        left = self.cache.read_signed(self.ops.slot_budget)
+        retired = self._entry_budget - left - block.count
+        if retired:
+            self.host.retire(retired)
+        self.stats.exits_budget += 1
+        self.stats.dispatcher_exits += 1
+        return block.guest_pc
 
     def _retire_partial(self, host_pc: int) -> None:
         retired = self.retired_at(host_pc)
