@@ -141,13 +141,22 @@ def _plain_divergence(what: str, native: Trace, other: Trace, describe, explanat
 def _first_event_divergence(native: Trace, other: Trace, describe, mode_name) -> Divergence | None:
     a, b = native.events, other.events
     n = min(len(a), len(b))
-    idx = next((i for i in range(n) if a[i].key() != b[i].key()), None)
+    idx = next((i for i in range(n) if a[i].key() != b[i].key() or _effects_differ(a[i], b[i])), None)
     if idx is None:
         if len(a) == len(b):
             return None
         idx = n
     ea = a[idx] if idx < len(a) else None
     eb = b[idx] if idx < len(b) else None
+    if ea is not None and eb is not None and ea.key() == eb.key():
+        # the same instruction reached in the same state, with a different effect
+        pc = ea.pc
+        file, line = _loc(native, pc)
+        text, cls = describe(pc) if (describe and pc is not None) else (None, None)
+        text, cls = text or ea.get("text"), cls or ea.get("cls")
+        explanation = _explain_effect(ea, eb, other.mode, text, cls, file, line, mode_name)
+        return Divergence(idx, pc, file, line, text, cls, "event", _effect_view(ea), _effect_view(eb),
+                          explanation)
 
     # A sensitive instruction's effect shows at the next event.  If the last one
     # executed before the divergence does not trap in User mode, it is the culprit:
@@ -170,6 +179,39 @@ def _first_event_divergence(native: Trace, other: Trace, describe, mode_name) ->
         text, cls = text or ea.get("text"), cls or ea.get("cls")
     explanation = _explain_event(ea, eb, other.mode, text, cls, file, line, mode_name)
     return Divergence(idx, pc, file, line, text, cls, "event", _event_view(ea), _event_view(eb), explanation)
+
+
+def _effects_differ(ea: Event, eb: Event) -> bool:
+    x, y = ea.after(), eb.after()
+    return x is not None and y is not None and x != y
+
+
+def _effect_view(ev: Event) -> dict[str, Any]:
+    before, after = _state(ev), ev.after() or {}
+    return {"changed": {k: f"0x{before.get(k, 0):08x} -> 0x{v:08x}" for k, v in sorted(after.items())
+                        if before.get(k) != v},
+            "event": _event_view(ev)}
+
+
+def _explain_effect(ea: Event, eb: Event, mode: str, text, cls, file, line, mode_name) -> str:
+    where = f" at {file}:{line}" if file else f" at 0x{ea.pc:08x}"
+    insn = text or ea.get("text")
+    if cls == "sensitive":
+        head = f"{insn}{where} is sensitive but does not trap in User mode"
+    else:
+        head = f"{insn}{where} ({cls or 'unclassified'}) was emulated differently"
+    before, x, y = _state(ea), ea.after() or {}, eb.after() or {}
+    m0, m1, m2 = before.get("cpsr"), x.get("cpsr"), y.get("cpsr")
+    if m1 is not None and m2 is not None and (m1 & 0x1F) != (m2 & 0x1F):
+        v1 = "entered" if m0 is None or (m0 & 0x1F) != (m1 & 0x1F) else "stayed in"
+        v2 = "entered" if m0 is None or (m0 & 0x1F) != (m2 & 0x1F) else "stayed in"
+        return f"{head}: native {v1} {mode_name(m1)} mode, {mode} mode {v2} {mode_name(m2)} mode"
+    if m1 is not None and m2 is not None and (m1 & 0x1C0) != (m2 & 0x1C0):
+        return (f"{head}: natively the interrupt masks became {_masks(m1)}, in {mode} mode they are "
+                f"{_masks(m2)}")
+    regs = [k for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
+    r = regs[0]
+    return f"{head}: afterwards {r} = 0x{x.get(r, 0):08x} natively but 0x{y.get(r, 0):08x} in {mode} mode"
 
 
 def _state(ev: Event | None) -> dict[str, int]:

@@ -43,8 +43,16 @@ class Event:
         return default
 
     def key(self) -> tuple:
-        """What two modes must agree on for this event to be 'the same'."""
-        return (self.kind, self.icount, self.pc, self.fields)
+        """What two modes must agree on for this event to be 'the same'.
+
+        ``after`` (a sensitive instruction's effect, when the tracer could see it)
+        is not part of it: a mode that cannot observe it must still compare equal.
+        """
+        return (self.kind, self.icount, self.pc, tuple(f for f in self.fields if f[0] != "after"))
+
+    def after(self) -> dict[str, int] | None:
+        v = self.get("after")
+        return None if v is None else dict(v)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": str(self.kind), "icount": self.icount,
@@ -95,6 +103,12 @@ class TraceRecorder:
         if self.enabled:
             self._add(EventKind.SENSITIVE, icount, pc, word=word, text=text, cls=cls,
                       state=tuple(sorted(state.items())))
+
+    def sensitive_after(self, state: dict[str, int]) -> None:
+        """The effect of the last recorded sensitive instruction: the state right after it."""
+        if self.enabled and self.events and self.events[-1].kind == EventKind.SENSITIVE:
+            ev = self.events[-1]
+            self.events[-1] = Event(ev.kind, ev.icount, ev.pc, ev.fields + (("after", tuple(sorted(state.items()))),))
 
     def device(self, icount: int, device: str, offset: int, write: bool, size: int, value: int) -> None:
         if self.enabled and self.device_accesses:

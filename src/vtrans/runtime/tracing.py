@@ -112,19 +112,29 @@ class Tracer:
             trace_sites(self.sites, self._site_reached)
             return
         uc = machine.uc
-        for addr in sorted(self.sites):
+        # each site, and the instruction after it: reached next, that one shows the site's effect
+        for addr in sorted(set(self.sites) | {a + 4 for a in self.sites}):
             uc.hook_add(unicorn.UC_HOOK_CODE, self._on_code, begin=addr, end=addr)
 
     def _on_code(self, uc: unicorn.Uc, address: int, size: int, _user) -> None:
         m = self.machine
         # the instruction at ``address`` has not run yet
-        self._site_reached(address, m.icount.now_at(address) - 1 + m.idle_insns)
+        icount = m.icount.now_at(address) - 1 + m.idle_insns
+        pending = self._pending
+        if pending is not None:
+            self._pending = None
+            if address == pending[0] + 4 and icount == pending[1] + 1:
+                self.recorder.sensitive_after(self.guest_state())
+        self._site_reached(address, icount)
+
+    _pending: tuple[int, int] | None = None
 
     def _site_reached(self, address: int, icount: int) -> None:
         site = self.sites.get(address)
         if site is None:
             return
         self.recorder.sensitive(icount, address, site.word, site.text, site.cls, self.guest_state())
+        self._pending = (address, icount)
 
     def guest_state(self) -> dict[str, int]:
         m = self.machine
