@@ -259,7 +259,7 @@ class Frontend:
         self._transformer._depth = {}
         self._transformer._cols = {}
         self.lark = Lark(grammar, parser="lalr", lexer="basic", transformer=self._transformer,
-                         maybe_placeholders=False, cache=False)
+                         maybe_placeholders=False, cache=True)  # grammar analysis cached on disk by Lark
 
     # ------------------------------------------------------------------ parsing lines
 
