@@ -1,0 +1,141 @@
+"""The machine against its references: QEMU for boot conventions and unassigned accesses;
+itself (bit-for-bit) for determinism; and the two instruction-counter granularities against
+each other (per block for A32 code, per instruction for Thumb), which must agree exactly."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from guestlib import GUESTS, qemu_run, vtrans_run
+from vtrans.isa.arm.semihosting import HostIO
+from vtrans.runtime.boards import get_board
+from vtrans.runtime.loader import read_image
+from vtrans.runtime.machine import Machine
+from vtrans.runtime.stats import ExitReason
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "arm"
+
+
+def machine_for(image: Path, board: str, *, per_insn: bool = False, icount_shift: int = 3):
+    out = bytearray()
+    io = HostIO(console=out.extend, stdout=out.extend, stderr=out.extend)
+    m = Machine(get_board(board), io=io, uart_output=out.extend, icount_shift=icount_shift)
+    img = read_image(str(image), m.spec)
+    if per_insn:
+        img.has_thumb = True  # forces the per-instruction counter
+    m.load(img)
+    return m, out
+
+
+def build_sample(guest_builder, name: str, board: str, base: int) -> Path:
+    sources = {"timer_vic": ["timer_vic.s"], "timer_gic": ["timer_gic.s"],
+               "bench_cpu_small": ["start.s", "bench_small.s"]}[name]
+    directory = SAMPLES / ("bench_cpu" if name.startswith("bench") else name)
+    objs = []
+    for src in sources:
+        obj = guest_builder.tmp / f"{name}_{Path(src).stem}.o"
+        subprocess.run([guest_builder.arm_as, "-o", str(obj), src], cwd=directory, check=True, capture_output=True)
+        objs.append(str(obj))
+    elf = guest_builder.tmp / f"{name}.elf"
+    subprocess.run([guest_builder.arm_ld, f"-Ttext=0x{base:x}", "-o", str(elf), *objs], check=True,
+                   capture_output=True)
+    return elf
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8", "vexpress-a9"])
+@pytest.mark.parametrize("raw", [False, True], ids=["elf", "raw"])
+def test_boot_registers_and_atags_match_qemu(board: str, raw: bool, guest_builder, qemu_arm) -> None:
+    """hw/arm/boot.c: ELF straight from reset; raw image through the boot stub with r0/r1/r2."""
+    elf = guest_builder.build(GUESTS / "bootregs.s", board)
+    image = elf
+    if raw:
+        image = elf.with_suffix(".bin")
+        subprocess.run([guest_builder.arm_ld.replace("-ld", "-objcopy"), "-O", "binary", str(elf), str(image)],
+                       check=True)
+    ref = qemu_run(qemu_arm, image, board)
+    got = vtrans_run(image, board)
+    assert ref.returncode == 0 and len(ref.semihost.splitlines()) >= 5
+    assert got.semihost.decode() == ref.semihost.decode()
+    assert got.returncode == ref.returncode
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+def test_unassigned_access_aborts_like_qemu_on_virt(guest_builder, qemu_arm) -> None:
+    image = guest_builder.build(GUESTS / "unassigned.s", "virt", defsyms={"ADDR": 0x0C000000})
+    ref = qemu_run(qemu_arm, image, "virt")
+    got = vtrans_run(image, "virt")
+    assert ref.semihost.count(b"\n") == 4
+    assert got.semihost == ref.semihost
+    assert got.returncode == ref.returncode == 0
+
+
+@pytest.mark.gnu
+@pytest.mark.parametrize("name,board,base,shift", [
+    ("timer_vic", "versatilepb", 0x10000, 6),
+    ("timer_gic", "vexpress-a9", 0x60010000, 6),
+])
+def test_interrupt_driven_runs_are_deterministic(name, board, base, shift, guest_builder) -> None:
+    """Same run twice, and with the other counter granularity: identical output, instruction
+    count, virtual time and final architectural state (registers, banks, cp15, memory)."""
+    image = build_sample(guest_builder, name, board, base)
+    results = []
+    for per_insn in (False, False, True):
+        m, out = machine_for(image, board, per_insn=per_insn, icount_shift=shift)
+        stats = m.run(timeout=60)
+        assert stats.exit_reason == ExitReason.SEMIHOST_EXIT
+        assert stats.interrupts["irq"] > 0
+        results.append((bytes(out), stats.instructions, stats.virtual_ns, m.final_state().to_dict()))
+    assert results[0] == results[1] == results[2]
+
+
+@pytest.mark.gnu
+def test_max_insns_is_exact_in_both_granularities(guest_builder) -> None:
+    image = build_sample(guest_builder, "bench_cpu_small", "virt", 0x40010000)
+    for n in (1, 2, 7, 1000, 123457, 1000003):
+        states = []
+        for per_insn in (False, True):
+            m, _ = machine_for(image, "virt", per_insn=per_insn)
+            stats = m.run(max_insns=n)
+            assert stats.exit_reason == ExitReason.MAX_INSNS
+            assert stats.instructions == n
+            states.append(m.final_state().to_dict())
+        assert states[0] == states[1]
+
+
+def _asm_guest(guest_builder, text: str, board: str, name: str) -> Path:
+    src = guest_builder.tmp / f"{name}.s"
+    src.write_text(".syntax unified\n.arm\n.global _start\n_start:\n" + text + "\n")
+    return guest_builder.build(src, board, name=name)
+
+
+@pytest.mark.gnu
+@pytest.mark.parametrize("body,reason,message", [
+    ("cpsid if\n wfi\n b .", ExitReason.HALTED, "wfi"),
+    ("cpsid if\n b .", ExitReason.HALTED, "branch-to-self"),
+    ("cpsie if\n b .", ExitReason.HALTED, "no interrupt can ever arrive"),
+    # vectors at VBAR: the undefined-instruction vector is itself undefined
+    ("adr r0, vec\n mcr p15, 0, r0, c12, c0, 0\n .word 0xe7f000f0\n .balign 32\n"
+     "vec: b .\n .word 0xe7f000f0\n b .\n b .\n b .\n b .\n b .\n b .", ExitReason.DEAD, "undefined"),
+])
+def test_run_end_conditions(body, reason, message, guest_builder) -> None:
+    image = _asm_guest(guest_builder, body, "vexpress-a9", f"end_{abs(hash(body)) % 10**8}")
+    m, _ = machine_for(image, "vexpress-a9")
+    stats = m.run(timeout=30)
+    assert stats.exit_reason == reason, stats.message
+    assert message in stats.message
+
+
+@pytest.mark.gnu
+def test_guest_error_is_reported_not_raised(guest_builder) -> None:
+    """A fetch from nowhere with no vector code: a dead guest, with the PC in the message."""
+    image = _asm_guest(guest_builder, "ldr r0, =0x0c000000\n bx r0", "virt", "jump_nowhere")
+    got = vtrans_run(image, "virt")
+    assert got.returncode == 3
+    assert b"Traceback" not in got.stderr
+    assert b"dead-guest" in got.stderr or b"guest-error" in got.stderr
