@@ -53,6 +53,9 @@ TABLE = [
     ("mov sl, r11", insn("mov", R("r10"), R("fp"))),
     ("mov r12, r13", insn("mov", R("ip"), R("sp"))),
     ("mov r14, r15", insn("mov", R("lr"), R("pc"))),
+    ("mov a1, v1", insn("mov", R("r0"), R("r4"))),   # APCS names
+    ("mov a4, v8", insn("mov", R("r3"), R("fp"))),
+    ("mov r0, wr", insn("mov", R("r0"), R("r7"))),
     ("cmp r0, #'a", insn("cmp", R("r0"), Imm(Num(97)))),
     ("movw r0, #:lower16:sym", insn("movw", R("r0"), Imm(Sym("sym"), "lower16"))),
     ("movt r0, #:upper16:sym+4", insn("movt", R("r0"), Imm(Binary("+", Sym("sym"), Num(4)), "upper16"))),

@@ -49,10 +49,9 @@ GRAMMAR: str = resources.files("vtrans.isa.arm").joinpath("syntax.lark").read_te
 #: every spelling of a core register -> canonical name (ARM ARM A2.3; gas's APCS aliases)
 CORE_REGS: dict[str, str] = {f"r{i}": CORE_NAMES[i] for i in range(16)}
 CORE_REGS.update({n: n for n in CORE_NAMES})
-CORE_REGS.update({"sb": "r9", "sl": "r10", "wr": "r7"})
+CORE_REGS.update({"sb": "r9", "sl": "r10", "wr": "r7"})  # wr: gas's old name for r7
 CORE_REGS.update({f"a{i + 1}": CORE_NAMES[i] for i in range(4)})
 CORE_REGS.update({f"v{i + 1}": CORE_NAMES[i + 4] for i in range(8)})
-del CORE_REGS["wr"]
 
 VFP_REGS: frozenset[str] = frozenset(
     [f"s{i}" for i in range(32)] + [f"d{i}" for i in range(32)] + [f"q{i}" for i in range(16)]
@@ -61,7 +60,7 @@ VFP_SYSREGS: frozenset[str] = frozenset("fpsid fpscr fpexc fpinst fpinst2 mvfr0 
 SHIFTS: frozenset[str] = frozenset("lsl lsr asr ror rrx asl".split())
 #: barrier options (ARM ARM A8.8.43 DMB); gas also accepts the numeric #imm form
 BARRIERS: frozenset[str] = frozenset(
-    "sy st ld ish ishst ishld nsh nshst nshld osh oshst oshld un unst ish ishst".split()
+    "sy st ld ish ishst ishld nsh nshst nshld osh oshst oshld un unst".split()
 )
 PSR_NAMES: frozenset[str] = frozenset({"cpsr", "spsr", "apsr"})
 
