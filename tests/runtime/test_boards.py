@@ -1166,10 +1166,40 @@ VIRT_SCRIPT_EXTRA: list[tuple[int, int, int]] = [
 ]
 
 
+def irq_wiring_script(dist: int, sources: list[tuple[str, int, int]]) -> list[tuple[int, int, int]]:
+    """Raise each source's interrupt (an SP804 one-shot, a PL031 match, a UART TX) and read the
+    GIC pending registers, so every wire ends on the interrupt number QEMU uses."""
+    steps: list[tuple[int, int, int]] = []
+    for kind, base, _irq in sources:
+        if kind == "sp804":
+            steps += [(W32, base + 0x00, 2), (W32, base + 0x08, 0xA3), (W32, base + 0x20, 2),
+                      (W32, base + 0x28, 0xA3), (DELAY, 0, 500)]
+        elif kind == "rtc":
+            steps += [(W32, base + 0x08, 100), (W32, base + 0x10, 1), (W32, base + 0x04, 100)]
+        elif kind == "uart":
+            steps += [(W32, base + 0x38, 0x20), (W32, base + 0x00, ord("\n"))]
+    steps += [(R32, dist + 0x200 + 4 * n, 0) for n in range(1, 4)]
+    for kind, base, _irq in sources:
+        if kind == "sp804":
+            steps += [(W32, base + 0x0C, 0), (W32, base + 0x2C, 0), (W32, base + 0x08, 0), (W32, base + 0x28, 0)]
+        elif kind == "rtc":
+            steps += [(W32, base + 0x1C, 1), (W32, base + 0x10, 0)]
+        elif kind == "uart":
+            steps += [(W32, base + 0x44, 0x20), (W32, base + 0x38, 0)]
+    steps += [(R32, dist + 0x200 + 4 * n, 0) for n in range(1, 4)]
+    return steps
+
+
 SCRIPTS: dict[str, list[tuple[int, int, int]]] = {
     "versatilepb": VPB_SCRIPT,
-    "realview-pb-a8": [*sp804_script(0x10011000), *gic_script(0x1E001000, 0x1E000000, 0x10011000, 36)],
+    "realview-pb-a8": [*sp804_script(0x10011000), *gic_script(0x1E001000, 0x1E000000, 0x10011000, 36),
+                       *irq_wiring_script(0x1E001000, [("sp804", 0x10011000, 36), ("sp804", 0x10012000, 37),
+                                                       ("rtc", 0x10017000, 42),
+                                                       *[("uart", 0x1000A000 + 0x1000 * i, 45 + i) for i in range(3)]])],
     "vexpress-a9": [*gic_script(0x1E001000, 0x1E000100, 0x10011000, 34), *A9_SCRIPT,
+                    *irq_wiring_script(0x1E001000, [("sp804", 0x10011000, 34), ("sp804", 0x10012000, 35),
+                                                    ("sp804", 0x100E4000, 80), ("rtc", 0x10017000, 36),
+                                                    *[("uart", 0x1000A000 + 0x1000 * i, 38 + i) for i in range(3)]]),
                     (W32, 0x1E00A104, 0x02070000), (R32, 0x1E00A004, 0), (W32, 0x1E00A100, 3),
                     (R32, 0x1E00A100, 0), (W32, 0x1E00A77C, 0xFF), (R32, 0x1E00A77C, 0),
                     (W32, 0x1E00AC00, 0x1001), (R32, 0x1E00AC00, 0),
@@ -1178,7 +1208,7 @@ SCRIPTS: dict[str, list[tuple[int, int, int]]] = {
                     (W32, 0x100000A4, 0x80100001), (R32, 0x100000A8, 0), (R32, 0x100000A0, 0),
                     (W32, 0x100000A4, 0x80400000), (R32, 0x100000A8, 0), (W32, 0x100000A8, 0),
                     (R32, 0x100000A8, 0), (R32, 0x100000A4, 0)],
-    "virt": [*VIRT_SCRIPT_EXTRA],
+    "virt": [*VIRT_SCRIPT_EXTRA, *irq_wiring_script(0x08000000, [("rtc", 0x09010000, 34)])],
 }
 
 
