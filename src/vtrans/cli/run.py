@@ -43,6 +43,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--board", "-M", default=DEFAULT_BOARD, choices=board_names(),
                    help=f"machine to emulate (default: {DEFAULT_BOARD})")
     p.add_argument("--mode", default="native", choices=mode_names(), help="execution mode (default: native)")
+    p.add_argument("--strategy", choices=("hypercall", "stub", "pad"), default=None,
+                   help="--mode previrt: how the image was rewritten (default: read from its sections)")
     p.add_argument("--base", type=_int, default=None,
                    help="load/link address (raw images and assembly; default: the board's kernel address)")
     p.add_argument("--max-insns", type=_int, default=None, metavar="N", help="stop after N guest instructions")
@@ -125,7 +127,10 @@ def run(args: argparse.Namespace) -> int:
     out, err = sys.stdout.buffer, sys.stderr.buffer
     io = HostIO(console=_stream(err), stdout=_stream(out), stderr=_stream(err), stdin=read_stdin,
                 stdout_isatty=out.isatty(), stderr_isatty=err.isatty(), stdin_isatty=False)
-    machine = Machine(board, mode=get_mode(args.mode)(), icount_shift=args.icount_shift, io=io,
+    mode_cls = get_mode(args.mode)
+    # a mode that needs options (previrt: the image's tables, --strategy) builds itself from them
+    mode = mode_cls.from_cli(args) if hasattr(mode_cls, "from_cli") else mode_cls()
+    machine = Machine(board, mode=mode, icount_shift=args.icount_shift, io=io,
                       uart_output=_stream(out), cmdline=" ".join(args.inputs))
     if asm:
         from vtrans.assembler.api import assemble
@@ -142,8 +147,15 @@ def run(args: argparse.Namespace) -> int:
     stats = machine.run(max_insns=args.max_insns, timeout=args.timeout)
     out.flush()
     print(stats.summary(), file=sys.stderr)
+    vmm_stats = getattr(stats, "vmm", None)  # set by the VMM modes (trap, previrt)
+    if vmm_stats is not None:
+        for key, value in vmm_stats.rows():
+            print(f"  {key}: {value}", file=sys.stderr)
     if args.stats_json:
-        _write_json_atomic(args.stats_json, stats.to_dict())
+        data = stats.to_dict()
+        if vmm_stats is not None:
+            data["vmm"] = dict(vmm_stats.rows())
+        _write_json_atomic(args.stats_json, data)
     if args.final_state:
         _write_json_atomic(args.final_state, machine.final_state().to_dict())
     return stats.exit_code

@@ -262,16 +262,19 @@ class Vmm:
                  semihost: Callable[[], None] | None = None,
                  cp15_overrides: dict[Cp15, int] | None = None,
                  lines: Callable[[], tuple[bool, bool]] | None = None,
-                 on_wait: Callable[[], None] | None = None):
+                 on_wait: Callable[[], None] | None = None,
+                 coproc_hook=None):
         self.uc = uc
         #: the (IRQ, FIQ) input levels of the board's interrupt controller
         self.lines = lines or (lambda: (False, False))
+        #: who is told of every virtual exception taken (a tracer), or None
+        self.observer: Callable[[], object | None] = lambda: None
         self.on_wait = on_wait
         self.stats = VmmStats()
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
         self.mmu = GuestMmu(uc, self.vcpu, v7=v7)
-        self.emulator = Emulator(self.vcpu, self.mmu)
+        self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
         self.hypercalls = hypercalls
         self.semihost = semihost
         self.semihost_view = _SemihostView(self.mmu)
@@ -324,6 +327,9 @@ class Vmm:
             self.stats.emulated[result.form.value] += 1
         if result.exception is not None:
             self.stats.exceptions[result.exception.value] += 1
+            lr = self.vcpu.reg(14)
+            self._observe(result.exception, (lr - 8 if result.exception is ExceptionKind.DATA_ABORT else lr - 4) & M32,
+                          result.next_pc)
         if result.event is Event.WAIT:
             self.waiting = True
             if self.on_wait is not None:
@@ -436,6 +442,7 @@ class Vmm:
         result = self.emulator.data_abort(None, fault, pc)
         self.stats.exceptions[result.exception.value] += 1
         self._set_pc(result.next_pc)
+        self._observe(result.exception, pc, result.next_pc)
 
     def _on_svc(self, pc: int) -> None:
         word = self.mmu.fetch_word(pc)
@@ -613,12 +620,32 @@ class VmmMode(ExecutionMode):
             m = self.machine
             board = m.board
             vmm = Vmm(m.uc, v7=m.traits.v7, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
-                      on_wait=self._idle, semihost=lambda: m._semihost(m.uc), **self.vmm_options())
+                      on_wait=self._idle, semihost=lambda: m._semihost(m.uc), coproc_hook=self._coproc,
+                      **self.vmm_options())
             vmm.observer = self._observer
             self.vmm = vmm
+            vmm.observer = lambda: getattr(self, "observer", None)
             self.prepare(vmm)
             m.stats.vmm = vmm.stats  # the CLI prints these with the run statistics
         return vmm
+
+    def _coproc(self, coproc: int, opc1: int, crn: int, crm: int, opc2: int, wide: bool,
+                value: int | None) -> int | None:
+        """Coprocessor registers the machine gives to a device or overrides for the board (its
+        ``register_cp_handler`` table): an emulated ``mrc``/``mcr`` reaches them as natively."""
+        from vtrans.runtime.machine import CpKey
+
+        m = self.machine
+        handler = m._cp_handlers.get(CpKey(coproc, opc1, crn, crm, opc2, wide))
+        if handler is None:
+            return None
+        m.sync_clock()
+        if value is None:
+            return handler.read() if handler.read else 0
+        if handler.write:
+            handler.write(value)
+        m._after_device_write()
+        return 0
 
     def _idle(self) -> None:
         """WFI: what the machine's run loop does for a WFI it sees, for one it cannot see (emulated).
@@ -700,6 +727,10 @@ class VmmMode(ExecutionMode):
     def unmask_watch(self, irq_pending: bool, fiq_pending: bool) -> int:
         self._ensure()
         return 0  # every unmasking instruction traps or is a hypercall: the VMM delivers there
+
+    def guest_cpsr(self) -> int:
+        """The virtual CPSR: what the guest believes."""
+        return self._ensure().vcpu.cpsr
 
     def final_state(self):
         return self._ensure().vcpu.arch_state()

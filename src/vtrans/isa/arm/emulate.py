@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Callable, Protocol
 
 from unicorn import arm_const as A
 
@@ -227,12 +227,20 @@ class _Undefined(Exception):
     """Internal: the instruction is UNDEFINED (or UNPREDICTABLE, treated so) here."""
 
 
+#: ``coproc_hook(coproc, opc1, crn, crm, opc2, wide, value)``: a coprocessor register owned by a
+#: device model (the generic timer) or overridden by the board.  ``value`` is None for a read
+#: (return the value, or None if not owned) and the value written for a write (return non-None
+#: if owned).  Wide (mrrc/mcrr) registers have crn = opc2 = 0 and 64-bit values.
+CoprocHook = Callable[[int, int, int, int, int, bool, "int | None"], "int | None"]
+
+
 class Emulator:
     """Emulates instruction words for one vCPU over one guest memory."""
 
-    def __init__(self, vcpu: VCpu, mem: GuestMemory):
+    def __init__(self, vcpu: VCpu, mem: GuestMemory, coproc_hook: CoprocHook | None = None):
         self.vcpu = vcpu
         self.mem = mem
+        self.coproc_hook = coproc_hook
 
     # register access with PC reading as the instruction's address + 8 (A2.3)
     def _r(self, n: int, pc: int) -> int:
@@ -529,6 +537,9 @@ class Emulator:
         opc1, crn, t = (word >> 21) & 7, (word >> 16) & 0xF, (word >> 12) & 0xF
         opc2, crm = (word >> 5) & 7, word & 0xF
         value = self._r(t, pc)
+        if self.coproc_hook is not None and vcpu.privileged \
+                and self.coproc_hook(coproc, opc1, crn, crm, opc2, False, value) is not None:
+            return Emulated(Form.MCR, (pc + 4) & M32)
         if coproc == 14:
             self._need_priv()
             try:
@@ -565,7 +576,12 @@ class Emulator:
         coproc = (word >> 8) & 0xF
         opc1, crn, t = (word >> 21) & 7, (word >> 16) & 0xF, (word >> 12) & 0xF
         opc2, crm = (word >> 5) & 7, word & 0xF
-        if coproc == 14:
+        owned = None
+        if self.coproc_hook is not None and vcpu.privileged:
+            owned = self.coproc_hook(coproc, opc1, crn, crm, opc2, False, None)
+        if owned is not None:
+            value = owned
+        elif coproc == 14:
             self._need_priv()
             try:
                 value = vcpu.uc.cpr_read(14, opc1, crn, crm, opc2, 0, False)
@@ -592,6 +608,10 @@ class Emulator:
     def _mcrr(self, word: int, pc: int) -> Emulated:
         vcpu = self.vcpu
         self._need_priv()
+        if self.coproc_hook is not None:
+            value = self._r((word >> 12) & 0xF, pc) | (self._r((word >> 16) & 0xF, pc) << 32)
+            if self.coproc_hook((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True, value) is not None:
+                return Emulated(Form.MCRR, (pc + 4) & M32)
         if (word >> 8) & 0xF != 15:
             raise _Undefined
         reg = self._CP15_64.get(((word >> 4) & 0xF, word & 0xF))
@@ -605,6 +625,12 @@ class Emulator:
     def _mrrc(self, word: int, pc: int) -> Emulated:
         vcpu = self.vcpu
         self._need_priv()
+        if self.coproc_hook is not None:
+            owned = self.coproc_hook((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True, None)
+            if owned is not None:
+                vcpu.set_reg((word >> 12) & 0xF, owned & M32)
+                vcpu.set_reg((word >> 16) & 0xF, (owned >> 32) & M32)
+                return Emulated(Form.MRRC, (pc + 4) & M32)
         if (word >> 8) & 0xF != 15:
             raise _Undefined
         reg = self._CP15_64.get(((word >> 4) & 0xF, word & 0xF))
