@@ -53,13 +53,13 @@ class GuestBuilder:
 
 
 def qemu_run(qemu: str, image: Path, board: str, *, icount_shift: int | None = None,
-             stdin: bytes | None = None, timeout: float = 30) -> Run:
+             stdin: bytes | None = None, timeout: float = 30, serial: str = "stdio") -> Run:
     semihost = image.with_suffix(".qemu-semihost")
     semihost.unlink(missing_ok=True)
     cmd = [qemu, "-M", board]
     if board == "virt":
         cmd += ["-cpu", "cortex-a15", "-nic", "none"]
-    cmd += ["-kernel", str(image), "-display", "none", "-serial", "stdio", "-monitor", "none",
+    cmd += ["-kernel", str(image), "-display", "none", "-serial", serial, "-monitor", "none",
             "-chardev", f"file,id=sh,path={semihost}",
             "-semihosting-config", "enable=on,target=native,chardev=sh"]
     if icount_shift is not None:
