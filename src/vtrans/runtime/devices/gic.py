@@ -108,6 +108,7 @@ class Gic:
     def reset(self) -> None:
         n = self.num_irq
         self.enabled = [False] * n
+        self._enabled_cache: list[int] | None = None
         self.pending = [False] * n
         self.active = [False] * n
         self.edge = [False] * n
@@ -115,7 +116,7 @@ class Gic:
         self.priority = [0] * n
         self.sgi_pending = [0] * GIC_NR_SGIS
         for i in range(GIC_NR_SGIS):
-            self.enabled[i] = True
+            self.set_enabled(i, True)
             self.edge[i] = True
         self.ctlr = 0
         self.cpu_ctlr = 0
@@ -127,6 +128,16 @@ class Gic:
         self.apr = [0] * GIC_NR_APRS
         self.nsapr = [0] * GIC_NR_APRS
         self.update()
+
+    def set_enabled(self, irq: int, on: bool) -> None:
+        if self.enabled[irq] != on:
+            self.enabled[irq] = on
+            self._enabled_cache = None
+
+    def _enabled_list(self) -> list[int]:
+        if self._enabled_cache is None:
+            self._enabled_cache = [i for i, on in enumerate(self.enabled) if on]
+        return self._enabled_cache
 
     @property
     def has_groups(self) -> bool:
@@ -144,9 +155,11 @@ class Gic:
             return
         best_prio, best_irq = 0x100, SPURIOUS
         prio = self.priority
-        for irq in range(self.num_irq):
+        # Only enabled interrupts can win; scanning them in ascending order keeps QEMU's
+        # tie-break (the lowest number among equal priorities).
+        for irq in self._enabled_list():
             # an active interrupt is not a candidate again until deactivated (QEMU 7.2)
-            if self.enabled[irq] and prio[irq] < best_prio and self.is_pending(irq) and not self.active[irq]:
+            if prio[irq] < best_prio and self.is_pending(irq) and not self.active[irq]:
                 best_prio, best_irq = prio[irq], irq
         irq_level = fiq_level = False
         if best_prio < self.priority_mask:
@@ -348,7 +361,7 @@ class GicDistributor(Device):
                 value = 0xFF  # SGIs are always enabled
             for i in range(8):
                 if value & (1 << i) and irq + i < g.num_irq:
-                    g.enabled[irq + i] = True
+                    g.set_enabled(irq + i, True)
             return
         if offset < 0x200:
             irq = (offset - 0x180) * 8
@@ -356,7 +369,7 @@ class GicDistributor(Device):
                 return
             for i in range(8):
                 if value & (1 << i) and irq + i < g.num_irq:
-                    g.enabled[irq + i] = False
+                    g.set_enabled(irq + i, False)
             return
         if offset < 0x280:
             irq = (offset - 0x200) * 8
