@@ -7,6 +7,7 @@
         .arch   armv5te
         .arm
         .equ    ROUNDS, 5
+        .equ    VERBOSE, 1              @ 0: no per-round lines (bench/bench_hypervisor.py)
         .equ    HC_SELF, 0xa00000
         .equ    HC_LOOKUP, 0xa00001
         .equ    HC_SEND, 0xa00002
@@ -72,6 +73,7 @@ round:
         mov     r2, #8
         svc     #HC_SEND
         mov     r4, r0
+        .if     VERBOSE
         ldr     r0, =msg_sent
         bl      puts
         mov     r0, r6
@@ -82,6 +84,7 @@ round:
         bl      putdec
         mov     r0, #'\n'
         bl      putc
+        .endif
 
         ldr     r0, =recvbuf
         mov     r1, #64
@@ -93,6 +96,7 @@ round:
         mov     r0, #0
         ldr     r1, =recvbuf
         strb    r0, [r1, #4]            @ NUL after the four letters (the number is in r8)
+        .if     VERBOSE
         ldr     r0, =msg_got
         bl      puts
         ldr     r0, =recvbuf
@@ -111,6 +115,7 @@ round:
         bl      putdec
         mov     r0, #'\n'
         bl      putc
+        .endif
         add     r6, r6, #1
         cmp     r6, #ROUNDS
         bls     round

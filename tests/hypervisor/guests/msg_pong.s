@@ -5,6 +5,7 @@
         .arch   armv5te
         .arm
         .equ    ROUNDS, 5
+        .equ    VERBOSE, 1              @ 0: no per-round lines (bench/bench_hypervisor.py)
         .equ    HC_LOOKUP, 0xa00001
         .equ    HC_SEND, 0xa00002
         .equ    HC_RECV, 0xa00003
@@ -23,11 +24,12 @@ round:
         svc     #HC_RECV
         mov     r4, r0
         mov     r5, r1
+        ldr     r0, =recvnum
+        ldr     r8, [r0]                @ the round number it carries
+        .if     VERBOSE
         ldr     r0, =msg_got
         bl      puts
-        ldr     r0, =recvnum
-        ldr     r0, [r0]
-        mov     r8, r0                  @ the round number it carries
+        mov     r0, r8
         bl      putdec
         ldr     r0, =msg_len
         bl      puts
@@ -39,6 +41,7 @@ round:
         bl      putdec
         mov     r0, #'\n'
         bl      putc
+        .endif
 
         ldr     r1, =sendbuf
         str     r8, [r1, #4]
@@ -46,6 +49,7 @@ round:
         mov     r2, #8
         svc     #HC_SEND
         mov     r4, r0
+        .if     VERBOSE
         ldr     r0, =msg_sent
         bl      puts
         mov     r0, r8
@@ -56,6 +60,7 @@ round:
         bl      putdec
         mov     r0, #'\n'
         bl      putc
+        .endif
         add     r6, r6, #1
         cmp     r6, #ROUNDS
         bls     round
