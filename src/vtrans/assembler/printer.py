@@ -64,7 +64,10 @@ def _fmt(e, ctx_rank: int) -> str:
         return f"{e.op}{sep}{inner}"
     if isinstance(e, Binary):
         r = _RANK[e.op]
-        text = f"{_fmt(e.left, r)} {e.op} {_fmt(e.right, r + 1)}"
+        left = _fmt(e.left, r)
+        if e.op == "!" and isinstance(e.left, (Sym, Dot)):
+            left = f"({left})"  # "name !" would read as a writeback register (ldm r0!, ...)
+        text = f"{left} {e.op} {_fmt(e.right, r + 1)}"
         return f"({text})" if r < ctx_rank else text
     if isinstance(e, Str):
         return format_string(e.value)
