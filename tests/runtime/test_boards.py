@@ -1454,3 +1454,47 @@ def test_cbar_matches_qemu(board, tmp_path):
     _elf, image = build_guest(tmp_path, board, CBAR_PROBE)
     assert run_qemu(board, image) == f"cbar={get_board(board).cbar:08x}\n"
     _compare(board, image, 3)
+
+
+UART_QUIRKS = r"""
+main:   @ PL011 corners QEMU 7.2 shows: no loopback; a FIFO enable empties RX but leaves FR stale
+        push    {r4, lr}
+        ldr     r4, =0x101F2000         @ UART1 (nothing behind it)
+        ldr     r1, =0x3f81
+        str     r1, [r4, #0x30]         @ CR: UARTEN, TXE, RXE, LBE, DTR, RTS, OUT1, OUT2
+        mov     r1, #0x41
+        str     r1, [r4]
+        ldr     r1, [r4, #0x18]
+        ldr     r0, =m_lbe_fr
+        bl      putkv
+        ldr     r1, [r4, #0x3c]
+        ldr     r0, =m_lbe_ris
+        bl      putkv
+        ldr     r4, =UART0
+1:      ldr     r1, [r4, #0x18]         @ wait for console input
+        tst     r1, #0x10
+        bne     1b
+        ldr     r0, =m_fr
+        bl      putkv
+        mov     r1, #0x70
+        str     r1, [r4, #0x2c]         @ FIFOs on
+        ldr     r1, [r4, #0x18]
+        ldr     r0, =m_fr_fen
+        bl      putkv
+        pop     {r4, pc}
+irq_handler:
+        bx      lr
+        .ltorg
+        .section .rodata
+m_lbe_fr:  .asciz "loopback.fr"
+m_lbe_ris: .asciz "loopback.ris"
+m_fr:      .asciz "rx.fr"
+m_fr_fen:  .asciz "rx.fr_after_fifo_enable"
+        .text
+"""
+
+
+@pytest.mark.qemu
+def test_pl011_quirks_match_qemu(tmp_path):
+    _elf, image = build_guest(tmp_path, "versatilepb", UART_QUIRKS)
+    _compare("versatilepb", image, 3, stdin=b"xyz")

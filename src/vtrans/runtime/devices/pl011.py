@@ -6,6 +6,10 @@ every write to DR, as in QEMU).  Received bytes come from the machine through
 with FIFOs enabled, 1 without) has room, which is how QEMU's character
 backend paces input.
 
+As in QEMU 7.2, loopback (CR.LBE) is not modelled, and enabling or disabling
+the FIFOs empties the receive FIFO without touching the flags (FR may show a
+stale RXFF until the next read of DR).
+
 Input given before the guest has touched the UART is held back until its
 first access: on QEMU such bytes arrive whenever the host delivers them,
 typically after the guest has configured the UART, and a byte taken into the
@@ -28,9 +32,7 @@ FR_RI, FR_TXFE, FR_RXFF, FR_TXFF, FR_RXFE, FR_DCD, FR_DSR, FR_CTS = 0x100, 0x80,
 INT_OE, INT_BE, INT_PE, INT_FE = 1 << 10, 1 << 9, 1 << 8, 1 << 7
 INT_RT, INT_TX, INT_RX = 1 << 6, 1 << 5, 1 << 4
 INT_DSR, INT_DCD, INT_CTS, INT_RI = 1 << 3, 1 << 2, 1 << 1, 1 << 0
-LCR_FEN, LCR_BRK = 1 << 4, 1 << 0
-CR_OUT2, CR_OUT1, CR_RTS, CR_DTR, CR_LBE = 1 << 13, 1 << 12, 1 << 11, 1 << 10, 1 << 7
-DR_BE = 1 << 10
+LCR_FEN = 1 << 4
 
 FIFO_DEPTH = 16
 #: PeriphID0-3, PCellID0-3 of the ARM variant (QEMU ``pl011_id_arm``)
@@ -91,17 +93,16 @@ class PL011(WordDevice):
         return self.read_count < self._fifo_depth()
 
     def _accept_input(self) -> None:
-        # In loopback mode the RX pin is disconnected: input waits.
-        while self._backlog and self._touched and self._can_receive() and not self.cr & CR_LBE:
+        while self._backlog and self._touched and self._can_receive():
             self._put_fifo(self._backlog.popleft())
 
     def _put_fifo(self, value: int) -> None:
-        depth = self._fifo_depth()
-        slot = (self.read_pos + self.read_count) & (depth - 1)
+        # the FIFO is a 16-entry ring whether or not it is enabled (QEMU 7.2)
+        slot = (self.read_pos + self.read_count) & (FIFO_DEPTH - 1)
         self.read_fifo[slot] = value
         self.read_count += 1
         self.flags &= ~FR_RXFE
-        if self.read_count == depth:
+        if not self.lcr & LCR_FEN or self.read_count == FIFO_DEPTH:
             self.flags |= FR_RXFF
         if self.read_count == self.read_trigger:
             self.int_level |= INT_RX
@@ -129,7 +130,7 @@ class PL011(WordDevice):
             c = self.read_fifo[self.read_pos]
             if self.read_count > 0:
                 self.read_count -= 1
-                self.read_pos = (self.read_pos + 1) & (self._fifo_depth() - 1)
+                self.read_pos = (self.read_pos + 1) & (FIFO_DEPTH - 1)
             if self.read_count == 0:
                 self.flags |= FR_RXFE
             if self.read_count == self.read_trigger - 1:
@@ -148,11 +149,8 @@ class PL011(WordDevice):
 
     def write32(self, offset: int, value: int) -> None:
         if offset == REG_DR:
-            ch = value & 0xFF
             if self.output is not None:
-                self.output(ch)
-            if self.cr & CR_LBE:
-                self._put_fifo(ch)
+                self.output(value & 0xFF)
             self.int_level |= INT_TX
             self._update()
         elif offset == REG_RSR:
@@ -167,19 +165,15 @@ class PL011(WordDevice):
             self.fbrd = value
         elif offset == REG_LCR_H:
             if (self.lcr ^ value) & LCR_FEN:
-                # Enabling or disabling the FIFOs flushes them.
+                # Enabling or disabling the FIFOs empties the receive FIFO; QEMU 7.2
+                # leaves FR as it was.
                 self.read_count = 0
                 self.read_pos = 0
-                self.flags = (self.flags & ~(FR_RXFF | FR_TXFF)) | FR_RXFE | FR_TXFE
-            if (self.lcr ^ value) & LCR_BRK and value & LCR_BRK and self.cr & CR_LBE:
-                self._put_fifo(DR_BE)
             self.lcr = value
             self.read_trigger = 1  # QEMU raises RX on the first byte whatever IFLS says
             self._accept_input()
         elif offset == REG_CR:
-            self.cr = value
-            self._loopback_modem()
-            self._accept_input()
+            self.cr = value  # enables and loopback are not modelled (nor in QEMU 7.2)
         elif offset == REG_IFLS:
             self.ifl = value
             self.read_trigger = 1
@@ -193,25 +187,6 @@ class PL011(WordDevice):
             self.dmacr = value
         else:
             self.bad_offset(offset, "write")
-
-    def _loopback_modem(self) -> None:
-        """With CR.LBE the modem outputs loop back to the status inputs (QEMU)."""
-        if not self.cr & CR_LBE:
-            return
-        cr = self.cr
-        fr = self.flags & ~(FR_RI | FR_DCD | FR_DSR | FR_CTS)
-        fr |= FR_RI if cr & CR_OUT2 else 0
-        fr |= FR_DCD if cr & CR_OUT1 else 0
-        fr |= FR_CTS if cr & CR_RTS else 0
-        fr |= FR_DSR if cr & CR_DTR else 0
-        il = self.int_level & ~(INT_DSR | INT_DCD | INT_CTS | INT_RI)
-        il |= INT_DSR if fr & FR_DSR else 0
-        il |= INT_DCD if fr & FR_DCD else 0
-        il |= INT_CTS if fr & FR_CTS else 0
-        il |= INT_RI if fr & FR_RI else 0
-        self.flags = fr
-        self.int_level = il
-        self._update()
 
 
 _READ: dict[int, Callable[[PL011], int]] = {
