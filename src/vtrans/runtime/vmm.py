@@ -267,8 +267,6 @@ class Vmm:
         self.uc = uc
         #: the (IRQ, FIQ) input levels of the board's interrupt controller
         self.lines = lines or (lambda: (False, False))
-        #: who is told of every virtual exception taken (a tracer), or None
-        self.observer: Callable[[], object | None] = lambda: None
         self.on_wait = on_wait
         self.stats = VmmStats()
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
@@ -321,6 +319,12 @@ class Vmm:
         vector = self.vcpu.take_exception(kind, pc)
         self._set_pc(vector)
         self.observer.exception_taken(kind, pc, before, self.vcpu.cpsr, vector)
+
+    def _observe(self, kind: ExceptionKind, pc: int, vector: int) -> None:
+        """Tell the observer of an exception the emulator entered (already taken)."""
+        if self.observer is not None:
+            # the CPSR before entry is what entry saved in the new mode's SPSR (B1.8.3)
+            self.observer.exception_taken(kind, pc, self.vcpu.spsr, self.vcpu.cpsr, vector)
 
     def _after_emulation(self, result: Emulated) -> None:
         if result.form is not None:
@@ -624,7 +628,6 @@ class VmmMode(ExecutionMode):
                       **self.vmm_options())
             vmm.observer = self._observer
             self.vmm = vmm
-            vmm.observer = lambda: getattr(self, "observer", None)
             self.prepare(vmm)
             m.stats.vmm = vmm.stats  # the CLI prints these with the run statistics
         return vmm
@@ -727,10 +730,6 @@ class VmmMode(ExecutionMode):
     def unmask_watch(self, irq_pending: bool, fiq_pending: bool) -> int:
         self._ensure()
         return 0  # every unmasking instruction traps or is a hypercall: the VMM delivers there
-
-    def guest_cpsr(self) -> int:
-        """The virtual CPSR: what the guest believes."""
-        return self._ensure().vcpu.cpsr
 
     def final_state(self):
         return self._ensure().vcpu.arch_state()
