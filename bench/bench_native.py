@@ -1,0 +1,76 @@
+"""Native-mode speed against qemu-system-arm, in one invocation.
+
+Builds the CPU-bound sample (``samples/arm/bench_cpu``, about 2.3 G instructions) with the
+GNU toolchain, runs it to its semihosting exit on qemu-system-arm and on ``vtrans run
+--mode native`` (each a fresh process, so both pay their start-up), checks that both print
+the sample's expected output, and prints wall times, vtrans's MIPS and the ratio.
+
+    python bench/bench_native.py [--sample bench_cpu_small] [--repeat 3]
+
+Wall times on a shared machine are noisy: the ratio of medians is what to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_PY = ROOT / "samples" / "arm" / "build.py"
+
+
+def load_build():
+    spec = importlib.util.spec_from_file_location("vtrans_samples_build_bench", BUILD_PY)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sample", default="bench_cpu")
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args(argv)
+    build = load_build()
+    sample = build.find(args.sample)
+    with tempfile.TemporaryDirectory() as tmp:
+        image = build.build(sample, Path(tmp))
+        expected = sample.expected_path.read_bytes()
+        qemu_times, vt_times, insns = [], [], 0
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            ref = build.run_qemu(sample, image)
+            qemu_times.append(time.perf_counter() - t0)
+            if ref.stdout != expected or ref.returncode != sample.exit_code:
+                print("qemu output differs from the expected output", file=sys.stderr)
+                return 1
+            stats_path = Path(tmp) / "stats.json"
+            cmd = [sys.executable, "-m", "vtrans", "run", "--mode", "native", "--board", sample.board,
+                   "--stats-json", str(stats_path), str(image)]
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600)
+            vt_times.append(time.perf_counter() - t0)
+            if proc.stdout != expected or proc.returncode != sample.exit_code:
+                print("vtrans output differs from the expected output", file=sys.stderr)
+                print(proc.stderr.decode()[-2000:], file=sys.stderr)
+                return 1
+            insns = json.loads(stats_path.read_text())["instructions"]
+    q, v = statistics.median(qemu_times), statistics.median(vt_times)
+    print(f"sample            {sample.name} on {sample.board} ({insns} guest instructions)")
+    print(f"qemu-system-arm   {q:8.2f} s wall (median of {len(qemu_times)})")
+    print(f"vtrans native     {v:8.2f} s wall, {insns / v / 1e6:.1f} MIPS")
+    print(f"ratio             {v / q:8.2f}x  (vtrans / qemu)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
