@@ -1082,35 +1082,44 @@ VPB_SCRIPT: list[tuple[int, int, int]] = [
 ]
 
 
-def gic_script(dist: int, cpu: int, timer: int, irq0: int) -> list[tuple[int, int, int]]:
-    """GIC semantics with the two SP804 timers of one block feeding ``irq0`` (one-shot, level)."""
+def gic_script(dist: int, cpu: int, timer: int | None, irq0: int,
+               uart: int | None = None) -> list[tuple[int, int, int]]:
+    """GIC semantics with a level interrupt ``irq0`` raised by an SP804 one-shot at ``timer``
+    (or, on ``virt``, by the transmit interrupt of the UART at ``uart``) and cleared at the source."""
     ena = dist + 0x100 + 4 * (irq0 // 32)
     bit = 1 << (irq0 % 32)
+    if timer is not None:
+        fire = [(W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3), (DELAY, 0, 2000)]
+        clear = [(W32, timer + 0x0C, 0)]
+        stop = [(W32, timer + 0x08, 0)]
+    else:
+        fire = [(W32, uart + 0x38, 0x20), (W32, uart + 0x00, ord("\n"))]
+        clear = [(W32, uart + 0x44, 0x20)]
+        stop = [(W32, uart + 0x38, 0)]
     return [
         (W32, dist, 1), (W32, cpu, 1), (W32, cpu + 4, 0xF8),
         (W8, dist + 0x400 + irq0, 0xA0), (R32, dist + 0x400 + (irq0 & ~3), 0),
-        (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3), (DELAY, 0, 2000),
+        *fire,
         (R32, ena + 0x100, 0), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0),                      # not enabled
         (W32, ena, bit), (R32, ena, 0), (R32, ena + 0x100, 0), (R32, cpu + 0x18, 0),
         (W32, cpu + 4, 0xA0), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0), (W32, cpu + 4, 0xF8),   # PMR masks
         (R32, cpu + 0x0C, 0), (R32, cpu + 0x14, 0), (R32, ena + 0x200, 0), (R32, ena + 0x100, 0),
         (R32, cpu + 0x0C, 0), (R32, cpu + 0x18, 0),                                                # already active
         (W32, cpu + 0x10, irq0), (R32, cpu + 0x14, 0), (R32, ena + 0x200, 0), (R32, cpu + 0x18, 0),  # still high
-        (W32, timer + 0x0C, 0), (R32, ena + 0x100, 0), (R32, cpu + 0x18, 0),
+        *clear, (R32, ena + 0x100, 0), (R32, cpu + 0x18, 0),
         # software pending of a level interrupt, then clear-pending
         (W32, ena + 0x100, bit), (R32, ena + 0x100, 0), (R32, cpu + 0x0C, 0), (W32, cpu + 0x10, irq0),
         (W32, ena + 0x100, bit), (W32, ena + 0x180, bit), (R32, ena + 0x100, 0),
         # edge configuration: a pulse latches
         (W32, dist + 0xC00 + 4 * (irq0 // 16), 2 << (2 * (irq0 % 16))), (R32, dist + 0xC00 + 4 * (irq0 // 16), 0),
-        (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3), (DELAY, 0, 2000), (W32, timer + 0x0C, 0),
+        *fire, *clear,
         (R32, ena + 0x100, 0), (R32, cpu + 0x0C, 0), (W32, cpu + 0x10, irq0), (R32, ena + 0x100, 0),
         (W32, dist + 0xC00 + 4 * (irq0 // 16), 0),
         # binary point: with BPR 3 a 0x90 interrupt cannot pre-empt a 0xA0... but 0x80 group can
-        (W32, cpu + 8, 3), (R32, cpu + 8, 0), (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3),
-        (DELAY, 0, 2000), (R32, cpu + 0x0C, 0), (R32, cpu + 0x14, 0),
+        (W32, cpu + 8, 3), (R32, cpu + 8, 0), *fire, (R32, cpu + 0x0C, 0), (R32, cpu + 0x14, 0),
         (W32, dist + 0xF00, 0x02000002), (W8, dist + 0x402, 0x90), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0),
         (W8, dist + 0x402, 0x10), (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0), (R32, cpu + 0x14, 0),
-        (W32, cpu + 0x10, 2), (R32, cpu + 0x14, 0), (W32, timer + 0x0C, 0), (W32, cpu + 0x10, irq0),
+        (W32, cpu + 0x10, 2), (R32, cpu + 0x14, 0), *clear, (W32, cpu + 0x10, irq0),
         (R32, cpu + 0x14, 0), (W32, cpu + 8, 0), (R32, cpu + 8, 0),
         # SGIs: target filters, pending views, set/clear-pending-SGI registers
         (W32, dist + 0xF00, 0x01000003), (R32, dist + 0x200, 0), (W32, dist + 0xF00, 0x00010003),
@@ -1119,8 +1128,8 @@ def gic_script(dist: int, cpu: int, timer: int, irq0: int) -> list[tuple[int, in
         (R32, dist + 0x204, 0), (W32, dist + 0x280, 0xFFFF), (R32, dist + 0x200, 0),
         (W32, dist + 0x180, 0xFFFF), (R32, dist + 0x100, 0), (W32, dist + 0xC00, 0), (R32, dist + 0xC00, 0),
         # distributor disable holds everything
-        (W32, timer + 0x00, 10), (W32, timer + 0x08, 0xA3), (DELAY, 0, 2000), (W32, dist, 0),
-        (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0), (W32, dist, 1), (R32, cpu + 0x0C, 0), (W32, timer + 0x0C, 0),
+        *fire, (W32, dist, 0),
+        (R32, cpu + 0x18, 0), (R32, cpu + 0x0C, 0), (W32, dist, 1), (R32, cpu + 0x0C, 0), *clear,
         (W32, cpu + 0x10, irq0), (R32, cpu + 0x14, 0), (W32, cpu, 0), (R32, cpu, 0), (W32, cpu, 0xFFFFFFFF),
         (R32, cpu, 0), (W32, cpu, 1), (W32, dist, 0xFF), (R32, dist, 0), (W32, dist, 1),
         (W32, dist + 0x800 + irq0, 0xFF), (R32, dist + 0x800 + (irq0 & ~3), 0), (R32, dist + 0x81C, 0),
@@ -1128,7 +1137,7 @@ def gic_script(dist: int, cpu: int, timer: int, irq0: int) -> list[tuple[int, in
         (W32, dist + 0x300 + 4 * (irq0 // 32), bit), (R32, dist + 0x300 + 4 * (irq0 // 32), 0),
         (W32, dist + 0x380 + 4 * (irq0 // 32), bit), (R32, dist + 0x300 + 4 * (irq0 // 32), 0),
         (R32, cpu + 0x1C, 0), (W32, cpu + 0x1C, 0), (R32, cpu + 0x1C, 0), (R32, cpu + 0xD0, 0),
-        (W32, timer + 0x08, 0), (W32, ena + 0x80, bit),
+        *stop, (W32, ena + 0x80, bit),
     ]
 
 
@@ -1211,7 +1220,8 @@ SCRIPTS: dict[str, list[tuple[int, int, int]]] = {
                     (W32, 0x100000A4, 0x80100001), (R32, 0x100000A8, 0), (R32, 0x100000A0, 0),
                     (W32, 0x100000A4, 0x80400000), (R32, 0x100000A8, 0), (W32, 0x100000A8, 0),
                     (R32, 0x100000A8, 0), (R32, 0x100000A4, 0)],
-    "virt": [*VIRT_SCRIPT_EXTRA, *irq_wiring_script(0x08000000, [("rtc", 0x09010000, 34)])],
+    "virt": [*gic_script(0x08000000, 0x08010000, None, 33, uart=0x09000000), *VIRT_SCRIPT_EXTRA,
+             *irq_wiring_script(0x08000000, [("rtc", 0x09010000, 34)])],
 }
 
 
