@@ -13,7 +13,9 @@ from vtrans.errors import AsmError
 
 # name: (source, expected message fragment, expected line, expected column)
 CASES = {
-    "syntax_unbalanced_bracket": ("\tldr r0, [r1, #4\n", "syntax error: unexpected end of line", 1, 17),
+    "syntax_unbalanced_bracket": ("\tldr r0, [r1, #4\n", "syntax error: missing ']' at end of line", 1, 17),
+    "syntax_unbalanced_brace": ("\tpush {r4, lr\n", "syntax error: missing '}' at end of line", 1, 14),
+    "syntax_unbalanced_paren": ("\t.word (1 + 2\n", "syntax error: missing ')' at end of line", 1, 14),
     "syntax_bad_token": ("\tmov r0, #)\n", "syntax error: unexpected ')'", 1, 11),
     "syntax_bad_character": ("\tnop\n\tmov r0, r1 ` 3\n", "unexpected character '`'", 2, 13),
     "syntax_empty_operand": ("\tadd r0, r1,, r2\n", "empty operand", 1, 2),

@@ -469,6 +469,9 @@ class Frontend:
         if tok.type in ("_NL", "$END"):
             line = tok.line if tok.type == "_NL" else len(lines)
             col = tok.column if tok.type == "_NL" else len(lines[-1].text) + 1
+            for closer, text in (("RSQB", "']'"), ("RBRACE", "'}'"), ("RPAR", "')'")):
+                if closer in (e.expected or ()):  # the commonest slip: an unclosed bracket
+                    return self._at(lines, line, col, f"syntax error: missing {text} at end of line{expected}")
             return self._at(lines, line, col, f"syntax error: unexpected end of line{expected}")
         return self._at(lines, tok.line, tok.column, f"syntax error: unexpected '{tok}'{expected}")
 
