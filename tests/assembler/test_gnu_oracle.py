@@ -120,8 +120,9 @@ def test_two_files_in_order(order, tmp_path, arm_as, arm_ld):
     _check([files[c] for c in order], tmp_path, base=0x10000)
 
 
-def test_linker_script(tmp_path, arm_as, arm_ld):
-    _check([ASM_DIR / "scripted.s"], tmp_path, script=ASM_DIR / "kernel.ld")
+@pytest.mark.parametrize("source,script", [("scripted.s", "kernel.ld"), ("vectors.s", "vectors.ld")])
+def test_linker_script(source, script, tmp_path, arm_as, arm_ld):
+    _check([ASM_DIR / source], tmp_path, script=ASM_DIR / script)
 
 
 def test_section_start(tmp_path, arm_as, arm_ld):
