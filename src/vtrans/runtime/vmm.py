@@ -88,8 +88,6 @@ class GuestMmu:
         self.vcpu = vcpu
         self.v7 = v7
         self._cfg: MmuConfig | None = None
-        #: the fault the last failed TLB fill found, for the run loop to deliver
-        self.pending_fault: VirtualAbort | None = None
         self.flushes = 0
 
     # -- configuration ------------------------------------------------------------------------
@@ -126,7 +124,9 @@ class GuestMmu:
             raise VirtualAbort(va & M32, fsr, prefetch=fetch)
         return w.pa
 
-    def tlb_fill(self, uc: unicorn.Uc, vaddr: int, access: int, entry, _user) -> bool:
+    def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
+        """Unicorn's TLB-fill request, answered with the guest's *virtual* privilege.  A refusal
+        makes the machine walk again (for the fault's address and status) and raise the abort."""
         cfg = self.config()
         if not cfg.enabled:
             entry.paddr = vaddr
@@ -135,12 +135,19 @@ class GuestMmu:
         write, fetch = access == _UC_WRITE, access == _UC_FETCH
         w = walk(cfg, self._read32_phys, vaddr, write=write, fetch=fetch, privileged=self.vcpu.privileged)
         if w.pa is None:
-            self.pending_fault = VirtualAbort(vaddr & M32, fsr_value(int(w.fault), w.domain, write), prefetch=fetch)
             return False
         entry.paddr = w.pa
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
                        | (unicorn.UC_PROT_EXEC if w.executable else 0))
         return True
+
+    def fault(self, va: int, *, write: bool, fetch: bool) -> VirtualAbort | None:
+        """The abort an access makes with the guest's virtual privilege (None: it would not fault)."""
+        try:
+            self.translate(va, write=write, fetch=fetch)
+        except VirtualAbort as abort:
+            return abort
+        return None
 
     # -- GuestMemory (for the emulator) --------------------------------------------------------
     def read(self, va: int, size: int, *, privileged: bool) -> int:
@@ -248,10 +255,11 @@ class VcpuBlock:
 class Vmm:
     """The hypervisor core for one guest CPU over one Unicorn instance.
 
-    ``semihost(op, arg, mem)`` performs a semihosting call (None: not supported);
-    ``on_wait()`` is called when the guest executes WFI (the run loop idles until an
-    interrupt).  The run loop calls ``enter_guest()`` before and ``exit_guest(err)``
-    after every ``emu_start`` and ``deliver_interrupt()`` at every stop.
+    ``semihost()`` performs the semihosting call in r0/r1; ``on_wait()`` is called when
+    the guest executes an emulated WFI (the machine idles until an interrupt);
+    ``lines()`` gives the (IRQ, FIQ) input levels; ``coproc_hook`` reaches coprocessor
+    registers owned by devices.  The machine's run loop enters through ``handle_invalid``,
+    ``handle_exception``, ``masked``, ``take_interrupt`` and the TLB fill.
     """
 
     #: told of every virtual exception delivered (a tracer; see ``runtime/tracing.py``)
@@ -283,9 +291,9 @@ class Vmm:
         #: a request to stop emulation (WFI, semihosting exit): the run loop reads it
         self.stop_reason: str | None = None
         self.exit_exception: BaseException | None = None
-        self._t0 = 0
-        uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
-        self._hooks = [uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self.mmu.tlb_fill)]
+        self._t0 = time.perf_counter_ns()
+        # the machine runs Unicorn with UC_TLB_VIRTUAL and asks the mode (VmmMode.tlb_fill) first
+        self._hooks: list[int] = []
         self.mmu.flush()
         if self.block is not None:
             self.block.initialize(self.vcpu)
@@ -428,12 +436,15 @@ class Vmm:
                 self._after_emulation(self.emulator.emulate(self.mmu.fetch_word(pc), pc))
             elif kind in (ExceptionKind.DATA_ABORT, ExceptionKind.PREFETCH_ABORT):
                 self.stats.traps["abort"] += 1
-                fault = self.mmu.pending_fault
-                self.mmu.pending_fault = None
-                if fault is None:
-                    status = info.get("fault_status", fsr_value(0b01000))
-                    fault = VirtualAbort(info.get("fault_address", pc), status,
-                                         prefetch=kind is ExceptionKind.PREFETCH_ABORT)
+                prefetch = kind is ExceptionKind.PREFETCH_ABORT
+                status = info.get("fault_status", fsr_value(0b01000))
+                address = info.get("fault_address", pc)
+                # the machine walked with the real (User) privilege; the status the guest must see
+                # is the one of its virtual privilege (same address, same access)
+                fault = self.mmu.fault(address, write=bool(status & 0x800), fetch=prefetch) \
+                    if "fault_address" in info else None
+                if fault is None or fault.fsr & 0x40F == 0b01000:
+                    fault = VirtualAbort(address, status, prefetch=prefetch)
                 self.deliver_abort(fault, pc)
             elif kind is ExceptionKind.UNDEF:
                 self.handle_invalid(pc)
@@ -499,32 +510,6 @@ class Vmm:
             self.deliver_interrupt(anywhere=True)
         else:
             raise GuestError(f"unsupported hypercall class {int(call.cls)} payload {call.payload:#x}", pc=pc)
-
-    # ------------------------------------------------------------------ run-loop protocol
-    def enter_guest(self) -> None:
-        self.stop_reason = None
-        self.exit_exception = None
-        self._t0 = time.perf_counter_ns()
-
-    def exit_guest(self, error: unicorn.UcError | None) -> None:
-        """After ``emu_start``: deliver a fault found by the TLB fill; re-raise what a hook kept."""
-        self.stats.total_ns += time.perf_counter_ns() - self._t0
-        if error is not None:
-            fault = self.mmu.pending_fault
-            if error.errno == unicorn.UC_ERR_EXCEPTION and fault is not None:
-                self.mmu.pending_fault = None
-                self.stats.traps["abort"] += 1
-                t = self._vmm_enter()
-                try:
-                    pc = self.uc.reg_read(A.UC_ARM_REG_PC)
-                    self.deliver_abort(fault, fault.far if fault.prefetch else pc)
-                finally:
-                    self._vmm_leave(t)
-            else:
-                raise GuestError(f"CPU error: {error}", pc=self.uc.reg_read(A.UC_ARM_REG_PC)) from error
-        if self.exit_exception is not None:
-            e, self.exit_exception = self.exit_exception, None
-            raise e
 
     def close(self) -> None:
         for h in self._hooks:
@@ -706,20 +691,9 @@ class VmmMode(ExecutionMode):
 
             self.machine.request_stop(ExitReason.GUEST_ERROR, str(getattr(e, "message", e)), 3)
 
-    def on_cpu_error(self, error: unicorn.UcError, pc: int) -> bool:
-        """``emu_start`` failed: a guest fault found by the TLB fill becomes a virtual abort."""
-        vmm = self._ensure()
-        fault = vmm.mmu.pending_fault
-        if error.errno != unicorn.UC_ERR_EXCEPTION or fault is None:
-            return False
-        vmm.mmu.pending_fault = None
-        vmm.stats.traps["abort"] += 1
-        t = vmm._vmm_enter()
-        try:
-            vmm.deliver_abort(fault, fault.far if fault.prefetch else pc)
-        finally:
-            vmm._vmm_leave(t)
-        return True
+    def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
+        """The machine's TLB-fill hook asks the mode first: translate with the virtual privilege."""
+        return self._ensure().mmu.tlb_fill(vaddr, access, entry)
 
     def interrupt_masked(self, fiq: bool) -> bool:
         return self._ensure().masked(fiq)
@@ -730,6 +704,11 @@ class VmmMode(ExecutionMode):
     def unmask_watch(self, irq_pending: bool, fiq_pending: bool) -> int:
         self._ensure()
         return 0  # every unmasking instruction traps or is a hypercall: the VMM delivers there
+
+    def on_halt(self) -> None:
+        vmm = self.vmm
+        if vmm is not None:
+            vmm.stats.total_ns = time.perf_counter_ns() - vmm._t0
 
     def final_state(self):
         return self._ensure().vcpu.arch_state()
