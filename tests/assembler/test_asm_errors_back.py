@@ -128,3 +128,28 @@ def test_missing_input_is_a_usage_error(tmp_path, capsys):
     rc = vtrans_main(["asm", str(tmp_path / "nope.s"), "-o", str(tmp_path / "x.elf")])
     assert rc == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_multiple_definition_names_both_places(tmp_path, capsys):
+    a = tmp_path / "a.s"
+    b = tmp_path / "b.s"
+    a.write_text("\t.global f\n\t.text\nf:\tbx\tlr\n")
+    b.write_text("\t.text\n\tnop\n\t.global f\nf:\tbx\tlr\n")
+    out = tmp_path / "k.elf"
+    assert vtrans_main(["asm", str(a), str(b), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{b}:4:"), err  # the second definition, naming the first
+    assert "multiple definition of 'f'" in err and f"{a}:3" in err
+    assert not out.exists()
+
+
+def test_linker_script_error_has_its_location(tmp_path, capsys):
+    src = tmp_path / "k.s"
+    src.write_text("\t.text\n_start:\tb\t_start\n")
+    script = tmp_path / "bad.ld"
+    script.write_text("SECTIONS\n{\n  .text 0x1000 : { *(.text) }\n  _x = ;\n}\n")
+    out = tmp_path / "k.elf"
+    assert vtrans_main(["asm", str(src), "-T", str(script), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert re.match(rf"{re.escape(str(script))}:4:\d+: error: ", err), err
+    assert not out.exists()
