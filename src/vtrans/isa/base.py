@@ -78,6 +78,7 @@ class Flow:
     target: object = None
     literal_offset: int | None = None
     literal_label: object = None     # ``ldr pc, label``: the label of the word holding the target
+    table_offset: int | None = None  # a jump through a table of target words starting here (bytes)
 
     @property
     def falls_through(self) -> bool:

@@ -35,6 +35,7 @@ from vtrans.isa.base import Flow, FlowKind
 log = logging.getLogger(__name__)
 
 ROOT = "<entry>"
+INDIRECT = "<indirect>"      # stands for every address-taken label (targets of computed jumps)
 
 
 class EdgeKind(StrEnum):
@@ -89,20 +90,23 @@ class Cfg:
         self.block_at: dict[tuple[int, int], int] = {}      # (file, stmt) -> block id
         self.label_block: dict[tuple[int, str], int] = {}   # (file, label) -> block id
         self.label_stmt: dict[tuple[int, str], int] = {}    # (file, label) -> statement index
+        self.label_index: dict[str, list[int]] = {}         # label -> blocks (any file)
         self.globals: dict[str, int] = {}                   # name -> file
         self.functions: set[str] = set()                    # names typed %function
         self.address_taken: set[tuple[int, str]] = set()
+        self.table_targets: set[tuple[int, str]] = set()    # labels only named in jump tables
         self.vector_tables: list[tuple[int, int]] = []      # (file, first stmt) of each table
         self.vector_slots: set[tuple[int, int]] = set()     # (file, stmt) of every slot
         self.entries: dict[int, str] = {}                   # block id -> why it is an entry
         self.offsets: dict[tuple[int, int], tuple[str, int]] = {}   # (file, stmt) -> (section, offset)
         self.at_offset: dict[tuple[int, str, int], int] = {}        # (file, section, offset) -> stmt
         self.unresolved: list[tuple[int, int, str]] = []
+        self.flows: dict[tuple[int, int], Flow] = {}        # (file, stmt) -> flow of that instruction
 
     # ------------------------------------------------------------------ queries
 
     def reachable(self) -> set[int]:
-        return {n for n in nx.descendants(self.graph, ROOT) if n != ROOT}
+        return {n for n in nx.descendants(self.graph, ROOT) if n != INDIRECT}
 
     def block_of(self, file: int, stmt: int) -> int | None:
         return self.block_at.get((file, stmt))
@@ -175,7 +179,7 @@ class Cfg:
         reach = self.reachable()
         fmt = fmt or _default_fmt
         lines = [f'digraph "{_esc(title)}" {{', '  node [shape=box, fontname="monospace", fontsize=10];',
-                 f'  "{ROOT}" [shape=ellipse];']
+                 f'  "{ROOT}" [shape=ellipse];', f'  "{INDIRECT}" [shape=ellipse];']
         for b in self.blocks.values():
             prog = self.programs[b.file]
             body = [f"{lab}:" for lab in b.labels]
@@ -190,11 +194,12 @@ class Cfg:
             lines.append(f'  b{b.id} [label="{label}"{extra}];')
         for u, v, d in self.graph.edges(data=True):
             kind = d["kind"]
-            src = f'"{ROOT}"' if u == ROOT else f"b{u}"
+            src = f'"{u}"' if isinstance(u, str) else f"b{u}"
+            dst = f'"{v}"' if isinstance(v, str) else f"b{v}"
             attrs = [f'label="{kind.value}{(" " + d["reason"]) if d.get("reason") else ""}"']
             if kind in (EdgeKind.CALL, EdgeKind.RETURN, EdgeKind.INDIRECT):
                 attrs.append("style=dashed")
-            lines.append(f"  {src} -> b{v} [{', '.join(attrs)}];")
+            lines.append(f"  {src} -> {dst} [{', '.join(attrs)}];")
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -278,20 +283,34 @@ def _symbols(e: object) -> Iterable[str]:
         yield from _symbols(e.right)
 
 
-def build_cfg(programs: Sequence[Program], isa: str | None = None, entry: str | None = None) -> Cfg:
-    """Build the CFG of ``programs`` (one per source file)."""
+def build_cfg(programs: Sequence[Program], isa: str | None = None, entry: str | None = None,
+              returns: bool = True) -> Cfg:
+    """Build the CFG of ``programs`` (one per source file); ``returns=False`` skips the
+    interprocedural return edges (not needed for reachability or vector tables)."""
     if not programs:
         raise UsageError("no input programs")
     cfg = Cfg(programs, isa or programs[0].isa)
     _make_blocks(cfg)
     _make_edges(cfg)
     _make_entries(cfg, entry)
-    _make_returns(cfg)
+    if returns:
+        _make_returns(cfg)
     return cfg
+
+
+def vector_slots(programs: Sequence[Program], isa: str | None = None) -> set[tuple[int, int]]:
+    """``(file, statement)`` of every exception vector slot, without building the edges."""
+    if not programs:
+        return set()
+    cfg = Cfg(programs, isa or programs[0].isa)
+    _make_blocks(cfg)
+    return {(fi, si) for fi, slots in _vector_tables(cfg) for si in slots}
 
 
 def _make_blocks(cfg: Cfg) -> None:
     next_id = 0
+    flow_of, address_load, word = cfg.isa.flow, cfg.isa.address_load, cfg.isa.word_size
+    NEXT = FlowKind.NEXT
     for fi, prog in enumerate(cfg.programs):
         section = ".text"
         stack: list[str] = []
@@ -306,7 +325,9 @@ def _make_blocks(cfg: Cfg) -> None:
 
         for si, st in enumerate(prog.statements):
             off = offsets.get(section, 0)
-            if isinstance(st, Label):
+            if type(st) is Instruction:
+                pass
+            elif isinstance(st, Label):
                 cfg.label_stmt[(fi, st.name)] = si
                 pending_labels.append(st.name)
                 close()
@@ -364,13 +385,13 @@ def _make_blocks(cfg: Cfg) -> None:
                     _flush_labels(cfg, fi, pending_labels)
                     close()
                 continue
-            if not isinstance(st, Instruction):
+            if type(st) is not Instruction:
                 continue
             if off is not None:
                 cfg.offsets[(fi, si)] = (section, off)
                 cfg.at_offset[(fi, section, off)] = si
-                offsets[section] = off + cfg.isa.word_size
-            al = cfg.isa.address_load(st)
+                offsets[section] = off + word
+            al = address_load(st)
             if al is not None:
                 for s in _symbols(al[1]):
                     cfg.address_taken.add((fi, s))
@@ -382,12 +403,14 @@ def _make_blocks(cfg: Cfg) -> None:
                 for lab in pending_labels:
                     cur.labels.append(lab)
                     cfg.label_block[(fi, lab)] = cur.id
+                    cfg.label_index.setdefault(lab, []).append(cur.id)
                 pending_labels.clear()
             cur.stmts.append(si)
             cfg.block_at[(fi, si)] = cur.id
-            fl = cfg.isa.flow(st)
+            fl = flow_of(st)
+            cfg.flows[(fi, si)] = fl
             cur.flow = fl
-            if fl.kind is not FlowKind.NEXT:
+            if fl.kind is not NEXT:
                 close()
         _flush_labels(cfg, fi, pending_labels)
     # split blocks at branch targets inside them is not needed: targets are labels, and
@@ -419,10 +442,8 @@ def resolve(cfg: Cfg, fi: int, si: int, e: object) -> int | None:
     gf = cfg.globals.get(e.name)
     if gf is not None:
         return cfg.label_block.get((gf, e.name))
-    for (f, name), blk in cfg.label_block.items():
-        if name == e.name:
-            return blk
-    return None
+    others = cfg.label_index.get(e.name)
+    return others[0] if others else None
 
 
 def _block_after(cfg: Cfg, fi: int, label_stmt: int) -> int | None:
@@ -474,7 +495,8 @@ def _next_block(cfg: Cfg, b: Block) -> int | None:
 def _add(cfg: Cfg, u, v, kind: EdgeKind, **attrs) -> None:
     if v is None:
         return
-    cfg.graph.add_edge(u, v, kind=kind, **attrs)
+    # keyed by kind: one edge per (u, v, kind), and no key search in networkx
+    cfg.graph.add_edge(u, v, key=kind, kind=kind, **attrs)
 
 
 def _make_edges(cfg: Cfg) -> None:
@@ -501,6 +523,24 @@ def _make_edges(cfg: Cfg) -> None:
             t = resolve(cfg, b.file, si, e) if e is not None else None
             if t is not None:
                 _add(cfg, b.id, t, EdgeKind.INDIRECT, reason="literal")
+        elif fl.kind is FlowKind.INDIRECT and fl.table_offset is not None and (b.file, si) in cfg.offsets:
+            section, off = cfg.offsets[(b.file, si)]
+            prog = cfg.programs[b.file]
+            j = cfg.at_offset.get((b.file, section, off + fl.table_offset))
+            while j is not None and j < len(prog.statements):
+                st = prog.statements[j]
+                if isinstance(st, Label):
+                    j += 1
+                    continue
+                if not (isinstance(st, Directive) and st.name in ("word", "long", "4byte")):
+                    break
+                for a in st.args:
+                    t = resolve(cfg, b.file, j, a)
+                    if t is not None:
+                        _add(cfg, b.id, t, EdgeKind.INDIRECT, reason="table")
+                        for name in _symbols(a):
+                            cfg.table_targets.add((b.file, name))
+                j += 1
 
 
 def _vector_tables(cfg: Cfg) -> list[tuple[int, list[int]]]:
@@ -557,7 +597,7 @@ def _slots(cfg: Cfg, fi: int, label_stmt: int, n: int, strict: bool) -> list[int
         for k, si in enumerate(out):
             if k < len(names) and names[k] == "reserved":
                 continue        # the unused slot often holds a nop
-            fl = cfg.isa.flow(prog.statements[si])
+            fl = cfg.flows.get((fi, si)) or cfg.isa.flow(prog.statements[si])
             ok = (fl.kind in (FlowKind.BRANCH, FlowKind.HALT) and not fl.conditional) or \
                  (fl.kind is FlowKind.INDIRECT and (fl.literal_offset is not None or fl.literal_label is not None)
                   and not fl.conditional) or fl.kind is FlowKind.EXCEPTION_RETURN
@@ -575,7 +615,7 @@ def _make_entries(cfg: Cfg, entry: str | None) -> None:
         if block is None or (block, kind) in seen:
             return
         seen.add((block, kind))
-        cfg.graph.add_edge(ROOT, block, kind=kind, reason=reason)
+        cfg.graph.add_edge(ROOT, block, key=(kind, reason), kind=kind, reason=reason)
         cfg.entries.setdefault(block, reason)
 
     names = [entry] if entry else ["_start"]
@@ -599,16 +639,20 @@ def _make_entries(cfg: Cfg, entry: str | None) -> None:
             add(cfg.block_at.get((fi, si)), EdgeKind.VECTOR, names_[k] if k < len(names_) else str(k))
     for name, fi in cfg.globals.items():
         add(cfg.label_block.get((fi, name)), EdgeKind.ENTRY, "global")
-    for fi, name in sorted(cfg.address_taken):
+    for fi, name in sorted(cfg.address_taken - cfg.table_targets):
         add(resolve(cfg, fi, 0, Sym(name)), EdgeKind.ENTRY, "address-taken")
-    # indirect jumps may go to any address-taken label
+    # an indirect jump may go to any address-taken label: one synthetic node stands for
+    # "any of them" (n + m edges instead of n * m)
     taken = sorted({v for _, v, d in cfg.graph.out_edges(ROOT, data=True) if d.get("reason") == "address-taken"})
-    for b in cfg.blocks.values():
-        fl = b.flow
-        if fl is not None and fl.kind in (FlowKind.INDIRECT, FlowKind.INDIRECT_CALL) \
-                and not any(d["kind"] is EdgeKind.INDIRECT for _, _, d in cfg.graph.out_edges(b.id, data=True)):
-            for t in taken:
-                _add(cfg, b.id, t, EdgeKind.INDIRECT)
+    jumps = [b for b in cfg.blocks.values() if b.flow is not None
+             and b.flow.kind in (FlowKind.INDIRECT, FlowKind.INDIRECT_CALL)
+             and not any(d["kind"] is EdgeKind.INDIRECT for _, _, d in cfg.graph.out_edges(b.id, data=True))]
+    if jumps and taken:
+        cfg.graph.add_node(INDIRECT)
+        for b in jumps:
+            _add(cfg, b.id, INDIRECT, EdgeKind.INDIRECT)
+        for t in taken:
+            _add(cfg, INDIRECT, t, EdgeKind.INDIRECT)
 
 
 def _split(cfg: Cfg, fi: int, si: int) -> None:
@@ -627,7 +671,7 @@ def _split(cfg: Cfg, fi: int, si: int) -> None:
     for _, v, key, d in list(cfg.graph.out_edges(bid, keys=True, data=True)):
         cfg.graph.remove_edge(bid, v, key)
         cfg.graph.add_edge(new.id, v, **d)     # a branch to the old start still goes there
-    cfg.graph.add_edge(bid, new.id, kind=EdgeKind.FALLTHROUGH)
+    _add(cfg, bid, new.id, EdgeKind.FALLTHROUGH)
 
 
 def _make_returns(cfg: Cfg) -> None:

@@ -32,7 +32,7 @@ from enum import StrEnum
 from vtrans import isa as isa_registry
 from vtrans.assembler.ir import Directive, Label, Num, Program, Statement, Sym
 from vtrans.errors import UsageError
-from vtrans.translator.cfg import build_cfg
+from vtrans.translator.cfg import vector_slots as find_vector_slots
 from vtrans.translator.classify import PAD_LABEL_PREFIX, Site, find_sites
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,7 @@ def rewrite(programs: list[Program], strategy: Strategy | str) -> RewriteResult:
     sites = [s for s in find_sites(programs)]
     vector_slots: set[tuple[int, int]] = set()
     if strategy is Strategy.PAD:
-        cfg = build_cfg(programs)
-        vector_slots = cfg.vector_slots
+        vector_slots = find_vector_slots(programs)
     by_file: dict[int, list[tuple[int, Site]]] = {}
     for index, site in enumerate(sites):
         by_file.setdefault(site.file, []).append((index, site))

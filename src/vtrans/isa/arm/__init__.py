@@ -7,6 +7,7 @@ import capstone
 import keystone
 import unicorn
 
+from vtrans.isa.arm import control_flow as _control_flow
 from vtrans.isa.base import EngineIds, Isa
 
 
@@ -31,20 +32,10 @@ class ArmIsa(Isa):
 
         return VECTOR_NAMES
 
-    def flow(self, insn):
-        from vtrans.isa.arm.control_flow import flow
-
-        return flow(insn)
-
-    def vector_base_write(self, insn):
-        from vtrans.isa.arm.control_flow import vector_base_write
-
-        return vector_base_write(insn)
-
-    def address_load(self, insn):
-        from vtrans.isa.arm.control_flow import address_load
-
-        return address_load(insn)
+    # control-flow facts (bound once: the CFG calls these for every instruction)
+    flow = staticmethod(_control_flow.flow)
+    vector_base_write = staticmethod(_control_flow.vector_base_write)
+    address_load = staticmethod(_control_flow.address_load)
 
     @property
     def translator(self):

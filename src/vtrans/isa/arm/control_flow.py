@@ -89,6 +89,9 @@ def flow(insn: Instruction) -> Flow:
                     return Flow(FlowKind.INDIRECT, cond, literal_offset=8 + (-off if src.subtract else off))
             if _is_reg(src.base, "sp") and not src.pre_index:     # ldr pc, [sp], #4
                 return Flow(FlowKind.RETURN, cond)
+            if _is_pc(src.base) and isinstance(src.offset, Reg) and src.pre_index and not src.subtract:
+                # gcc's switch: ldrls pc, [pc, rX, lsl #2]; b default; then the table (at +8)
+                return Flow(FlowKind.INDIRECT, cond, table_offset=8)
         return Flow(FlowKind.INDIRECT, cond)
     if m in _DP_WRITES and ops and _is_pc(ops[0]):
         if insn.setflags:
