@@ -322,7 +322,7 @@ class Frontend:
     def _fast(self, ln: SrcLine) -> list[tuple[Statement, int]] | None:
         """The two commonest shapes of statement, without Lark: a lone label, and
         a head word whose operands are names, decimal numbers, ``#``decimals,
-        ``name+decimal`` or ``%name``.  The result is exactly what the grammar
+        ``name+decimal``, ``.-name`` or ``%name``.  The result is exactly what the grammar
         gives (a test checks this); any other line returns None.
         """
         m = _FAST_LABEL.match(ln.text)
@@ -347,6 +347,8 @@ class Frontend:
                     raw.append(("expr", Num(int(op))))
                 elif op == ".":
                     return None
+                elif op[:2] == ".-":  # .size f, .-f
+                    raw.append(("expr", Binary("-", Dot(), Sym(op[2:]))))
                 else:
                     k = max(op.find("+"), op.find("-"))
                     if k > 0:
@@ -519,7 +521,7 @@ def _expr_text(e: Expr) -> str:
 
 _F_NAME = r"[A-Za-z_.$][A-Za-z0-9_.$]*"
 _F_DEC = r"(?:[1-9][0-9]{0,17}|0)(?![A-Za-z0-9_.$])"  # bigger numbers take the grammar's path
-_F_OP = rf"(?:#{_F_DEC}|{_F_DEC}|%{_F_NAME}|{_F_NAME}(?:[+-]{_F_DEC})?)"
+_F_OP = rf"(?:#{_F_DEC}|{_F_DEC}|%{_F_NAME}|\.-{_F_NAME}|{_F_NAME}(?:[+-]{_F_DEC})?)"
 _FAST_LABEL = re.compile(rf"[ \t]*({_F_NAME}|[0-9]+)[ \t]*:[ \t]*\Z")
 _FAST_STMT = re.compile(rf"[ \t]*({_F_NAME})(?:[ \t]+({_F_OP}(?:[ \t]*,[ \t]*{_F_OP})*))?[ \t]*\Z")
 
