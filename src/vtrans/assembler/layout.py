@@ -157,31 +157,6 @@ def evaluate(expr, lookup: Callable[[str], Value], dot: Value, loc: SourceLoc | 
     raise AsmError(f"not an expression: {expr!r}", loc)
 
 
-def map_exprs(node, fn: Callable):
-    """Rebuild ``node`` (an IR node, an ISA operand dataclass or a tuple of them) with
-    ``fn`` applied to every ``LocalRef``/``Sym``/``Dot`` leaf; unchanged subtrees are
-    returned as they are (so equality and identity are cheap)."""
-    t = type(node)
-    if t in (LocalRef, Sym, Dot):
-        return fn(node)
-    if t is Num or t is str or t is int or t is bool or node is None or t is Str or t is bytes:
-        return node
-    if t is tuple:
-        new = tuple(map_exprs(x, fn) for x in node)
-        return node if all(a is b for a, b in zip(new, node)) else new
-    if dataclasses.is_dataclass(node):
-        changes = {}
-        for f in dataclasses.fields(node):
-            if not f.compare:
-                continue
-            old = getattr(node, f.name)
-            new = map_exprs(old, fn)
-            if new is not old:
-                changes[f.name] = new
-        return dataclasses.replace(node, **changes) if changes else node
-    return node
-
-
 # --------------------------------------------------------------------------- fragments
 
 
@@ -521,7 +496,6 @@ class _FileLayout:
 
     # ------------------------------------------------------------------ main loop
     def run(self) -> None:
-        enc = self.enc
         for idx, stmt in enumerate(self.program.statements):
             self.loc = stmt.loc
             t = type(stmt)
@@ -542,7 +516,6 @@ class _FileLayout:
                     self.lazy(s)
                 except Unresolved:
                     pass
-        del enc
 
     def label(self, stmt: Label) -> None:
         name = stmt.name
