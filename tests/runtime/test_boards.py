@@ -220,7 +220,8 @@ def build_guest(tmp: Path, board: str, body: str, *, symbols: dict[str, int] | N
     return tmp / "probe.elf", tmp / "probe.bin"
 
 
-def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float = 20.0, stdin: bytes = b"") -> str:
+def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float = 20.0, stdin: bytes = b"",
+             extra: tuple[str, ...] = ()) -> str:
     """Run a raw image on qemu-system-arm (deterministic icount, no sleep) and return UART0's output."""
     cmd = [require("qemu-system-arm", "qemu-system-arm"), "-M", board, "-kernel", str(image),
            "-display", "none", "-serial", "stdio", "-monitor", "none",
@@ -228,6 +229,7 @@ def run_qemu(board: str, image: Path, *, icount_shift: int = 3, timeout: float =
            "-icount", f"shift={icount_shift},sleep=off"]
     if board == "virt":
         cmd += ["-nic", "none"]
+    cmd += extra
     proc = subprocess.run(cmd, capture_output=True, timeout=timeout, input=stdin,
                           env={**os.environ, "QEMU_AUDIO_DRV": "none"})
     out = proc.stdout.decode(errors="replace")
@@ -1508,3 +1510,30 @@ m_fr_fen:  .asciz "rx.fr_after_fifo_enable"
 def test_pl011_quirks_match_qemu(tmp_path):
     _elf, image = build_guest(tmp_path, "versatilepb", UART_QUIRKS)
     _compare("versatilepb", image, 3, stdin=b"xyz")
+
+
+BOARD_RESET = r"""
+main:   @ unlock the system registers and reset the board through SYS_RESETCTL
+        ldr     r0, =msg_end
+        bl      puts
+        ldr     r0, =0x10000000
+        ldr     r1, =0xA05F
+        str     r1, [r0, #0x20]         @ SYS_LOCK
+        ldr     r1, =RESET_BITS
+        str     r1, [r0, #0x40]         @ SYS_RESETCTL
+1:      b       1b
+irq_handler:
+        bx      lr
+        .ltorg
+"""
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("board, bits", [("versatilepb", 0x100), ("realview-pb-a8", 0x04)])
+def test_sysregs_reset_control_matches_qemu(board, bits, tmp_path):
+    from vtrans.runtime.stats import ExitReason
+
+    _elf, image = build_guest(tmp_path, board, BOARD_RESET, symbols={"RESET_BITS": bits})
+    assert run_qemu(board, image, extra=("-no-reboot",)) == ""   # QEMU exits instead of rebooting
+    got, stats = run_vtrans(board, image)
+    assert got == "END\n" and stats.exit_reason == ExitReason.RESET
