@@ -144,10 +144,14 @@ def test_guest_error_is_reported_not_raised(guest_builder) -> None:
 @pytest.mark.qemu
 @pytest.mark.gnu
 @pytest.mark.parametrize("shift", [4, 8])
-def test_virtual_time_is_qemu_icount_time(shift: int, guest_builder, qemu_arm) -> None:
+@pytest.mark.parametrize("thumb", [False, True], ids=["arm", "thumb"])
+def test_virtual_time_is_qemu_icount_time(shift: int, thumb: bool, guest_builder, qemu_arm) -> None:
     """The generic timer's counter read through the cp15 interception equals QEMU's under
-    -icount shift=N: the same instruction count, the same virtual time, to the tick."""
-    image = guest_builder.build(GUESTS / "generic_timer.s", "virt", text=0x40010000)
+    -icount shift=N: the same instruction count, the same virtual time, to the tick (A32
+    code counted per block, Thumb code per instruction)."""
+    image = guest_builder.build(GUESTS / "generic_timer.s", "virt", text=0x40010000,
+                                name=f"generic_timer_{'thumb' if thumb else 'arm'}",
+                                defsyms={"THUMB": 1} if thumb else None)
     ref = qemu_run(qemu_arm, image, "virt", icount_shift=shift)
     got = vtrans_run(image, "virt", "--icount-shift", str(shift))
     assert len(ref.semihost.splitlines()) == 4
