@@ -1155,9 +1155,9 @@ A9_SCRIPT: list[tuple[int, int, int]] = [
         (W32, base + 8, 0x307), (R32, base + 4, 0), (DELAY, 0, 300), (R32, base + 4, 0),
         (W32, base + 4, 77), (R32, base + 4, 0), (DELAY, 0, 50), (R32, base + 4, 0),
         (W32, base + 8, 0x305), (DELAY, 0, 3000), (R32, base + 4, 0), (R32, base + 0xC, 0),
-        # Load 0 with a prescaler: one more tick after one period.  (The delay lets that event,
-        # 5 instructions away, fire before the next access whatever the run-slice granularity.)
-        (W32, base + 0xC, 1), (W32, base, 0), (DELAY, 0, 10), (W32, base + 8, 0x3), (DELAY, 0, 100),
+        # Load 0 with a prescaler: one more tick after one period, 5 instructions later, i.e.
+        # before the next access (the machine must honour a deadline set in the middle of a block)
+        (W32, base + 0xC, 1), (W32, base, 0), (W32, base + 8, 0x3), (DELAY, 0, 100),
         (R32, base + 4, 0),
         (R32, base + 0xC, 0), (W32, base + 0xC, 1), (W32, base + 8, 0), (R32, base + 8, 0),
     ]],
