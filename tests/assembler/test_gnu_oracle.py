@@ -106,6 +106,10 @@ def test_directives_and_pools(tmp_path, arm_as, arm_ld):
     _check([ASM_DIR / "directives.s"], tmp_path, base=0x8000)
 
 
+def test_forward_references_and_fill_patterns(tmp_path, arm_as, arm_ld):
+    _check([ASM_DIR / "relax.s"], tmp_path, base=0x10000)
+
+
 def test_default_layout_without_base(tmp_path, arm_as, arm_ld):
     _check([ASM_DIR / "directives.s"], tmp_path)
 

@@ -322,6 +322,7 @@ class _FileLayout:
         self.enc = enc
         self.previous = previous or {}
         self.forward_used = False
+        self.deferred_error: AsmError | None = None
         self.sections: dict[str, InputSection] = {}
         self.symbols: dict[str, SymbolDef] = {}
         self.stmt_offsets: dict[int, tuple[str, int]] = {}
@@ -406,8 +407,12 @@ class _FileLayout:
         try:
             v = evaluate(expr, self.lookup, self.dot(), self.loc, self.local)
         except Unresolved as e:
+            # maybe defined further down: carry on with 0 and let layout_file run
+            # another pass with this pass's values (gas's relaxation does the same)
             self.forward_used = True
-            raise AsmError(f"{what}: symbol '{e.name}' is not defined yet", self.loc) from None
+            if self.deferred_error is None:
+                self.deferred_error = AsmError(f"{what}: symbol '{e.name}' is not defined", self.loc)
+            return 0
         if v.base is not None:
             raise AsmError(f"{what} must be an absolute expression", self.loc)
         return v.offset
@@ -449,7 +454,7 @@ class _FileLayout:
         if self.cur.size + n > 0xFFFFFFFF:
             raise AsmError("section larger than 4 GiB", self.loc)
 
-    def align_to(self, alignment: int, fill: int | None, max_skip: int | None) -> None:
+    def align_to(self, alignment: int, fill: int | None, max_skip: int | None, fill_size: int = 1) -> None:
         if alignment <= 0 or alignment & (alignment - 1):
             raise AsmError(f"alignment {alignment} is not a power of two", self.loc)
         pad = (-self.cur.size) % alignment
@@ -473,7 +478,10 @@ class _FileLayout:
         elif fill is None:
             self.emit_zeros(pad)
         else:
-            self.emit_bytes(bytes([fill & 0xFF]) * pad)
+            if pad % fill_size:
+                raise AsmError(f"alignment padding ({pad} bytes) not a multiple of {fill_size}", self.loc)
+            unit = (fill & ((1 << (8 * fill_size)) - 1)).to_bytes(fill_size, "little")
+            self.emit_bytes(unit * (pad // fill_size))
 
     def flush_pool(self) -> None:
         sec = self.cur
@@ -657,7 +665,7 @@ class _FileLayout:
             alignment = amount if name.startswith("b") else 1 << amount
             if not name.startswith("b") and amount > 31:
                 raise AsmError(f"alignment too large: {amount}", d.loc)
-            self.align_to(max(alignment, 1), fill, max_skip)
+            self.align_to(max(alignment, 1), fill, max_skip, {"w": 2, "l": 4}.get(name[-1], 1))
             return
         if name == "org":
             try:
@@ -872,18 +880,14 @@ def layout_file(index: int, program: Program, include_dirs: tuple = ()) -> Objec
     previous: dict[str, Value] | None = None
     for _ in range(8):
         fl = _FileLayout(index, program, enc, previous, include_dirs)
-        error: AsmError | None = None
-        try:
-            fl.run()
-        except AsmError as e:
-            if not fl.forward_used:
-                raise
-            error = e
+        fl.run()
         values = {n: s.value for n, s in fl.symbols.items() if s.value is not None}
-        if error is None and (not fl.forward_used or values == previous):
+        if not fl.forward_used:
             break
-        if error is not None and values == previous:
-            raise error
+        if values == previous:
+            if fl.deferred_error is not None:
+                raise fl.deferred_error
+            break
         previous = values
     else:
         raise AsmError("layout does not converge (sizes depend on themselves)", SourceLoc(program.file, 1))
