@@ -553,3 +553,30 @@ def test_pl031_counts_virtual_seconds_and_matches():
     assert r.read(0x00, 4) == 1002 and rec.changes == [(2_000_000_000, True)]
     r.write(0x1C, 4, 1)
     assert not rec.line.level
+
+
+# -- robustness: no guest access can make a device model raise ------------------------------------
+
+from vtrans.runtime.boards import board_names, get_board  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(board_names()),
+       st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 0xFFF), st.sampled_from([1, 2, 4]),
+                          st.booleans(), st.integers(0, 0xFFFFFFFF), st.integers(0, 3000)),
+                min_size=1, max_size=200))
+def test_random_accesses_never_raise(board_name, ops):
+    """Whatever a guest writes or reads, in any size and at any offset, the models answer
+    (unknown registers read 0 and ignore writes, as QEMU's do) and time keeps working."""
+    clock = VirtualClock(3)
+    board = get_board(board_name).build(clock)
+    devices = [dev for _base, dev in board.devices]
+    for pick, offset, size, write, value, step in ops:
+        dev = devices[pick % len(devices)]
+        offset = (offset % dev.size) & ~(size - 1)
+        if write:
+            dev.write(offset, size, value & ((1 << (8 * size)) - 1))
+        else:
+            assert 0 <= dev.read(offset, size) < 1 << (8 * size)
+        run_to(clock, clock.insns + step)
+    board.reset()
