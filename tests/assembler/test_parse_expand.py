@@ -42,6 +42,10 @@ KERNEL = r"""
 	bne	\label\()_loop\@
 	.endm
 
+	.macro	defaults a=5, b=7
+	.word	\a, \b
+	.endm
+
 	.macro	SHOUT
 	mov	r12, #12
 	.endm
@@ -67,6 +71,10 @@ _start:	save_regs sp, r4, r5, lr	@ vararg
 	early 7
 	shout
 	Shout
+	defaults , 2
+	defaults 1
+	defaults
+	defaults b=3
 	.rept	COUNT
 	nop
 	.endr

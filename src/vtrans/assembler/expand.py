@@ -506,10 +506,10 @@ class Expander:
             values[pname] = a
             positional += 1
         for pname, default, qual in params:
-            if pname not in values or values[pname] == "":
+            if not values.get(pname):  # omitted or blank: the default (gas macro.c)
                 if qual == "req":
                     raise ln.error(f"missing value for required parameter '{pname}' of macro '{macro.name}'")
-                values[pname] = default if default is not None and pname not in values else values.get(pname, default or "")
+                values[pname] = default or ""
         self.macro_counter += 1
         counter = str(self.macro_counter - 1)
 
