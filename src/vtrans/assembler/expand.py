@@ -138,6 +138,13 @@ def split_top(text: str, sep: str = ",") -> list[str]:
     return out
 
 
+def _unquote(arg: str) -> str:
+    """A quoted macro/.irp argument stands for its contents (gas macro.c get_any_string)."""
+    if len(arg) >= 2 and arg[0] == '"' and arg[-1] == '"' and '"' not in arg[1:-1]:
+        return arg[1:-1]
+    return arg
+
+
 def _split_statements(line: str) -> list[tuple[int, str]]:
     """Split a physical line at ``;`` (outside strings and comments) -> [(offset, text)]."""
     out: list[tuple[int, str]] = []
@@ -488,6 +495,7 @@ class Expander:
         else:
             args = split_top(text, " ")
             args = [a for a in args if a]
+        args = [_unquote(a) for a in args]
         values: dict[str, str] = {}
         positional = 0
         params = macro.params
@@ -555,7 +563,7 @@ class Expander:
         parts = split_top(text) if "," in text else text.split()
         if not parts or not re.fullmatch(r"[A-Za-z_][\w]*", parts[0]):
             raise ln.error(f"{low} needs a parameter name")
-        pname, values = parts[0], parts[1:]
+        pname, values = parts[0], [_unquote(v) for v in parts[1:]]
         if low == ".irpc":
             values = list("".join(values)) or [""]
         elif not values:
