@@ -43,6 +43,8 @@ HARD_FLOAT = ("-mfloat-abi=hard", "-mfpu=vfpv3-d16")
 
 #: an older architecture: pre-v6K NOP (mov r0, r0) for code alignment, no movw/movt
 ARMV5TE = ("-march=armv5te",)
+#: with debug information: .loc/.file, DWARF sections (not loaded), .uleb128/.sleb128
+DEBUG = ("-g",)
 
 
 def compile_c(src: Path, opt: str, out: Path, extra: tuple[str, ...] = ()) -> Path:

@@ -289,6 +289,19 @@ _IGNORED = {"file", "ident", "size_hint", "loc", "loc_mark_labels", "fnstart", "
             "stabd", "version", "def", "endef", "scl", "val", "dim", "tag", "line", "ln", "desc", "symver"}
 
 
+def _leb128(value: int, signed: bool) -> bytes:
+    if not signed and value < 0:
+        value &= (1 << 64) - 1  # gas: an offsetT, read as unsigned
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        done = (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40) if signed else value == 0
+        out.append(byte | (0 if done else 0x80))
+        if done:
+            return bytes(out)
+
+
 def _float_value(arg, loc: SourceLoc | None) -> float:
     t = type(arg)
     if t is Float:
@@ -605,6 +618,24 @@ class _FileLayout:
                 self.mark("d")
                 self.cur.frags.append(DataFrag(self.cur.size, size, a, d.loc, self.cur.size, self.local))
                 self.cur.size += size
+            return
+        if name in ("uleb128", "sleb128"):
+            # DWARF LEB128 (as.info, .uleb128): sizes depend on values, so they must be
+            # absolute here; in non-allocated sections (debug info) an unknown value is 0
+            self.stmt_offsets[idx] = (self.cur.name, self.cur.size)
+            for a in args:
+                try:
+                    v = evaluate(a, self.lookup, self.dot(), d.loc, self.local)
+                    if v.base is not None:
+                        raise AsmError(f".{name} needs an absolute value", d.loc)
+                    value = v.offset
+                except Unresolved as e:
+                    if self.cur.alloc:
+                        value = self.eval_now(a, f".{name}")
+                    else:
+                        del e
+                        value = 0
+                self.emit_bytes(_leb128(value, name == "sleb128"))
             return
         if name in ("float", "single", "double"):
             # IEEE 754 little-endian (as.info: .float/.double); the value is a literal
