@@ -55,7 +55,9 @@ Item = SrcLine | Statement
 _HEAD = re.compile(r"[ \t]*((?:(?:[A-Za-z_.$][\w.$]*|\d+)[ \t]*:(?![:=])[ \t]*)*)([A-Za-z_.$][\w.$]*)?")
 _LABEL = re.compile(r"([A-Za-z_.$][\w.$]*|\d+)[ \t]*:")
 _ARGREF = re.compile(r"\\(\(\)|@|[A-Za-z_][\w]*)")
-_BLOCK_COMMENT = re.compile(r"/\*.*?(\*/|\Z)", re.S)
+#: a string, a line comment, or a block comment: strings and line comments are
+#: matched too so that a "/*" inside them does not open a block comment
+_BLOCK_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|@[^\n]*|//[^\n]*|/\*.*?(?:\*/|\Z)', re.S)
 
 #: directives whose argument is free text (gas reads the rest of the line)
 RAW_DIRECTIVES: frozenset[str] = frozenset(
@@ -170,12 +172,19 @@ def _split_statements(line: str) -> list[tuple[int, str]]:
     return out
 
 
+def _blank_comment(m: re.Match) -> str:
+    t = m.group()
+    if not t.startswith("/*"):
+        return t
+    return re.sub(r"[^\n]", " ", t)
+
+
 def split_source(text: str, file: str) -> list[SrcLine]:
     """Physical text -> statements, with ``/* */`` and ``#``-at-line-start comments removed."""
     originals = text.split("\n")
     if "/*" in text:
         # keep newlines and columns: a comment becomes spaces
-        text = _BLOCK_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        text = _BLOCK_COMMENT.sub(_blank_comment, text)
         physical = text.split("\n")
     else:
         physical = originals
