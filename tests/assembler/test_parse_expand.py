@@ -256,7 +256,7 @@ CASES = {
     "ifdef_label": "lab: .word 0\n.ifdef lab\n.word 1\n.endif\n.ifndef nolab\n.word 2\n.endif\n",
     "semicolons": ".word 1; .word 2 ; .word 3\n",
     "comments": ".word 1 @ x ; .word 9\n.word 2 // y\n/* z */ .word 3\n# line\n.word 4 /* a */ + 1\n",
-    "comment_markers_in_strings": '.ascii "a/*b"\n.word 1 @ /* no\n.word 2 /* yes\n */ .word 3 // /*\n.word 4\n',
+    "comment_markers_in_strings": '.ascii "a/*b"\n.word 1 @ /* no\n.word 2 /* yes\n */\n.word 3 // /*\n.word 4\n',
     "strings": '.ascii "a\\tb\\\\c\\"d\\101\\x42"\n.asciz "q"\n.string "s"\n',
     "chars": ".byte 'a, 'b', '\\n, '\\\\\n",
     "label_forms": "1: 2: .word 1b, 2b\n.L1: x$y: .word .L1\n",
