@@ -327,6 +327,7 @@ DUMPS: dict[str, list[int]] = {
         *(0x10003000 + o for o in (0x00, 0x04, 0x08, 0x10, 0x20)),
         *(0x10000000 + o for o in (0x00, 0x04, 0x08, 0x20, 0x28, 0x30, 0x40, 0x44, 0x48, 0x50, 0x84, 0x88)),
         *(0x101E8000 + o for o in (0x04, 0x08, 0x0C, 0x10, 0x14, 0xFE0, 0xFE4, 0xFF0)),
+        *(0x101E4000 + o for o in (0x3FC, 0x400, 0x414, 0xFD0, 0xFE0)), 0x101E5FE0, 0x101E6FE4, 0x101E7400,
         0x10009FE0, 0x101F2FE0, 0x101F3030,
     ],
     "realview-pb-a8": [
@@ -1204,9 +1205,29 @@ def irq_wiring_script(dist: int, sources: list[tuple[str, int, int]]) -> list[tu
     return steps
 
 
+def pl061_script(g: int, pending: tuple[int, int]) -> list[tuple[int, int, int]]:
+    """Masked DATA accesses, level and edge interrupts, IC, IBE; ``pending`` is the controller
+    register (and nothing else) that shows the GPIO's interrupt line."""
+    return [
+        *[(R32, g + o, 0) for o in (0x3FC, 0x400, 0x404, 0x408, 0x40C, 0x410, 0x414, 0x418, 0x420,
+                                    *range(0xFD0, 0x1000, 4))],
+        (W32, g + 0x400, 0x0F), (W32, g + 0x3FC, 0xFF), (R32, g + 0x3FC, 0), (R32, g + 0x004, 0),
+        (W32, g + 0x0C, 0), (R32, g + 0x3FC, 0), (W32, g + 0x404, 0xF0), (R32, g + 0x414, 0),
+        (W32, g + 0x40C, 0xF0), (R32, g + 0x414, 0), (W32, g + 0x41C, 0xFF), (R32, g + 0x414, 0),
+        (W32, g + 0x40C, 0x00), (W32, g + 0x410, 0xFF), (R32, g + 0x414, 0), (R32, g + 0x418, 0),
+        (R32, pending[0], 0), (W32, g + 0x41C, 0xFF), (R32, g + 0x414, 0), (W32, g + 0x404, 0x0),
+        (W32, g + 0x41C, 0xFF), (R32, g + 0x414, 0), (W32, g + 0x408, 0xFF), (W32, g + 0x400, 0x00),
+        (R32, g + 0x414, 0), (R32, g + 0x3FC, 0), (W32, g + 0x420, 0x55), (R32, g + 0x420, 0),
+        (R32, g + 0x500, 0), (R32, g + 0x800, 0), (R32, pending[1], 0),
+        (W32, g + 0x410, 0), (W32, g + 0x41C, 0xFF), (W32, g + 0x408, 0), (W32, g + 0x420, 0),
+    ]
+
+
 SCRIPTS: dict[str, list[tuple[int, int, int]]] = {
-    "versatilepb": VPB_SCRIPT,
+    "versatilepb": [*VPB_SCRIPT, *pl061_script(0x101E4000, (0x10140008, 0x10140008)),
+                    *pl061_script(0x101E7000, (0x10140008, 0x10140008))],
     "realview-pb-a8": [*sp804_script(0x10011000), *gic_script(0x1E001000, 0x1E000000, 0x10011000, 36),
+                       *pl061_script(0x10015000, (0x1E001204, 0x1E001204)),
                        *irq_wiring_script(0x1E001000, [("sp804", 0x10011000, 36), ("sp804", 0x10012000, 37),
                                                        ("rtc", 0x10017000, 42),
                                                        *[("uart", 0x1000A000 + 0x1000 * i, 45 + i) for i in range(3)]])],
@@ -1223,6 +1244,7 @@ SCRIPTS: dict[str, list[tuple[int, int, int]]] = {
                     (W32, 0x100000A4, 0x80400000), (R32, 0x100000A8, 0), (W32, 0x100000A8, 0),
                     (R32, 0x100000A8, 0), (R32, 0x100000A4, 0)],
     "virt": [*gic_script(0x08000000, 0x08010000, None, 33, uart=0x09000000), *VIRT_SCRIPT_EXTRA,
+             *pl061_script(0x09030000, (0x08000204, 0x08000204)),
              *irq_wiring_script(0x08000000, [("rtc", 0x09010000, 34)])],
 }
 

@@ -555,6 +555,35 @@ def test_pl031_counts_virtual_seconds_and_matches():
     assert not rec.line.level
 
 
+# -- PL061 (DDI 0190; QEMU pl061.c) -----------------------------------------------------------
+
+def test_pl061_input_edges_and_levels():
+    from vtrans.runtime.devices.pl061 import PL061
+
+    rec = Recorder(VirtualClock())
+    g = PL061(rec.line)
+    g.write(0x410, 4, 0xFF)                                # IE
+    g.write(0x40C, 4, 0x01)                                # pin 0: rising edge
+    g.inputs[0].raise_()
+    assert g.read(0x414, 4) == 1 and rec.line.level and g.read(0x004, 4) == 1
+    g.write(0x41C, 4, 1)
+    g.inputs[0].lower()
+    assert g.read(0x414, 4) == 0                           # falling edge: not selected
+    g.write(0x408, 4, 0x02)                                # pin 1: both edges
+    g.inputs[1].raise_()
+    g.write(0x41C, 4, 2)
+    g.inputs[1].lower()
+    assert g.read(0x414, 4) == 2
+    g.write(0x41C, 4, 0xFF)
+    g.write(0x404, 4, 0x04)                                # pin 2: level, low (IEV 0)
+    assert g.read(0x414, 4) == 4
+    g.write(0x41C, 4, 4)
+    assert g.read(0x414, 4) == 4                           # still low: re-asserted at once
+    g.write(0x400, 4, 0x08)                                # pin 3 output: input changes are lost
+    g.inputs[3].raise_()
+    assert g.read(0x020, 4) == 0
+
+
 # -- robustness: no guest access can make a device model raise ------------------------------------
 
 from vtrans.runtime.boards import board_names, get_board  # noqa: E402

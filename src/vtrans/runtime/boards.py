@@ -31,6 +31,7 @@ from vtrans.runtime.devices.gic import Gic
 from vtrans.runtime.devices.l2x0 import L2x0
 from vtrans.runtime.devices.pl011 import PL011
 from vtrans.runtime.devices.pl031 import PL031
+from vtrans.runtime.devices.pl061 import PL061
 from vtrans.runtime.devices.pl190 import PL190
 from vtrans.runtime.devices.sp804 import SP804
 from vtrans.runtime.devices.sysregs import PowerHooks, SysRegs
@@ -195,11 +196,12 @@ def _build_versatilepb(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> B
     timer01 = SP804(clock, pic[4], name="timer01")
     timer23 = SP804(clock, pic[5], name="timer23")
     rtc = PL031(clock, pic[10])
+    gpios = [(0x101E4000 + 0x1000 * i, PL061(pic[6 + i], name=f"gpio{i}")) for i in range(4)]
     uarts, uart_devs = _uarts([(0x101F1000, pic[12]), (0x101F2000, pic[13]), (0x101F3000, pic[14]),
                                (0x10009000, sic.inputs[6])])
     devices: list[tuple[int, Device]] = [
         (0x10000000, sysregs), (0x10003000, sic), (0x10140000, vic),
-        (0x101E2000, timer01), (0x101E3000, timer23), (0x101E8000, rtc), *uart_devs,
+        (0x101E2000, timer01), (0x101E3000, timer23), *gpios, (0x101E8000, rtc), *uart_devs,
     ]
     return BoardInstance(spec, clock, devices, [RamRegion("ram", 0, ram_size)], cpu_irq, cpu_fiq, uarts,
                          vic, power, named={"vic": vic, "sic": sic, "sysregs": sysregs, "timer01": timer01,
@@ -211,7 +213,7 @@ register_board(BoardSpec(
     cpu_model=arm_const.UC_CPU_ARM_926, cpu_name="arm926",
     ram_base=0, ram_size=DEFAULT_RAM_SIZE, loader_start=0, kernel_load_addr=KERNEL_LOAD_OFFSET,
     board_id=0x183, builder=_build_versatilepb, max_ram_size=256 << 20,
-    devices_summary="PL190 VIC, SIC, 4x PL011, 2x SP804, PL031, system registers"))
+    devices_summary="PL190 VIC, SIC, 4x PL011, 2x SP804, 4x PL061, PL031, system registers"))
 
 
 # -- realview-pb-a8 -------------------------------------------------------------------------
@@ -226,9 +228,13 @@ def _build_realview_pb_a8(spec: BoardSpec, clock: VirtualClock, ram_size: int) -
     timer01 = SP804(clock, gic.spi(4), name="timer01")
     timer23 = SP804(clock, gic.spi(5), name="timer23")
     rtc = PL031(clock, gic.spi(10))
+    gpios = [(0x10013000 + 0x1000 * i, PL061(gic.spi(6 + i), name=f"gpio{i}")) for i in range(3)]
+    # GPIO2 pin 0 is the MMC card-detect line, inverted: high while no card is present (QEMU)
+    gpios[2][1].inputs[0].raise_()
     uarts, uart_devs = _uarts([(0x10009000 + 0x1000 * i, gic.spi(12 + i)) for i in range(4)])
     devices: list[tuple[int, Device]] = [
-        (0x10000000, sysregs), (0x10011000, timer01), (0x10012000, timer23), (0x10017000, rtc), *uart_devs,
+        (0x10000000, sysregs), (0x10011000, timer01), (0x10012000, timer23), *gpios, (0x10017000, rtc),
+        *uart_devs,
         (0x1E000000, gic.cpu_interface), (0x1E001000, gic.distributor),
     ]
     # QEMU's "realview.hack": a page of RAM at 0xE0000000 that Linux' SMP boot path once needed
@@ -244,7 +250,7 @@ register_board(BoardSpec(
     cpu_model=arm_const.UC_CPU_ARM_CORTEX_A8, cpu_name="cortex-a8",
     ram_base=0x70000000, ram_size=DEFAULT_RAM_SIZE, loader_start=0x70000000,
     kernel_load_addr=0x70000000 + KERNEL_LOAD_OFFSET, board_id=0x769, builder=_build_realview_pb_a8,
-    devices_summary="RealView GIC (v1), 4x PL011, 2x SP804, PL031, system registers"))
+    devices_summary="RealView GIC (v1), 4x PL011, 2x SP804, 3x PL061, PL031, system registers"))
 
 
 # -- vexpress-a9 --------------------------------------------------------------------------------
@@ -306,8 +312,10 @@ def _build_virt(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> BoardIns
     rtc = PL031(clock, gic.spi(2))
     uarts, uart_devs = _uarts([(0x09000000, gic.spi(1))])
     timer = GenericTimer(clock, phys_irq=gic.ppi(VIRT_PPI_CNTP), virt_irq=gic.ppi(VIRT_PPI_CNTV))
+    gpio = PL061(gic.spi(7), name="gpio")
     devices: list[tuple[int, Device]] = [
         (0x08000000, gic.distributor), (0x08010000, gic.cpu_interface), *uart_devs, (0x09010000, rtc),
+        (0x09030000, gpio),
     ]
     return BoardInstance(spec, clock, devices, [RamRegion("ram", 0x40000000, ram_size)], cpu_irq, cpu_fiq,
                          uarts, gic, PowerHooks(), generic_timer=timer,
@@ -321,4 +329,4 @@ register_board(BoardSpec(
     kernel_load_addr=0x40000000 + KERNEL_LOAD_OFFSET, board_id=0xFFFFFFFF, builder=_build_virt,
     max_ram_size=3 << 30, cbar=0x08000000,
     unassigned=Unassigned.ABORT,
-    devices_summary="GICv2, PL011, PL031, generic timer (PPI 27 virtual, 30 physical)"))
+    devices_summary="GICv2, PL011, PL031, PL061, generic timer (PPI 27 virtual, 30 physical)"))
