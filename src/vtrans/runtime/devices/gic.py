@@ -178,7 +178,7 @@ class Gic:
     def current_pending_irq(self) -> int:
         irq = self.current_pending
         if irq < GIC_MAXIRQ and self.has_groups:
-            # Without the security extensions every access is a secure one.
+            # Every access is Secure here: no security extensions, or a CPU running Secure.
             if self.group[irq] and not self.cpu_ctlr & GICC_CTLR_ACK_CTL:
                 return 1022
         return irq
