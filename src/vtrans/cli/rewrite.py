@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -47,10 +48,15 @@ def run(args: argparse.Namespace) -> int:
     from vtrans.translator.cfg import _atomic_write
     from vtrans.translator.rewrite import rewrite
 
-    programs = parse_inputs(args.sources, args.include_dirs)
     paths = output_paths(args.sources, args.output)
-    result = rewrite(programs, args.strategy)
-    texts = [print_program(p) for p in result.programs]       # everything rendered before any write
+    # the IR is many small immutable objects and no cycles: the cyclic GC only costs time here
+    gc.disable()
+    try:
+        programs = parse_inputs(args.sources, args.include_dirs)
+        result = rewrite(programs, args.strategy)
+        texts = [print_program(p) for p in result.programs]   # everything rendered before any write
+    finally:
+        gc.enable()
     if len(paths) > 1:
         os.makedirs(args.output, exist_ok=True)
     for path, text in zip(paths, texts):
