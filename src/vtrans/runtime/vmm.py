@@ -64,11 +64,12 @@ class VmmStats:
 
     def rows(self) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
-        for title, counter in (("trap", self.traps), ("hypercall", self.hypercalls),
-                               ("virtual exception", self.exceptions), ("emulated", self.emulated)):
+        for title, total, counter in (("trap", "traps", self.traps), ("hypercall", "hypercalls", self.hypercalls),
+                                      ("virtual exception", "virtual exceptions", self.exceptions),
+                                      ("emulated", "emulated instructions", self.emulated)):
             for key, n in sorted(counter.items()):
                 out.append((f"{title}: {key}", str(n)))
-            out.append((f"{title}s total", str(sum(counter.values()))))
+            out.append((f"{total} total", str(sum(counter.values()))))
         guest = max(self.total_ns - self.vmm_ns, 0)
         out.append(("time in guest", f"{guest / 1e6:.3f} ms"))
         out.append(("time in VMM", f"{self.vmm_ns / 1e6:.3f} ms"))
