@@ -22,6 +22,7 @@ CASES = {
     "syntax_bad_number": ("\tmov r0, #12abc\n", "bad number '12abc'", 1, 11),
     "missing_comma": ("\tmov r0 #1\n", "missing ',' after 'r0'", 1, 8),
     "missing_comma_registers": ("\tadd r0, r1 r2\n", "missing ',' after 'r1'", 1, 12),
+    "unknown_reloc_operator": ("\tmovw r0, #:middle16:x\n", "unknown relocation operator ':middle16:'", 1, 13),
     "unknown_mnemonic": ("\tnop\n\tfrobnicate r0, r1\n", "unknown instruction mnemonic 'frobnicate'", 2, 2),
     "unconditional_with_condition": ("\tcpsideq i\n", "unknown instruction mnemonic", 1, 2),
     "directive_symbol_expected": ("\t.global 5\n", "'.global' takes symbol names", 1, 2),

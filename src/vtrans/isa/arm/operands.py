@@ -13,6 +13,7 @@ system registers (``fpscr``, ``fpexc``, ...) in lower case.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Union
 
 from vtrans.assembler.ir import Expr
@@ -21,6 +22,23 @@ from vtrans.assembler.ir import Expr
 CORE_NAMES: tuple[str, ...] = (
     "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "fp", "ip", "sp", "lr", "pc",
 )
+
+
+class ShiftOp(StrEnum):
+    """Shift types of shifted-register operands (ARM ARM A8.4.1; gas's ``asl`` is ``lsl``)."""
+
+    LSL = "lsl"
+    LSR = "lsr"
+    ASR = "asr"
+    ROR = "ror"
+    RRX = "rrx"
+
+
+class Reloc(StrEnum):
+    """``#:lower16:x`` / ``#:upper16:x`` relocation operators (movw/movt, ARM ARM A8.8.102)."""
+
+    LOWER16 = "lower16"
+    UPPER16 = "upper16"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +62,14 @@ class Imm:
     """``#expr``; ``reloc`` is ``"lower16"``/``"upper16"`` for ``#:lower16:expr``."""
 
     expr: Expr
-    reloc: str | None = None
+    reloc: Reloc | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Shift:
     """A shift: ``op`` is lsl/lsr/asr/ror/rrx; ``amount`` an expression (``#n``), a Reg, or None (rrx)."""
 
-    op: str
+    op: ShiftOp
     amount: Union[Expr, Reg, None] = None
 
 

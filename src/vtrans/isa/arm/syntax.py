@@ -37,8 +37,10 @@ from vtrans.isa.arm.operands import (
     Psr,
     Reg,
     RegList,
+    Reloc,
     Shift,
     ShiftedReg,
+    ShiftOp,
 )
 
 #: the operand grammar, appended to the ISA-neutral gas.lark by the parser
@@ -135,7 +137,7 @@ class OperandTransformer:
 
     @v_args(inline=True)
     def imm_reloc(self, name, e):
-        return (e, str(name).lower())
+        return (e, name)  # checked by build_instruction, which knows the location
 
     @v_args(inline=True)
     def reg_one(self, name):
@@ -220,13 +222,13 @@ def _shift_of(ctx: _Ctx, raw: tuple) -> Shift | None:
     if kind == "wword" and raw[1].lower() in SHIFTS:
         return Shift(_shift_name(raw[1]), ctx.need_reg(raw[2]))
     if kind == "expr" and isinstance(raw[1], Sym) and raw[1].name.lower() == "rrx":
-        return Shift("rrx")
+        return Shift(ShiftOp.RRX)
     return None
 
 
-def _shift_name(tok: str) -> str:
+def _shift_name(tok: str) -> ShiftOp:
     low = tok.lower()
-    return "lsl" if low == "asl" else low
+    return ShiftOp.LSL if low == "asl" else ShiftOp(low)
 
 
 def _reg_of_expr(ctx: _Ctx, e: Expr) -> tuple[Reg, bool] | None:
@@ -335,11 +337,11 @@ def build_instruction(word: Token | str, raw_ops: list, loc: SourceLoc,
                     ops.append(w)
                     continue
                 if e.name.lower() == "rrx" and isinstance(prev, Reg):
-                    ops[-1] = ShiftedReg(prev, Shift("rrx"))
+                    ops[-1] = ShiftedReg(prev, Shift(ShiftOp.RRX))
                     continue
                 if e.name.lower() == "rrx" and isinstance(prev, Mem) and isinstance(prev.offset, Reg) \
                         and prev.shift is None and not prev.pre_index:
-                    ops[-1] = Mem(prev.base, prev.offset, False, False, prev.subtract, Shift("rrx"))
+                    ops[-1] = Mem(prev.base, prev.offset, False, False, prev.subtract, Shift(ShiftOp.RRX))
                     continue
             ops.append(ExprOperand(e))
         elif kind == "imm":
@@ -348,7 +350,14 @@ def build_instruction(word: Token | str, raw_ops: list, loc: SourceLoc,
                     raise ctx.error(f"':{raw[2]}:' not allowed in a memory offset", raw[3])
                 ops[-1] = Mem(prev.base, raw[1], False, False, False, None)  # [rn], #imm
                 continue
-            ops.append(Imm(raw[1], raw[2]))
+            reloc = None
+            if raw[2] is not None:
+                try:
+                    reloc = Reloc(str(raw[2]).lower())
+                except ValueError:
+                    raise ctx.error(f"unknown relocation operator ':{raw[2]}:' (lower16 or upper16)",
+                                    _col(raw[2])) from None
+            ops.append(Imm(raw[1], reloc))
         elif kind == "lit":
             ops.append(Literal(raw[1]))
         elif kind == "wb":
@@ -409,11 +418,12 @@ def format_mnemonic(insn: Instruction, divided: bool = False) -> str:
 
 
 def _fmt_shift(sh: Shift, fx: ExprFmt) -> str:
+    op = str(sh.op)
     if sh.amount is None:
-        return sh.op
+        return op
     if isinstance(sh.amount, Reg):
-        return f"{sh.op} {sh.amount.name}"
-    return f"{sh.op} #{fx(sh.amount)}"
+        return f"{op} {sh.amount.name}"
+    return f"{op} #{fx(sh.amount)}"
 
 
 def format_operand(op: Operand, fx: ExprFmt) -> str:
@@ -423,7 +433,7 @@ def format_operand(op: Operand, fx: ExprFmt) -> str:
     if isinstance(op, Reg):
         return op.name + ("!" if op.writeback else "")
     if isinstance(op, Imm):
-        return f"#:{op.reloc}:{fx(op.expr)}" if op.reloc else f"#{fx(op.expr)}"
+        return f"#:{op.reloc!s}:{fx(op.expr)}" if op.reloc else f"#{fx(op.expr)}"
     if isinstance(op, ShiftedReg):
         return f"{op.reg.name}, {_fmt_shift(op.shift, fx)}"
     if isinstance(op, ExprOperand):
