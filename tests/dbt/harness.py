@@ -31,14 +31,17 @@ def new_uc(cpu: int | None = None) -> unicorn.Uc:
 class BareHost(ClockHost):
     """Host for the dispatcher: guest in (real) SVC mode, callouts single-stepped natively."""
 
-    def __init__(self, uc: unicorn.Uc, end: int, tc_size: int = 1 << 20):
+    def __init__(self, uc: unicorn.Uc, end: int, tc_size: int = 1 << 20, counter: str = "vfp"):
         self.uc = uc
         self.clock = VirtualClock()
         self.end = end
         self._pc = None
         self.callouts: list[int] = []
         self.watch = UnicornCodeWatch(uc)
-        self.dbt = Dispatcher(self, ArmTranslator(), tc_size=tc_size)
+        ops = ArmTranslator(counter)
+        if counter == "vfp":
+            ops.enable_vfp(uc)
+        self.dbt = Dispatcher(self, ops, tc_size=tc_size)
         # the cache's protection (execute-only code pages) needs a software TLB
         uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
         uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self._tlb_fill)
@@ -109,10 +112,11 @@ def run_native(code: bytes, end: int, regs=None, count_insns: bool = False, cpu=
     return state(uc), n[0]
 
 
-def run_bt(code: bytes, end: int, regs=None, tc_size: int = 1 << 20, cpu=None, max_insns=None):
+def run_bt(code: bytes, end: int, regs=None, tc_size: int = 1 << 20, cpu=None, max_insns=None,
+           counter: str = "vfp"):
     uc = new_uc(cpu)
     load(uc, code, regs)
-    host = BareHost(uc, end, tc_size)
+    host = BareHost(uc, end, tc_size, counter)
     host.limit = max_insns
     host.dbt.run(RAM)
     return state(uc), host

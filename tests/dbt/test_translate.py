@@ -192,9 +192,10 @@ PROGRAMS = {
 }
 
 
+@pytest.mark.parametrize("counter", ["vfp", "memory"])
 @pytest.mark.parametrize("name", list(PROGRAMS))
-def test_program(arm_as, name):
-    check_same(arm_as, PROGRAMS[name])
+def test_program(arm_as, name, counter):
+    check_same(arm_as, PROGRAMS[name], counter=counter)
 
 
 def test_chaining_and_in_cache_lookup(arm_as):
@@ -224,8 +225,9 @@ def test_tiny_cache_flushes_and_stays_correct(arm_as):
     assert host.dbt.stats.flushes >= 2
 
 
+@pytest.mark.parametrize("counter", ["vfp", "memory"])
 @pytest.mark.parametrize("limit", [1, 2, 5, 7, 8, 9, 50, 333, 1001])
-def test_budget_stops_on_the_exact_guest_instruction(arm_as, limit):
+def test_budget_stops_on_the_exact_guest_instruction(arm_as, limit, counter):
     """QEMU icount: a run bounded to N guest instructions ends exactly after N of them."""
     code, end = build(arm_as, """
         ldr r10, =500
@@ -243,7 +245,7 @@ def test_budget_stops_on_the_exact_guest_instruction(arm_as, limit):
     load(uc, code, INIT)
     uc.emu_start(RAM, end, count=limit)
     native = state(uc)
-    bt, host = run_bt(code, end, INIT, max_insns=limit)
+    bt, host = run_bt(code, end, INIT, max_insns=limit, counter=counter)
     assert host.clock.insns == limit
     assert [hex(r) for r in bt["regs"]] == [hex(r) for r in native["regs"]]
     assert bt["mem"] == native["mem"]

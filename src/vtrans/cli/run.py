@@ -45,6 +45,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--mode", default="native", choices=mode_names(), help="execution mode (default: native)")
     p.add_argument("--strategy", choices=("hypercall", "stub", "pad"), default=None,
                    help="--mode previrt: how the image was rewritten (default: read from its sections)")
+    p.add_argument("--tc-size", type=_int, default=None, metavar="BYTES",
+                   help="--mode bt: translation cache size (default 4 MiB); a full cache is flushed")
     p.add_argument("--base", type=_int, default=None,
                    help="load/link address (raw images and assembly; default: the board's kernel address)")
     p.add_argument("--max-insns", type=_int, default=None, metavar="N", help="stop after N guest instructions")
@@ -151,10 +153,16 @@ def run(args: argparse.Namespace) -> int:
     if vmm_stats is not None:
         for key, value in vmm_stats.rows():
             print(f"  {key}: {value}", file=sys.stderr)
+    dbt_stats = getattr(stats, "dbt", None)  # set by --mode bt (runtime/dbt)
+    if dbt_stats is not None:
+        for key, value in dbt_stats.rows():
+            print(f"  bt {key}: {value}", file=sys.stderr)
     if args.stats_json:
         data = stats.to_dict()
         if vmm_stats is not None:
             data["vmm"] = dict(vmm_stats.rows())
+        if dbt_stats is not None:
+            data["bt"] = dbt_stats.as_dict()
         _write_json_atomic(args.stats_json, data)
     if args.final_state:
         _write_json_atomic(args.final_state, machine.final_state().to_dict())

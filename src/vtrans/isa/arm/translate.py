@@ -97,6 +97,14 @@ PROBE_OFFSET = 20           # offset of the budget probe from the block entry
 #: ldrb r0, [pc, r0, lsl #12] (A8.8.70): with r0 = -1 it reads the data page alias below
 #: (allowed), with r0 = 0 the code page itself (execute-only: faults)
 PROBE = 0xE7DF0600
+#: the VFP form of the counter (A8.8.343 VMOV between a core and a single-precision
+#: register): budget in s31, r0 saved in s30 -- register moves instead of stores, which
+#: cost Unicorn ~30-50 ns each.  Used while the guest has not enabled its VFP.
+VMOV_S30_R0 = 0xEE0F0A10
+VMOV_R0_S30 = 0xEE1F0A10
+VMOV_S31_R0 = 0xEE0F0A90
+VMOV_R0_S31 = 0xEE1F0A90
+SPILL_S30 = -1              # a "slot" meaning s30 in the spill table
 MAX_BLOCK_INSNS = 32        # guest instructions per block (<= 255: the prologue's sub #n)
 
 
@@ -436,6 +444,10 @@ class ArmTranslator:
 
     geometry = GEOMETRY
     page_overflow = PageOverflow
+
+    def __init__(self, counter: str = "memory"):
+        #: where the instruction budget lives: "memory" (data-page slot) or "vfp" (s31)
+        self.counter = counter
     exit_address = staticmethod(exit_address)
     max_block_insns = MAX_BLOCK_INSNS
     word_size = 4
@@ -452,6 +464,31 @@ class ArmTranslator:
     uc_link = arm_const.UC_ARM_REG_LR
     uc_regs = tuple(getattr(arm_const, f"UC_ARM_REG_R{i}") for i in range(13)) + (
         arm_const.UC_ARM_REG_SP, arm_const.UC_ARM_REG_LR, arm_const.UC_ARM_REG_PC)
+
+    # ---------------------------------------------------------------- counter access
+    def read_budget(self, uc, cache) -> int:
+        if self.counter == "vfp":
+            v = uc.reg_read(arm_const.UC_ARM_REG_S31)
+            return v - (1 << 32) if v & 0x80000000 else v
+        return cache.read_signed(SLOT_BUDGET)
+
+    def write_budget(self, uc, cache, value: int) -> None:
+        if self.counter == "vfp":
+            uc.reg_write(arm_const.UC_ARM_REG_S31, value & M32)
+        else:
+            cache.write_word(SLOT_BUDGET, value)
+
+    def spill_value(self, uc, cache, slot: int) -> int:
+        if slot == SPILL_S30:
+            return uc.reg_read(arm_const.UC_ARM_REG_S30)
+        return cache.read_word(slot)
+
+    @staticmethod
+    def enable_vfp(uc) -> None:
+        """Let User mode execute the counter's VFP moves: CPACR cp10/cp11 full access
+        (B4.1.40), FPEXC.EN (B6.1.7)."""
+        uc.reg_write(arm_const.UC_ARM_REG_C1_C0_2, uc.reg_read(arm_const.UC_ARM_REG_C1_C0_2) | (0xF << 20))
+        uc.reg_write(arm_const.UC_ARM_REG_FPEXC, uc.reg_read(arm_const.UC_ARM_REG_FPEXC) | (1 << 30))
 
     @staticmethod
     def hash_index(guest_pc: int) -> int:
@@ -558,14 +595,24 @@ class ArmTranslator:
         n = len(infos)
         e = _Emitter(start)
         entry = e.here
-        e.slot_access(False, 0, SLOT_PRO)
-        e.slot_access(True, 0, SLOT_BUDGET)
+        vfp = self.counter == "vfp"
+        if vfp:
+            e.emit(VMOV_S30_R0, VMOV_R0_S31)
+        else:
+            e.slot_access(False, 0, SLOT_PRO)
+            e.slot_access(True, 0, SLOT_BUDGET)
         e.emit(dp_imm(Op.SUB, 0, 0, n))
-        e.slot_access(False, 0, SLOT_BUDGET)
+        if vfp:
+            e.emit(VMOV_S31_R0)
+        else:
+            e.slot_access(False, 0, SLOT_BUDGET)
         e.emit(dp_reg(Op.MVN, 0, 0, 0, 31, 2))                # mvn r0, r0, asr #31
         assert e.here - entry == PROBE_OFFSET
         e.emit(PROBE)                                         # ldrb r0, [pc, r0, lsl #12]
-        e.slot_access(True, 0, SLOT_PRO)
+        if vfp:
+            e.emit(VMOV_R0_S30)
+        else:
+            e.slot_access(True, 0, SLOT_PRO)
         exits: list[ExitStub] = []
         pending: list[tuple[int, ExitStub]] = []              # (site, stub) to patch once stubs exist
         pc_map: list[tuple[int, int]] = []
@@ -587,8 +634,8 @@ class ArmTranslator:
                                    cond=proto.cond, unretired=proto.unretired)
             e.words[(site - start) // 4] = branch(site, stub.stub, proto.cond)
             exits.append(stub)
-        # the prologue holds r0 in SLOT_PRO until its last word
-        spills.append((4, PROBE_OFFSET + 4, SLOT_PRO, 0))
+        # the prologue holds r0 in SLOT_PRO (or s30) until its last word
+        spills.append((4, PROBE_OFFSET + 4, SPILL_S30 if vfp else SLOT_PRO, 0))
         return TranslatedCode(guest_pc, n, end_pc, start, entry, e.words, exits, pc_map, spills)
 
     # one guest instruction; returns True when it ended the block

@@ -325,10 +325,14 @@ class Dispatcher:
     # ------------------------------------------------------------------ boundary requests
     def request_boundary(self) -> None:
         """Make translated code exit at the next block entry (safe from inside a hook)."""
-        left = self.cache.read_signed(self.ops.slot_budget)
+        left = self.budget_left()
         if left > 0:
             self._entry_budget -= left
-            self.cache.write_word(self.ops.slot_budget, 0)
+            self.ops.write_budget(self.uc, self.cache, 0)
+
+    def budget_left(self) -> int:
+        """The budget counter as translated code left it."""
+        return self.ops.read_budget(self.uc, self.cache)
 
     # ------------------------------------------------------------------ guest addresses
     def guest_point(self, host: int) -> GuestPoint | None:
@@ -347,14 +351,14 @@ class Dispatcher:
         off = host - point.block.start
         for lo, hi, slot, reg in point.block.spills:
             if lo <= off <= hi:
-                self.uc.reg_write(self.ops.uc_regs[reg], self.cache.read_word(slot))
+                self.uc.reg_write(self.ops.uc_regs[reg], self.ops.spill_value(self.uc, self.cache, slot))
         return point
 
     def retired_at(self, host: int) -> int:
         """Guest instructions retired in the current cache entry up to (not including) the
         instruction at ``host`` (for a clock read in a device hook)."""
         point = self.guest_point(host)
-        left = self.cache.read_signed(self.ops.slot_budget)
+        left = self.budget_left()
         unretired = point.block.count - point.index if point and point.block else 0
         return self._entry_budget - left - unretired
 
@@ -384,7 +388,7 @@ class Dispatcher:
                 guest_pc = host.fetch_fault(guest_pc)
                 continue
             self._entry_budget = budget
-            cache.write_word(ops.slot_budget, budget)
+            ops.write_budget(uc, cache, budget)
             st.cache_entries += 1
             self.in_cache = True
             try:
@@ -422,7 +426,7 @@ class Dispatcher:
             if stub is None:
                 raise GuestError("translated code reached the exit gate from an unknown place")
             uc.reg_write(self._uc_link, cache.read_word(ops.slot_lr))
-            left = cache.read_signed(ops.slot_budget)
+            left = ops.read_budget(uc, cache)
             retired = self._entry_budget - left - stub.unretired
             st.dispatcher_exits += 1
             kind = stub.kind.value
@@ -461,8 +465,8 @@ class Dispatcher:
         block = self.blocks.at_host(host_pc)
         if block is None or host_pc != block.entry + self.ops.probe_offset:
             return None
-        self.uc.reg_write(self.ops.uc_regs[0], self.cache.read_word(self.ops.slot_prologue))
-        left = self.cache.read_signed(self.ops.slot_budget)
+        self.recreate_state(host_pc)        # puts back r0, which the prologue holds
+        left = self.budget_left()
         retired = self._entry_budget - left - block.count
         if retired:
             self.host.retire(retired)

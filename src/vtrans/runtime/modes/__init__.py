@@ -101,6 +101,7 @@ _MODES: dict[str, str] = {
     "native": "vtrans.runtime.modes.native",
     "trap": "vtrans.runtime.modes.trap",
     "previrt": "vtrans.runtime.modes.previrt",
+    "bt": "vtrans.runtime.modes.bt",
 }
 
 

@@ -37,6 +37,7 @@ from vtrans.isa.arm.mmu import access_addresses
 from vtrans.isa.arm.translate import ArmTranslator
 from vtrans.isa.arm.vcpu import ExceptionKind
 from vtrans.runtime.dbt import DEFAULT_TC_SIZE, Dispatcher, UnicornCodeWatch
+from vtrans.runtime.machine import decode_cp_transfer
 from vtrans.runtime.vmm import VmmMode
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ _PC = A.UC_ARM_REG_PC
 _CPSR = A.UC_ARM_REG_CPSR
 _REGS = tuple(getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)) + (A.UC_ARM_REG_SP, A.UC_ARM_REG_LR, _PC)
 _SYNC_EXTERNAL = 0b01000
+_FPEXC = A.UC_ARM_REG_FPEXC
+_FPEXC_EN = 1 << 30
 
 
 class BtMode(VmmMode):
@@ -59,6 +62,10 @@ class BtMode(VmmMode):
         self.dbt: Dispatcher | None = None
         self._io_key: tuple[int, int] | None = None
         self._io_index = -1
+
+    @classmethod
+    def from_cli(cls, args) -> "BtMode":
+        return cls(tc_size=getattr(args, "tc_size", None))
 
     # ------------------------------------------------------------------ set-up
     def attach(self, machine) -> None:
@@ -82,7 +89,14 @@ class BtMode(VmmMode):
         dbt = self.dbt
         if dbt is None:
             self._ensure()
-            self.watch = UnicornCodeWatch(self.uc, to_phys=self._to_phys)
+            uc = self.uc
+            self.watch = UnicornCodeWatch(uc, to_phys=self._to_phys)
+            # the budget counter lives in VFP registers while the guest does not use its VFP
+            # (translate.py); the guest's own FPEXC is kept here meanwhile
+            self._guest_fpexc = uc.reg_read(_FPEXC)
+            if not self._guest_fpexc & _FPEXC_EN:
+                self.ops.counter = "vfp"
+                self.ops.enable_vfp(uc)
             dbt = self.dbt = Dispatcher(self, self.ops, tc_size=self.tc_size)
             self.machine.stats.dbt = dbt.stats
         return dbt
@@ -91,7 +105,9 @@ class BtMode(VmmMode):
         """Asked by the machine's TLB-fill hook first: the cache region (``TranslationCache.
         tlb_fill``), the same in every guest address space.  False: not ours."""
         dbt = self.dbt
-        return dbt is not None and dbt.cache.tlb_fill(vaddr, access, entry)
+        if dbt is not None and dbt.cache.tlb_fill(vaddr, access, entry):
+            return True
+        return super().tlb_fill(vaddr, access, entry)
 
     def _to_phys(self, va: int) -> int:
         try:
@@ -109,7 +125,6 @@ class BtMode(VmmMode):
         vmm = self.vmm
         if start & 1:
             raise GuestError("Thumb state is not supported by binary translation", pc=start & ~1)
-        vmm.enter_guest()
         try:
             pc = dbt.run(start)
         finally:
@@ -175,12 +190,28 @@ class BtMode(VmmMode):
         uc.reg_write(_PC, guest_pc)
         before = vmm.mmu.config()
         form = decode(word)
+        cp = decode_cp_transfer(word)
+        if cp is not None and cp[0] in self.machine._cp_handlers:
+            # a coprocessor register a device owns (the generic timer, QEMU's ID values)
+            self.machine._on_cp_insn(uc, guest_pc, 4, (word, cp))
+            return uc.reg_read(_PC)
+        vfp_counter = self.ops.counter == "vfp"
+        if vfp_counter and form in (Form.VMRS, Form.VMSR):
+            uc.reg_write(_FPEXC, self._guest_fpexc)     # the guest sees and sets its own FPEXC
         if form is Form.SVC:
             vmm.handle_exception(ExceptionKind.SVC, guest_pc)
         elif form is Form.BKPT:
             vmm.handle_exception(ExceptionKind.PREFETCH_ABORT, guest_pc)
         else:
             vmm.handle_invalid(guest_pc)
+        if vfp_counter and form in (Form.VMRS, Form.VMSR):
+            self._guest_fpexc = uc.reg_read(_FPEXC)
+            if self._guest_fpexc & _FPEXC_EN:
+                # the guest turned its VFP on: the counter moves to memory, for good
+                self.ops.counter = "memory"
+                self.dbt.flush()
+            else:
+                self.ops.enable_vfp(uc)
         self._reraise()
         if self._mapping_changed(before, word):
             # another address space: translations are keyed by virtual address
@@ -200,9 +231,9 @@ class BtMode(VmmMode):
         """A fault inside translated code, already mapped to the guest instruction."""
         vmm = self.vmm
         m = self.machine
-        fault = vmm.mmu.pending_fault
-        vmm.mmu.pending_fault = None
-        if error.errno != unicorn.UC_ERR_EXCEPTION or fault is None:
+        fault = self._access_fault(guest_pc) if error.errno == unicorn.UC_ERR_EXCEPTION else None
+        if fault is None:
+            # an access no RAM or device decodes: a synchronous external abort (B3.13.3)
             mf = m.memory.fault
             m.memory.fault = None
             if mf is None or error.errno not in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED):
@@ -213,6 +244,28 @@ class BtMode(VmmMode):
         self.retire(1)      # the aborting instruction counts as executed
         vmm.deliver_abort(fault, fault.far if fault.prefetch else guest_pc)
         return self.uc.reg_read(_PC)
+
+    def _access_fault(self, guest_pc: int) -> VirtualAbort | None:
+        """The virtual abort of the load/store at ``guest_pc`` (Unicorn reports only that the
+        TLB fill was refused): walk the guest's tables for each address it accesses, with the
+        guest's virtual privilege (B3.12)."""
+        vmm = self.vmm
+        uc = self.uc
+        try:
+            word = vmm.mmu.fetch_word(guest_pc)
+        except (VirtualAbort, unicorn.UcError):
+            return None
+
+        def reg(n: int) -> int:
+            return (guest_pc + 8) & 0xFFFFFFFF if n == 15 else uc.reg_read(_REGS[n])
+
+        addrs = access_addresses(word, reg, uc.reg_read(_CPSR)) or []
+        load = bool(word & (1 << 20)) or (word & 0x0E1000F0) == 0x000000D0   # ldrd has L = 0
+        for a in addrs:
+            fault = vmm.mmu.fault(a, write=not load, fetch=False)
+            if fault is not None:
+                return fault
+        return None
 
     # ------------------------------------------------------------------ hooks inside the cache
     def on_exception(self, kind: ExceptionKind, pc: int, **info) -> None:
@@ -258,7 +311,7 @@ class BtMode(VmmMode):
             m.sync_clock()
             return
         block = point.block
-        left = dbt.cache.read_signed(self.ops.slot_budget)
+        left = dbt.budget_left()
         key = (block.start, left)
         first = max(point.index, self._io_index + 1 if key == self._io_key else 0)
         cpsr = uc.reg_read(_CPSR)
@@ -281,6 +334,8 @@ class BtMode(VmmMode):
     def on_halt(self) -> None:
         if self.dbt is not None:
             self.dbt.finish_stats()
+            if self.ops.counter == "vfp":
+                self.uc.reg_write(_FPEXC, self._guest_fpexc)
         super().on_halt()
 
 
