@@ -336,6 +336,7 @@ class _FileLayout:
         self.previous = previous or {}
         self.forward_used = False
         self.deferred_error: AsmError | None = None
+        self.warned_unwind = False
         self.sections: dict[str, InputSection] = {}
         self.symbols: dict[str, SymbolDef] = {}
         self.stmt_offsets: dict[int, tuple[str, int]] = {}
@@ -820,6 +821,12 @@ class _FileLayout:
                 self.cur.size += 4
             return
         if name.startswith("cfi_"):
+            return
+        if name == "fnstart" and not self.warned_unwind:
+            # gas would build .ARM.exidx/.ARM.extab from .fnstart/.save/.fnend (EHABI);
+            # vtrans does not, so say so once (-fno-unwind-tables avoids them)
+            log.warning("%s: EHABI unwind tables (.fnstart ... .fnend) are not generated", d.loc)
+            self.warned_unwind = True
             return
         if name in _IGNORED:
             return
