@@ -142,3 +142,46 @@ def test_mode_change_is_a_hypercall(tmp_path, arm_as, arm_ld):
     _, calls = run(segs, syms, user=True)
     index = next(r.index for r in result.reports if r.text == "msr cpsr_c, #31")
     assert calls == [hc.hypercall_imm(hc.HypercallClass.EMULATE, index)]
+
+
+USER_PROGRAM = """\
+    .syntax unified
+    .arm
+    .text
+    .global _start
+_start:
+    mov r10, #0xd3
+    ldr r8, =0x90000153
+    cpsid i
+    mrs r0, cpsr
+    cpsie if
+    mrs r1, cpsr
+    msr cpsr_c, r10         @ in User mode: ignored (B9.3.12)
+    mrs r2, cpsr
+    msr cpsr_fc, r8         @ in User mode: flags only
+    mrs r3, cpsr
+    cps #0x13               @ in User mode: a NOP (B9.3.2)
+    mrs r4, cpsr
+done:
+    b done
+"""
+
+
+def test_stubs_in_virtual_user_mode_match_real_user_mode(tmp_path, arm_as, arm_ld):
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "new").mkdir()
+    rs, rsym = assemble(USER_PROGRAM, tmp_path / "ref", arm_as, arm_ld)
+    result = rewrite([parse_text(USER_PROGRAM, "u.s")], "stub")
+    ns, nsym = assemble(print_program(result.programs[0]), tmp_path / "new", arm_as, arm_ld)
+    native, ncalls = run(rs, rsym, user=True)               # the reference: real User mode
+    vcpu = nsym[hc.VCPU_SYMBOL]
+
+    def virtual_user(uc):
+        uc.mem_write(vcpu + hc.OFF_VCPSR, (0x1D0).to_bytes(4, "little"))
+
+    stubbed, calls = run(ns, nsym, user=True, setup=virtual_user)
+    assert ncalls == [] and calls == []
+    for i, r in enumerate(REGS):
+        assert stubbed.reg_read(r) == native.reg_read(r), f"register {i}"
+    block = hc.VcpuBlock.unpack(bytes(stubbed.mem_read(vcpu, hc.VCPU_SIZE)))
+    assert block.vcpsr == native.reg_read(A.UC_ARM_REG_CPSR) & hc.VCPSR_MASK == 0x1D0

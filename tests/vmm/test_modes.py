@@ -137,7 +137,7 @@ def assert_same_run(ref: Run, got: Run, what: str) -> None:
 
 # the translator's stub for `cpsie`/`cpsid` updates the vCPU block's masks even in virtual User
 # mode, where the instruction is a NOP (B9.3.2): a rewriter defect this test exposes
-_STUB_KNOWN = {("sensitive", "stub"): "the cps/cpsie stub changes the virtual masks in User mode (B9.3.2: a NOP)"}
+_STUB_KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.gnu

@@ -13,6 +13,8 @@ emulates the original against the vCPU block ``__vtrans_vcpu`` (layout in
 * the only read of the real CPSR is ``mrs Rd, apsr`` in the ``mrs cpsr`` stub,
   of which only bits [31:9] (flags, GE, E) are kept — the mode and mask bits
   come from the vCPU block (``vtrans analyze`` lists it as audited stub code);
+* in virtual User mode ``cps`` is a NOP and ``msr cpsr`` writes the flags only
+  (B9.3.2, B9.3.12), as on hardware;
 * what a stub cannot do alone — a mode change (banked registers), exception
   returns, cp15, wfi … — is the class-0 hypercall of that site, made with every
   register restored; unmasking a virtual interrupt that is pending makes a
@@ -70,6 +72,23 @@ def _nonzero_goto(reg: str, target: str) -> str:
             f"\tb {target}\n")                 # reg was nonzero
 
 
+def _zero_goto(reg: str, target: str, n: int, k: int) -> str:
+    """Branch to ``target`` if ``reg`` == 0, without touching the flags (``reg`` is clobbered)."""
+    cont = f".Lvtrans_cont_{n}_{k}"
+    return (f"\tclz {reg}, {reg}\n\tlsr {reg}, {reg}, #5\n"
+            f"\tadd pc, pc, {reg}, lsl #2\n"
+            "\tmov r0, r0\n"                   # (skipped)
+            f"\tb {cont}\n"                    # reg was nonzero
+            f"\tb {target}\n"                  # reg was zero
+            f"{cont}:\n")
+
+
+def _if_virtual_user_goto(t: str, u: str, target: str, n: int) -> str:
+    """In virtual User mode the control fields are not written (B9.3.2, B9.3.12): skip."""
+    return (f"\tldr {u}, [{t}, #{hc.OFF_VCPSR}]\n\tand {u}, {u}, #0x1f\n\teor {u}, {u}, #{hc.Mode.USR:#x}\n"
+            + _zero_goto(u, target, n, 0))
+
+
 class _Stub:
     def __init__(self, n: int, stub_label: str, ret_label: str, temps: list[str]):
         self.n, self.stub_label, self.ret, self.temps = n, stub_label, ret_label, temps
@@ -82,7 +101,8 @@ class _Stub:
         return "".join(f"\tldr {t}, {s}\n" for t, s in zip(self.temps, self.saves))
 
     def tail(self, body: str, index: int, need_hyp: bool, need_sync: bool) -> str:
-        text = f"{self.stub_label}:\n" + self.save() + body + self.restore() + f"\tb {self.ret}\n"
+        text = (f"{self.stub_label}:\n" + self.save() + body + f".Lvtrans_done_{self.n}:\n" + self.restore()
+                + f"\tb {self.ret}\n")
         if need_hyp:
             text += (f".Lvtrans_hyp_{self.n}:\n" + self.restore()
                      + f"\tsvc #{hc.hypercall_imm(hc.HypercallClass.EMULATE, index):#x}\n\tb {self.ret}\n")
@@ -185,6 +205,7 @@ def _stub_text(word: int, insn: Statement, index: int, stub_label: str, ret_labe
             body += f"\tmsr apsr_{apsr}, {operand}\n"                 # flags: innocuous
         cm = (0xDF if "c" in fields else 0) | (hc.CPSR_A if "x" in fields else 0)
         body += f"\tldr {t}, ={V}\n"
+        body += _if_virtual_user_goto(t, u, f".Lvtrans_done_{n}", n)
         if "c" in fields:
             # a mode change swaps banked registers: the VMM does it (class-0 hypercall)
             body += _value_bits(src, 0x1F, w)
@@ -204,12 +225,20 @@ def _stub_text(word: int, insn: Statement, index: int, stub_label: str, ret_labe
         st = _Stub(n, stub_label, ret_label, _temps(insn, 3))
         t, u, w = st.temps
         op = "orr" if m == "cpsid" else "bic"
-        body = (f"\tldr {t}, ={V}\n\tldr {u}, [{t}, #{hc.OFF_VCPSR}]\n\t{op} {u}, {u}, #{bits:#x}\n"
+        body = (f"\tldr {t}, ={V}\n" + _if_virtual_user_goto(t, u, f".Lvtrans_done_{n}", n)
+                + f"\tldr {u}, [{t}, #{hc.OFF_VCPSR}]\n\t{op} {u}, {u}, #{bits:#x}\n"
                 f"\tstr {u}, [{t}, #{hc.OFF_VCPSR}]\n")
         if m == "cpsie":
             body += _pending_check(st, t, u, w)
         return (st.tail(body, index, False, m == "cpsie"),
                 f"emulated ({'unmask' if m == 'cpsie' else 'mask'} virtual {ops[0].flags} in the vCPU block)")
+    # cps with a mode: a NOP in virtual User mode, else the VMM switches the banks
+    if m in ("cps", "cpsie", "cpsid"):
+        st = _Stub(n, stub_label, ret_label, _temps(insn, 2))
+        t, u = st.temps
+        body = (f"\tldr {t}, ={V}\n" + _if_virtual_user_goto(t, u, f".Lvtrans_done_{n}", n)
+                + f"\tb .Lvtrans_hyp_{n}\n")
+        return st.tail(body, index, True, False), "NOP in virtual User mode, else a class-0 hypercall"
     return hyp
 
 
