@@ -510,8 +510,9 @@ class Machine:
         self.icount.retire_through(pc_now)
         if intno == UC_INTNO_BKPT:
             self._note_exception(ExceptionKind.PREFETCH_ABORT, pc_now)
+            # a debug event (C4.4.1): IFSR = 0b00010; IFAR is UNKNOWN and QEMU writes 0 there
             self.mode.on_exception(ExceptionKind.PREFETCH_ABORT, pc_now,
-                                   fault_status=fsr_value(FaultStatus.DEBUG), fault_address=pc_now)
+                                   fault_status=fsr_value(FaultStatus.DEBUG), fault_address=0)
             self._entered()
             return
         if kind in (ExceptionKind.PREFETCH_ABORT, ExceptionKind.DATA_ABORT):

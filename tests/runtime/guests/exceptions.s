@@ -160,6 +160,8 @@ h_pabt:
         bl      puthex
         mrc     p15, 0, r0, c5, c0, 1           @ IFSR
         bl      puthex
+        mrc     p15, 0, r0, c6, c0, 2           @ IFAR
+        bl      puthex
         pop     {r0-r4, r12, lr}
         movs    pc, lr                          @ LR = bkpt + 4: skip it
 
@@ -234,7 +236,7 @@ msg_back:   .asciz "returned\n"
 msg_user:   .asciz "svc from user mode\n"
 msg_h_svc:  .asciz "[svc] cpsr spsr lr imm\n"
 msg_h_und:  .asciz "[und] cpsr spsr lr\n"
-msg_h_pabt: .asciz "[pabt] cpsr spsr lr ifsr\n"
+msg_h_pabt: .asciz "[pabt] cpsr spsr lr ifsr ifar\n"
 msg_h_dabt: .asciz "[dabt] cpsr spsr lr dfsr dfar\n"
 msg_h_irq:  .asciz "[irq] cpsr spsr lr id\n"
 msg_done:   .asciz "done\n"
