@@ -107,8 +107,11 @@ def test_directives_and_pools(tmp_path, arm_as, arm_ld):
     _check([ASM_DIR / "directives.s"], tmp_path, base=0x8000)
 
 
-def test_forward_references_and_fill_patterns(tmp_path, arm_as, arm_ld):
-    _check([ASM_DIR / "relax.s"], tmp_path, base=0x10000)
+@pytest.mark.parametrize("name", ["relax", "section_order"])
+def test_hand_written(name, tmp_path, arm_as, arm_ld):
+    """relax: forward references in sizes, fill patterns, .org; section_order: the
+    order gas gives sections in an object, which decides ld's order within a pattern."""
+    _check([ASM_DIR / f"{name}.s"], tmp_path, base=0x10000)
 
 
 def test_default_layout_without_base(tmp_path, arm_as, arm_ld):

@@ -128,8 +128,7 @@ def segments_of(sections: list[OutSection]) -> list[Segment]:
     groups: list[list[OutSection]] = []
     last: OutSection | None = None
     writable = False
-    for sec in sorted((s for s in sections if s.flags & ShFlag.ALLOC and (s.size or not s.nobits)),
-                      key=lambda s: s.addr):
+    for sec in sorted((s for s in sections if s.flags & ShFlag.ALLOC and s.size), key=lambda s: s.addr):
         new = last is None
         if not new:
             assert last is not None

@@ -345,7 +345,11 @@ class _FileLayout:
         self.local = local_resolver(self.local_counts)
         self.section_stack: list[tuple[str, str | None]] = []
         self.previous_section: str | None = None
-        self.cur: InputSection = self.section(".text")
+        # gas creates .text, .data and .bss first, in this order, whatever the source
+        # does; the order of sections in an object decides ld's order within a pattern
+        for name in (".text", ".data", ".bss"):
+            self.section(name)
+        self.cur: InputSection = self.sections[".text"]
         self.loc: SourceLoc | None = None
 
     # ------------------------------------------------------------------ sections

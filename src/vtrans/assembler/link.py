@@ -509,7 +509,7 @@ class Linker:
                 break
             previous = snapshot
         self.place(final=True)
-        outputs = [o for o in self.outputs if o.size or o.inputs]
+        outputs = [o for o in self.outputs if o.size]  # ld drops empty output sections
         self.check_overlaps(outputs)
         return self.generate(outputs)
 
