@@ -28,3 +28,17 @@ def test_exception_entry_matches_qemu(board: str, guest_builder, qemu_arm) -> No
     assert got.returncode == 0, got.stderr.decode()
     assert got.semihost.decode() == ref.semihost.decode()
     assert got.stdout == ref.stdout
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+def test_fiq_entry_and_banking_match_qemu(guest_builder, qemu_arm) -> None:
+    """versatilepb (ARMv5, vectors at 0): SP804 -> PL190 FIQ, taken from the cp15 wait-for-
+    interrupt; CPSR/SPSR/LR on entry and the FIQ bank of r8 against QEMU."""
+    image = guest_builder.build(GUESTS / "fiq.s", "versatilepb")
+    ref = qemu_run(qemu_arm, image, "versatilepb", icount_shift=6)
+    assert ref.returncode == 0 and len(ref.semihost.splitlines()) == 6
+    got = vtrans_run(image, "versatilepb", "--icount-shift", "6")
+    assert got.returncode == 0
+    assert got.semihost == ref.semihost
+    assert b"fiq 1" in got.stderr
