@@ -6,7 +6,8 @@ e_flags and the value of every symbol the reference defines must be identical, f
 * the C corpus (tests/corpus/c, >= 20 programs) compiled by arm-none-eabi-gcc -S at
   -O0, -O2 and -Os (ARMv7-A, ARM state, soft-float; libgcc helpers stubbed by the
   same generated .s on both sides), and at -O2 with the hard-float ABI (VFP), for
-  ARMv5TE, and with debug information (-g);
+  ARMv5TE, with debug information (-g), and at -Os with -ffunction-sections
+  -fdata-sections;
 * every kernel sample in samples/arm/samples.toml (its sources, base or script);
 * hand-written sources exercising directives, literal pools, system instructions,
   two-file links, a linker script and --section-start (tests/corpus/asm);
@@ -20,8 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from corpus.reference import (ARMV5TE, ASM_DIR, C_DIR, DEBUG, HARD_FLOAT, OPT_LEVELS, SAMPLES, compile_c, differences,
-                              gnu_link, gnu_objects, load, run, stub_source, tool)
+from corpus.reference import (ARMV5TE, ASM_DIR, C_DIR, DEBUG, HARD_FLOAT, OPT_LEVELS, SAMPLES, SPLIT_SECTIONS,
+                              compile_c, differences, gnu_link, gnu_objects, load, run, stub_source, tool)
 from vtrans.assembler.api import assemble
 from vtrans.cli.main import main as vtrans_main
 
@@ -32,8 +33,8 @@ C_FILES = sorted(C_DIR.glob("*.c"))
 #: hard-float (VFP) and ARMv5TE (files whose inline assembly needs ARMv7 excepted)
 C_CASES = ([(c, opt, "soft") for c in C_FILES for opt in OPT_LEVELS] + [(c, "-O2", "hard") for c in C_FILES]
            + [(c, "-O2", "armv5te") for c in C_FILES if c.stem != "inline_sys"]
-           + [(c, "-O2", "debug") for c in C_FILES])
-VARIANT_FLAGS = {"soft": (), "hard": HARD_FLOAT, "armv5te": ARMV5TE, "debug": DEBUG}
+           + [(c, "-O2", "debug") for c in C_FILES] + [(c, "-Os", "sections") for c in C_FILES])
+VARIANT_FLAGS = {"soft": (), "hard": HARD_FLOAT, "armv5te": ARMV5TE, "debug": DEBUG, "sections": SPLIT_SECTIONS}
 
 
 def test_corpus_is_large_enough():

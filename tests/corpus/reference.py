@@ -45,6 +45,8 @@ HARD_FLOAT = ("-mfloat-abi=hard", "-mfpu=vfpv3-d16")
 ARMV5TE = ("-march=armv5te",)
 #: with debug information: .loc/.file, DWARF sections (not loaded), .uleb128/.sleb128
 DEBUG = ("-g",)
+#: a section per function and object: ld's pattern order across many input sections
+SPLIT_SECTIONS = ("-ffunction-sections", "-fdata-sections")
 
 
 def compile_c(src: Path, opt: str, out: Path, extra: tuple[str, ...] = ()) -> Path:
