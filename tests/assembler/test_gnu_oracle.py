@@ -129,7 +129,8 @@ def test_two_files_in_order(order, tmp_path, arm_as, arm_ld):
     _check([files[c] for c in order], tmp_path, base=0x10000)
 
 
-@pytest.mark.parametrize("source,script", [("scripted.s", "kernel.ld"), ("vectors.s", "vectors.ld")])
+@pytest.mark.parametrize("source,script", [("scripted.s", "kernel.ld"), ("vectors.s", "vectors.ld"),
+                                           ("orphans.s", "orphans.ld")])
 def test_linker_script(source, script, tmp_path, arm_as, arm_ld):
     _check([ASM_DIR / source], tmp_path, script=ASM_DIR / script)
 

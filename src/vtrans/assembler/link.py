@@ -69,6 +69,11 @@ class LinkResult:
     e_flags: int
 
 
+def _props(sec: InputSection) -> tuple[bool, bool, bool]:
+    """(has contents, read-only, code): the flags ld compares to place an orphan."""
+    return (not sec.nobits, "w" not in sec.flags, "x" in sec.flags)
+
+
 def _kind(sec_flags: str, nobits: bool) -> str:
     if "x" in sec_flags:
         return "text"
@@ -317,6 +322,11 @@ class Linker:
         return taken, orphans, discarded
 
     def statements_with_orphans(self, orphans: list[InputSection]) -> list:
+        """Insert an output section for each orphan (input sections no pattern takes),
+        as ld's ``ldelf_place_orphan`` does: after the output section named like its
+        kind (.text/.rodata/.data/.bss) if the script has one, else after the last
+        output section whose flags match best (contents, then writability, then code);
+        later orphans of the same kind follow the previous one."""
         statements = list(self.script.statements)
         if not orphans:
             return statements
@@ -324,41 +334,44 @@ class Linker:
         for sec in orphans:
             by_name.setdefault(sec.name, []).append(sec)
         anchors = {"text": ".text", "rodata": ".rodata", "data": ".data", "bss": ".bss"}
+        last_of_kind: dict[str, OutputSection] = {}
         for name, secs in by_name.items():
             kind = _kind(secs[0].flags, secs[0].nobits)
             synthetic = OutputSection(name, None, None, False, (InputSpec("*", (name,)),),
                                       SourceLoc("<orphan>", 0))
             self._orphan_inputs[id(synthetic.commands[0])] = secs
             idx = None
+            previous = last_of_kind.get(kind)
             for i, st in enumerate(statements):
-                if isinstance(st, OutputSection) and st.name == anchors[kind]:
+                if st is previous or (previous is None and isinstance(st, OutputSection)
+                                      and st.name == anchors[kind]):
                     idx = i
             if idx is None:
+                want = _props(secs[0])
+                best = None
                 for i, st in enumerate(statements):
-                    if isinstance(st, OutputSection) and self._kind_of_statement(st) == kind:
-                        idx = i
-            if idx is None:
-                # after the last allocated output section
-                for i, st in enumerate(statements):
-                    if isinstance(st, OutputSection) and not st.discard:
-                        idx = i
-            # skip previously inserted orphans of the same anchor
+                    if not isinstance(st, OutputSection) or st.discard:
+                        continue
+                    props = self._props_of_statement(st)
+                    if props is None:
+                        continue
+                    score = tuple(int(a == b) for a, b in zip(props, want))
+                    if best is None or score >= best:
+                        best, idx = score, i
             pos = len(statements) if idx is None else idx + 1
-            while pos < len(statements) and isinstance(statements[pos], OutputSection) and \
-                    statements[pos].loc.file == "<orphan>":
-                pos += 1
             statements.insert(pos, synthetic)
+            last_of_kind[kind] = synthetic
             log.info("orphan section %s placed after %s", name,
                      statements[pos - 1].name if pos and isinstance(statements[pos - 1], OutputSection) else "start")
         return statements
 
     _orphan_inputs: dict
 
-    def _kind_of_statement(self, st: OutputSection) -> str | None:
+    def _props_of_statement(self, st: OutputSection) -> tuple[bool, bool, bool] | None:
         for c in st.commands:
             if isinstance(c, InputSpec):
-                for sec in self._taken.get(id(c), []):
-                    return _kind(sec.flags, sec.nobits)
+                for sec in self._taken.get(id(c), []) or self._orphan_inputs.get(id(c), []):
+                    return _props(sec)
         return None
 
     def place(self, final: bool) -> None:
