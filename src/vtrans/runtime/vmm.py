@@ -158,6 +158,14 @@ class GuestMmu:
         except unicorn.UcError:
             raise VirtualAbort(va & M32, fsr_value(0b01000)) from None  # synchronous external abort
 
+    def read_block(self, va: int, size: int, *, privileged: bool) -> bytes:
+        """``size`` bytes at ``va``, which do not cross a 1 KB page (the smallest granule)."""
+        pa = self.translate(va, privileged=privileged)
+        try:
+            return bytes(self.uc.mem_read(pa, size))
+        except unicorn.UcError:
+            raise VirtualAbort(va & M32, fsr_value(0b01000)) from None
+
     def write(self, va: int, size: int, value: int, *, privileged: bool) -> None:
         pa = self.translate(va, write=True, privileged=privileged)
         try:
@@ -281,6 +289,7 @@ class Vmm:
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
         self.mmu = GuestMmu(uc, self.vcpu, v7=v7)
+        self.vcpu.on_privilege_change = self._privilege_changed
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
         self.hypercalls = hypercalls
         self.semihost = semihost
@@ -303,6 +312,12 @@ class Vmm:
     def _translation_changed(self) -> None:
         self.mmu.flush()
 
+    def _privilege_changed(self) -> None:
+        # with the MMU off every address is mapped read/write/execute at every privilege
+        # (B3.2.1): nothing cached depends on the privilege, no flush (a system call costs two)
+        if self.mmu.config().enabled:
+            self.mmu.flush()
+
     def _vmm_enter(self) -> int:
         t = time.perf_counter_ns()
         self.vcpu.irq_line, self.vcpu.fiq_line = self.lines()
@@ -316,7 +331,7 @@ class Vmm:
         self.stats.vmm_ns += time.perf_counter_ns() - t
 
     def _set_pc(self, pc: int) -> None:
-        self.uc.reg_write(A.UC_ARM_REG_PC, pc & M32)
+        self.vcpu.set_reg(15, pc)
 
     def _exception(self, kind: ExceptionKind, pc: int) -> None:
         """Deliver a virtual exception whose preferred return address base is ``pc``."""
@@ -509,6 +524,11 @@ class Vmm:
             self.stats.hypercalls["service sync"] += 1
             self._set_pc(after if after is not None else pc + 4)
             self.deliver_interrupt(anywhere=True)
+        elif call.cls == hc.HypercallClass.MESSAGE and after is None:
+            # inter-VM messages are the multi-guest hypervisor's (runtime/hypervisor), which takes
+            # them before the VMM; a guest running alone gets its own SVC, as on hardware
+            self.stats.traps["svc"] += 1
+            self._exception(ExceptionKind.SVC, pc)
         else:
             raise GuestError(f"unsupported hypercall class {int(call.cls)} payload {call.payload:#x}", pc=pc)
 

@@ -302,6 +302,11 @@ class Emulator:
         priv = self.vcpu.privileged
         if address & 3:
             raise VirtualAbort(address, 0x01)
+        block = getattr(self.mem, "read_block", None)
+        if block is not None and (address & 0x3FF) + 4 * count <= 0x400:
+            # one translation and one read for a block inside one (1 KB) page
+            data = block(address, 4 * count, privileged=priv)
+            return [int.from_bytes(data[4 * i:4 * i + 4], "little") for i in range(count)]
         return [self.mem.read((address + 4 * i) & M32, 4, privileged=priv) for i in range(count)]
 
     def _write_words(self, address: int, values: list[int]) -> None:

@@ -350,6 +350,30 @@ def native_arch_state(uc: unicorn.Uc) -> ArchState:
     return ArchState(regs, cpsr & ~(PSR_T | (1 << 9)), tuple(banks), usr, fiq, cp15)
 
 
+def _fast_registers(uc: unicorn.Uc) -> tuple[Callable[[int], int], Callable[[int, int], None]]:
+    """32-bit register read/write straight through the C library: the VMM touches registers on
+    every trap and hypercall, and the bindings' generic ``reg_read``/``reg_write`` cost ~3x more."""
+    try:
+        import ctypes
+
+        from unicorn.unicorn_py3.unicorn import uclib
+
+        handle, value = uc._uch, ctypes.c_uint32()
+        ref, c_read, c_write = ctypes.byref(value), uclib.uc_reg_read, uclib.uc_reg_write
+    except (ImportError, AttributeError):  # other bindings: the public API
+        return uc.reg_read, uc.reg_write
+
+    def read(reg: int) -> int:
+        c_read(handle, reg, ref)
+        return value.value
+
+    def write(reg: int, v: int) -> None:
+        value.value = v & 0xFFFFFFFF
+        c_write(handle, reg, ref)
+
+    return read, write
+
+
 class VCpu:
     """Virtual privileged state of one guest CPU, over a real CPU kept in User mode.
 
@@ -362,6 +386,7 @@ class VCpu:
                  cp15_overrides: dict[Cp15, int] | None = None,
                  on_translation_change: Callable[[], None] | None = None):
         self.uc = uc
+        self._rd, self._wr = _fast_registers(uc)
         #: M[4:0] of the virtual CPSR
         self.mode: int = int(mode)
         #: A, I, F bits of the virtual CPSR
@@ -375,6 +400,8 @@ class VCpu:
         self.irq_line = False
         self.fiq_line = False
         self.on_translation_change = on_translation_change
+        #: called when the virtual privilege changes (default: ``on_translation_change``)
+        self.on_privilege_change: Callable[[], None] | None = None
         self.model = ReferenceModel.of(uc)
         self.cp15: dict[int, int] = {}
         for reg in Cp15:
@@ -426,16 +453,16 @@ class VCpu:
 
     # -- real CPU helpers ---------------------------------------------------------------
     def _real_cpsr_user(self) -> None:
-        cpsr = self.uc.reg_read(A.UC_ARM_REG_CPSR)
+        cpsr = self._rd(A.UC_ARM_REG_CPSR)
         if cpsr & PSR_M != Mode.USR:
-            self.uc.reg_write(A.UC_ARM_REG_CPSR, (cpsr & PSR_USER) | Mode.USR)
+            self._wr(A.UC_ARM_REG_CPSR, (cpsr & PSR_USER) | Mode.USR)
 
     def reg(self, n: int) -> int:
         """Register ``n`` of the current virtual mode (r15 reads the real PC, not PC+8)."""
-        return self.uc.reg_read(_GPR[n])
+        return self._rd(_GPR[n])
 
     def set_reg(self, n: int, value: int) -> None:
-        self.uc.reg_write(_GPR[n], value & 0xFFFFFFFF)
+        self._wr(_GPR[n], value & 0xFFFFFFFF)
 
     @property
     def privileged(self) -> bool:
@@ -445,11 +472,11 @@ class VCpu:
     @property
     def cpsr(self) -> int:
         """The virtual CPSR: flags from the real CPU, mode and masks from here."""
-        return (self.uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_USER) | self.masks | self.mode
+        return (self._rd(A.UC_ARM_REG_CPSR) & PSR_USER) | self.masks | self.mode
 
     def set_flags(self, value: int) -> None:
-        real = self.uc.reg_read(A.UC_ARM_REG_CPSR)
-        self.uc.reg_write(A.UC_ARM_REG_CPSR, (real & ~PSR_USER & ~PSR_M) | (value & PSR_USER) | Mode.USR)
+        real = self._rd(A.UC_ARM_REG_CPSR)
+        self._wr(A.UC_ARM_REG_CPSR, (real & ~PSR_USER & ~PSR_M) | (value & PSR_USER) | Mode.USR)
 
     def write_cpsr(self, value: int, bytemask: int, *, exception_return: bool = False) -> None:
         """``CPSRWriteByInstr`` (ARM ARM B1.3.3 / pseudocode in B9.3.12) for the virtual CPSR.
@@ -459,7 +486,7 @@ class VCpu:
         """
         value &= 0xFFFFFFFF
         priv = self.privileged
-        new_flags = self.uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_USER
+        new_flags = self._rd(A.UC_ARM_REG_CPSR) & PSR_USER
         writable = self.model.user_mask
         if bytemask & 8:
             new_flags = (new_flags & ~(PSR_FLAGS & writable)) | (value & PSR_FLAGS & writable)
@@ -508,9 +535,11 @@ class VCpu:
                     uc.reg_write(r, v)
                 self.other_r8_r12 = cur
         self.mode = new_mode
-        if (old_mode == Mode.USR) != (new_mode == Mode.USR) and self.on_translation_change:
+        if (old_mode == Mode.USR) != (new_mode == Mode.USR):
             # the permission checks of every cached translation depend on the privilege
-            self.on_translation_change()
+            notify = self.on_privilege_change or self.on_translation_change
+            if notify:
+                notify()
 
     @property
     def spsr(self) -> int:
@@ -535,13 +564,13 @@ class VCpu:
     def banked_sp_lr(self, mode: int) -> tuple[int, int]:
         """SP and LR of ``mode`` (from the real CPU if it is the current bank)."""
         if bank_of(mode) == bank_of(self.mode):
-            return self.uc.reg_read(A.UC_ARM_REG_SP), self.uc.reg_read(A.UC_ARM_REG_LR)
+            return self._rd(A.UC_ARM_REG_SP), self._rd(A.UC_ARM_REG_LR)
         b = self.banks[bank_of(mode)]
         return b.sp, b.lr
 
     def set_banked_sp(self, mode: int, value: int) -> None:
         if bank_of(mode) == bank_of(self.mode):
-            self.uc.reg_write(A.UC_ARM_REG_SP, value & 0xFFFFFFFF)
+            self._wr(A.UC_ARM_REG_SP, value & 0xFFFFFFFF)
         else:
             self.banks[bank_of(mode)].sp = value & 0xFFFFFFFF
 
@@ -588,7 +617,7 @@ class VCpu:
         old_cpsr = self.cpsr
         self.set_mode(vec.mode)
         self.banks[vec.mode].spsr = old_cpsr
-        self.uc.reg_write(A.UC_ARM_REG_LR, (pc + vec.lr_offset) & 0xFFFFFFFF)
+        self._wr(A.UC_ARM_REG_LR, (pc + vec.lr_offset) & 0xFFFFFFFF)
         self.masks |= vec.set_mask
         return (self.vector_base() + vec.offset) & 0xFFFFFFFF
 
@@ -642,7 +671,7 @@ class VCpu:
     # -- snapshots ------------------------------------------------------------------------------
     def arch_state(self) -> ArchState:
         """The guest's architectural state, in the form ``native_arch_state`` gives."""
-        regs = tuple(self.uc.reg_read(r) for r in _GPR)
+        regs = tuple(self._rd(r) for r in _GPR)
         cur = bank_of(self.mode)
         banks = []
         for m in _STATE_MODES:
