@@ -229,12 +229,14 @@ class Dispatcher:
             self._exits[stub.stub] = stub
         block.code_pages = sorted({self.host.code_page(guest_pc), self.host.code_page(tc.guest_end - 4)})
         self.blocks.add(block, lookup=not truncated)
-        for page in block.code_pages:
-            self.host.watch_code_page(page, self.code_written)
         st = self.stats
         st.blocks_translated += 1
         st.guest_insns_translated += tc.guest_count
-        st.translate_seconds += time.perf_counter() - t0
+        t1 = time.perf_counter()
+        st.translate_seconds += t1 - t0
+        for page in block.code_pages:
+            self.host.watch_code_page(page, self.code_written)
+        st.protect_seconds += time.perf_counter() - t1
         st.cache_bytes = self.cache.used
         return block
 

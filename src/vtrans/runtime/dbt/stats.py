@@ -21,7 +21,8 @@ class DbtStats:
     cache_entries: int = 0          # emu_start calls
     invalidations: int = 0          # blocks dropped for self-modifying code
     flushes: int = 0                # whole-cache flushes (capacity)
-    translate_seconds: float = 0.0
+    translate_seconds: float = 0.0  # decoding, rewriting, writing into the cache
+    protect_seconds: float = 0.0    # write-protecting guest code pages (once per page)
 
     def as_dict(self) -> dict:
         d = asdict(self)
