@@ -153,3 +153,17 @@ def test_linker_script_error_has_its_location(tmp_path, capsys):
     err = capsys.readouterr().err
     assert re.match(rf"{re.escape(str(script))}:4:\d+: error: ", err), err
     assert not out.exists()
+
+
+def test_memory_region_overflow(tmp_path, capsys):
+    src = tmp_path / "k.s"
+    src.write_text("\t.text\n_start:\tb\t_start\n\t.space\t64\n")
+    script = tmp_path / "small.ld"
+    script.write_text("MEMORY { ROM (rx) : ORIGIN = 0x1000, LENGTH = 32 }\n"
+                      "SECTIONS\n{\n  .text : { *(.text) } > ROM\n}\n")
+    out = tmp_path / "k.elf"
+    assert vtrans_main(["asm", str(src), "-T", str(script), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{script}:4:"), err
+    assert "overflows memory region ROM by 36 bytes" in err
+    assert not out.exists()

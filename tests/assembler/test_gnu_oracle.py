@@ -130,7 +130,7 @@ def test_two_files_in_order(order, tmp_path, arm_as, arm_ld):
 
 
 @pytest.mark.parametrize("source,script", [("scripted.s", "kernel.ld"), ("vectors.s", "vectors.ld"),
-                                           ("orphans.s", "orphans.ld")])
+                                           ("orphans.s", "orphans.ld"), ("memory.s", "memory.ld")])
 def test_linker_script(source, script, tmp_path, arm_as, arm_ld):
     _check([ASM_DIR / source], tmp_path, script=ASM_DIR / script)
 

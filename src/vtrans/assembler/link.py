@@ -104,6 +104,7 @@ class Linker:
         self.merged_blob: dict[SectionKey, bytes] = {}
         self.excluded: set[SectionKey] = set()
         self.provided: dict[str, int] = {}
+        self.regions: dict[str, tuple[int, int]] = {}
         self.provided_used: set[str] = set()
 
     # ------------------------------------------------------------------ symbols
@@ -236,6 +237,11 @@ class Linker:
                 if out is None:
                     raise Unresolved(f"section {args[0]}")
                 return {"ADDR": out.addr, "LOADADDR": out.addr, "SIZEOF": out.size, "ALIGNOF": out.align}[f]
+            if f in ("ORIGIN", "LENGTH"):
+                r = self.regions.get(args[0])
+                if r is None:
+                    raise LinkError(f"unknown memory region '{args[0]}'")
+                return r[0] if f == "ORIGIN" else r[1]
             if f == "DEFINED":
                 return int(self.global_value(args[0]) is not None)
             if f == "ABSOLUTE":
@@ -377,6 +383,10 @@ class Linker:
     def place(self, final: bool) -> None:
         self.outputs = []
         dot = 0
+        # MEMORY regions: (origin, length); each keeps its own location counter
+        self.regions = {r.name: (self.eval_script(r.origin, 0), self.eval_script(r.length, 0))
+                        for r in self.script.regions}
+        region_dot = {name: origin for name, (origin, _) in self.regions.items()}
         for st in self._statements:
             if isinstance(st, Assign):
                 dot = self.assign(st, dot, final)
@@ -400,6 +410,12 @@ class Linker:
                     if final:
                         raise LinkError(f"undefined symbol '{e.name}' in the address of {st.name}", st.loc) from None
                     start = 0
+            elif st.region is not None:
+                if st.region not in region_dot:
+                    raise LinkError(f"unknown memory region '{st.region}'", st.loc)
+                # ld: a section assigned to a region starts at that region's counter
+                dot = region_dot[st.region]
+                start = (dot + align - 1) & -align if has_content else dot
             elif has_content:
                 start = (dot + align - 1) & -align
             else:
@@ -436,6 +452,12 @@ class Linker:
                     out.nobits = False
                     dot += c.size
             out.size = dot - start
+            if st.region is not None and st.region in region_dot:
+                origin, length = self.regions[st.region]
+                region_dot[st.region] = dot
+                if final and dot > origin + length:
+                    raise LinkError(f"section {st.name} overflows memory region {st.region} by "
+                                    f"{dot - origin - length} bytes", st.loc)
             if st.loc.file == "<orphan>" and st.name in self.section_starts:
                 dot = saved_dot  # ld: an orphan placed by --section-start does not move '.'
             if st.noload:

@@ -1,6 +1,7 @@
 """The subset of GNU ld's linker-script language that kernels use, and ld's default script.
 
-Supported: ``ENTRY(sym)``; ``SECTIONS { ... }`` with output sections
+Supported: ``ENTRY(sym)``; ``MEMORY { NAME (rwx) : ORIGIN = a, LENGTH = n }`` with
+``> NAME`` placement and ``ORIGIN()``/``LENGTH()``; ``SECTIONS { ... }`` with output sections
 (``name [addr] [(NOLOAD)] : [ALIGN(a)] { ... }``), input patterns with ``*`` and ``?``
 wildcards (``*(.text .text.*)``, ``KEEP(...)``, ``SORT(...)``, ``EXCLUDE_FILE``
 is accepted and ignored), ``*(COMMON)``, location-counter and symbol assignments
@@ -104,10 +105,21 @@ class OutputSection:
     noload: bool
     commands: tuple  # Assign | InputSpec | DataCmd
     loc: SourceLoc
+    region: str | None = None  # ``> REGION``
 
     @property
     def discard(self) -> bool:
         return self.name == "/DISCARD/"
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryRegion:
+    """``NAME (attrs) : ORIGIN = expr, LENGTH = expr`` of a MEMORY command."""
+
+    name: str
+    origin: LExpr
+    length: LExpr
+    loc: SourceLoc
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +128,7 @@ class Script:
     statements: tuple  # Assign | OutputSection, in SECTIONS order (top-level assignments included)
     has_sections: bool
     file: str
+    regions: tuple = ()  # MemoryRegion, from MEMORY { ... }
 
 
 def _match(pattern: str, name: str) -> bool:
@@ -213,6 +226,7 @@ class _Parser:
     def script(self) -> Script:
         entry: str | None = None
         statements: list = []
+        regions: list[MemoryRegion] = []
         has_sections = False
         while self.peek().kind != "eof":
             t = self.peek()
@@ -235,10 +249,36 @@ class _Parser:
                 self.next()
                 self.skip_parens()
             elif t.text == "MEMORY":
-                raise self.error("MEMORY regions are not supported; give section addresses in SECTIONS")
+                self.next()
+                self.expect("{")
+                while not self.accept("}"):
+                    regions.append(self.memory_region())
             else:
                 statements.append(self.assignment())
-        return Script(entry, tuple(statements), has_sections, self.file)
+        return Script(entry, tuple(statements), has_sections, self.file, tuple(regions))
+
+    def memory_region(self) -> MemoryRegion:
+        name = self.next()
+        if name.kind != "name":
+            raise self.error(f"expected a memory region name, found '{name.text}'", name)
+        if self.accept("("):
+            while not self.accept(")"):
+                if self.next().kind == "eof":
+                    raise self.error("unterminated region attributes")
+        self.expect(":")
+        values: dict[str, LExpr] = {}
+        for _ in range(2):
+            key = self.next()
+            k = {"ORIGIN": "origin", "org": "origin", "o": "origin", "LENGTH": "length", "len": "length",
+                 "l": "length"}.get(key.text)
+            if k is None:
+                raise self.error(f"expected ORIGIN or LENGTH, found '{key.text}'", key)
+            self.expect("=")
+            values[k] = self.expr()
+            self.accept(",")
+        if set(values) != {"origin", "length"}:
+            raise self.error(f"memory region {name.text} needs ORIGIN and LENGTH", name)
+        return MemoryRegion(name.text, values["origin"], values["length"], name.loc)
 
     def skip_parens(self) -> None:
         self.expect("(")
@@ -346,11 +386,16 @@ class _Parser:
                 self.skip_parens()
             else:
                 commands.append(self.input_spec())
-        # trailing: > region, AT> region, :phdr, = fill
-        while self.peek().text in (">", "=") or (self.peek().text == ":" and self.peek(1).kind == "name"):
-            self.next()
-            self.next()
-        return OutputSection(name_tok.text, address, align, noload, tuple(commands), name_tok.loc)
+        # trailing: > region, AT> region (unsupported), :phdr, = fill
+        region = None
+        while self.peek().text in (">", "=", "AT") or (self.peek().text == ":" and self.peek(1).kind == "name"):
+            t = self.next()
+            if t.text == "AT":
+                raise self.error("AT> load regions are not supported", t)
+            value = self.next()
+            if t.text == ">":
+                region = value.text
+        return OutputSection(name_tok.text, address, align, noload, tuple(commands), name_tok.loc, region)
 
     def skip_parens_from_open(self) -> None:
         self.skip_parens()
@@ -425,7 +470,8 @@ class _Parser:
                 self.next()
                 args: list = []
                 while not self.accept(")"):
-                    if t.text in ("ADDR", "SIZEOF", "LOADADDR", "ALIGNOF", "CONSTANT", "DEFINED") or (
+                    if t.text in ("ADDR", "SIZEOF", "LOADADDR", "ALIGNOF", "CONSTANT", "DEFINED", "ORIGIN",
+                                  "LENGTH") or (
                             t.text == "SEGMENT_START" and not args):
                         a = self.next()
                         args.append(a.text.strip('"'))
@@ -442,6 +488,7 @@ class _Parser:
 
 
 _FUNCS = {"ALIGN", "ADDR", "SIZEOF", "LOADADDR", "DEFINED", "ABSOLUTE", "MAX", "MIN", "CONSTANT", "SEGMENT_START",
+          "ORIGIN", "LENGTH",
           "ALIGNOF", "DATA_SEGMENT_ALIGN", "DATA_SEGMENT_END", "DATA_SEGMENT_RELRO_END", "LOG2CEIL"}
 
 
