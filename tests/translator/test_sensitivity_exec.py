@@ -12,6 +12,7 @@ return, ``wfe``/``yield`` reach the invalid-instruction hook), the case says so.
 
 from __future__ import annotations
 
+import random
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -421,3 +422,42 @@ def test_unprivileged_access_uses_user_permissions(asm: str, arm_as, tmp_path):
     # and then the 't' access no longer faults where the kernel expects it to
     assert run_mmu(plain, USR) == "intr4"
     assert run_mmu(t_word, USR) == "intr4"
+
+
+# --- campaign: every CP15 register Unicorn implements agrees with the table -------------
+
+
+def _coproc_words() -> list[int]:
+    """The table's named CP15 registers first (both directions), then random encodings."""
+    from vtrans.isa.arm.sensitivity import _CP15
+
+    def mcr(cp, crn, opc1, crm, opc2, load):
+        return 0xEE000010 | opc1 << 21 | load << 20 | crn << 16 | 7 << 12 | cp << 8 | opc2 << 5 | crm
+
+    named = [mcr(15, crn, opc1, crm, opc2, load) for (crn, opc1, crm, opc2) in _CP15 for load in (1, 0)]
+    rng = random.Random(2026)
+    rng.shuffle(named)
+    others = [mcr(rng.choice((14, 15)), rng.randrange(16), rng.choice((0, 1, 2, 4, 6, 7)), rng.randrange(16),
+                  rng.randrange(8), rng.randrange(2)) for _ in range(4000)]
+    others += [0xEC400F00 | rng.randrange(2) << 20 | 7 << 12 | 8 << 16 | rng.randrange(8) << 4 | rng.randrange(16)
+               for _ in range(200)]                                          # mcrr/mrrc p15
+    return [w for pair in zip(named, others) for w in pair] + others[len(named):]
+
+
+@pytest.mark.campaign
+def test_coprocessor_access_campaign():
+    """For sampled mcr/mrc/mcrr/mrrc encodings that Unicorn implements (no trap in SVC mode),
+    the table says privileged exactly when User mode traps."""
+    from conftest import CAMPAIGN_CASES
+
+    checked = 0
+    for w in _coproc_words():
+        if checked >= CAMPAIGN_CASES * 3:
+            break
+        if run(w, SVC, AIF).event != "ok":       # not implemented: UNDEFINED everywhere
+            continue
+        checked += 1
+        trapped = run(w, USR, AIF).event == "undef"
+        c = classify(w)
+        assert (c.cls is InsnClass.PRIVILEGED) == trapped, f"{w:08x} {c.name}: User mode trap={trapped}"
+    assert checked >= min(CAMPAIGN_CASES * 3, 100)
