@@ -18,32 +18,32 @@ def _vtrans(*args, cwd=None):
 
 
 def test_cli_tagged_and_split(tmp_path):
-    a, b = sample("pingpong_a")[0], sample("pingpong_b")[0]
+    a, b = sample("pingpong_a")[0], sample("victim")[0]
     stats1, stats2 = tmp_path / "s1.json", tmp_path / "s2.json"
-    r = _vtrans(a, f"{b}:trap", "--slice", "5000", "--stats-json", str(stats1))
+    r = _vtrans(f"{a}:trap", b, "--slice", "5000", "--stats-json", str(stats1))
     assert r.returncode == 0, r.stderr
     assert "Traceback" not in r.stderr
     assert untag(r.stdout, "pingpong_a") == qemu_expected("pingpong_a")
-    assert untag(r.stdout, "pingpong_b") == qemu_expected("pingpong_b")
+    assert untag(r.stdout, "victim") == qemu_expected("victim")
     assert "world switches" in r.stderr and "us per switch" in r.stderr
     d = json.loads(stats1.read_text())
-    assert [v["name"] for v in d["vms"]] == ["pingpong_a", "pingpong_b"]
-    assert [v["mode"] for v in d["vms"]] == ["native", "trap"]
+    assert [v["name"] for v in d["vms"]] == ["pingpong_a", "victim"]
+    assert [v["mode"] for v in d["vms"]] == ["trap", "native"]
     assert d["hypervisor"]["world_switches"] >= 2
     assert abs(sum(v["cpu_share"] for v in d["vms"]) - 1) < 1e-3
 
     out_dir = tmp_path / "console"
     out_dir.mkdir()
-    r = _vtrans(a, f"{b}:trap", "--slice", "5000", "--console", "split", "--console-dir", str(out_dir),
+    r = _vtrans(f"{a}:trap", b, "--slice", "5000", "--console", "split", "--console-dir", str(out_dir),
                 "--stats-json", str(stats2), "--final-state", str(tmp_path / "final.json"))
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
-    assert sorted(os.listdir(out_dir)) == ["pingpong_a.out", "pingpong_b.out"]
+    assert sorted(os.listdir(out_dir)) == ["pingpong_a.out", "victim.out"]
     assert (out_dir / "pingpong_a.out").read_text() == qemu_expected("pingpong_a")
-    assert (out_dir / "pingpong_b.out").read_text() == qemu_expected("pingpong_b")
+    assert (out_dir / "victim.out").read_text() == qemu_expected("victim")
     assert without_wall(json.loads(stats2.read_text())) == without_wall(d)
     final = json.loads((tmp_path / "final.json").read_text())
-    assert set(final) == {"pingpong_a", "pingpong_b"} and final["pingpong_a"]["instructions"] > 0
+    assert set(final) == {"pingpong_a", "victim"} and final["pingpong_a"]["instructions"] > 0
 
 
 def test_cli_assembly_groups_and_focus(tmp_path):

@@ -5,6 +5,14 @@
 @ prints expected.out; run side by side with pingpong_b under a hypervisor that
 @ gives each guest its own virtual UART, each guest must still print exactly
 @ its own expected.out -- whatever the interleaving of the two.
+@
+@ Messages: at start the guest asks for its VM id with a class-2 hypercall
+@ (svc #0xa00000, MessageOp.SELF; isa/arm/hypercall.py).  Alone (QEMU, or vtrans
+@ with one guest) that svc is an ordinary SVC, whose handler answers -1, and the
+@ output is expected.out.  Under vtrans's hypervisor with pingpong_b beside it,
+@ every round also sends one message and then receives one
+@ ("ping"/"pong" and the round number) and prints "A: received ..." after the
+@ round's line; without those lines the output is still expected.out.
 
         .arch   armv5te               @ ARM926EJ-S: ARMv5TE
         .arm
@@ -19,6 +27,7 @@ _start:
         ldr     sp, =stack_top
         ldr     r0, =msg_banner
         bl      puts
+        bl      hv_probe                @ r10 = the peer's VM id, or negative: alone
         mov     r4, #1
 1:      ldr     r0, =msg_line
         bl      puts
@@ -26,6 +35,11 @@ _start:
         bl      putdec
         mov     r0, #'\n'
         bl      putc
+        cmp     r10, #0
+        blt     3f
+        mov     r0, r4
+        bl      exchange
+3:
         ldr     r5, =WORK               @ busy work: the hypervisor may switch guests here
         mov     r6, #0
 2:      add     r6, r6, r5
@@ -47,6 +61,71 @@ _start:
 msg_banner:     .asciz  "pingpong_a: guest A starting\n"
 msg_line:       .asciz  "A: ping "
 msg_done:       .asciz  "A: done, last work sum "
+        .align  2
+
+@ ---------------------------------------------------------------------------
+@ Messages through the hypervisor (class-2 hypercalls, isa/arm/hypercall.py)
+@ ---------------------------------------------------------------------------
+
+@ hv_probe: r10 = pingpong_b's VM id under the hypervisor, else negative.  Installs
+@ an SVC vector first (RAM at 0 on versatilepb): without a hypervisor the
+@ hypercall is an ordinary SVC and returns -1.
+hv_probe:
+        push    {r4, lr}              @ the svc below overwrites lr (SVC mode)
+        mov     r0, #0
+        ldr     r1, =0xe59ff018         @ ldr pc, [pc, #24]: vector 0x08 -> the word at 0x28
+        str     r1, [r0, #0x08]
+        ldr     r1, =svc_no_hypervisor
+        str     r1, [r0, #0x28]
+        mvn     r10, #0
+        svc     #0xa00000               @ MessageOp.SELF: r0 = this VM's id
+        cmp     r0, #0
+        blt     1f
+        ldr     r0, =peer_name
+        svc     #0xa00001               @ MessageOp.LOOKUP: r0 = the peer's id, or -1
+        mov     r10, r0
+1:      pop     {r4, pc}
+
+svc_no_hypervisor:
+        mvn     r0, #0
+        movs    pc, lr
+
+@ exchange(r0 = round): send then receive; prints what arrives
+exchange:
+        push    {r4, r5, r6, r7, lr}
+        ldr     r1, =sendbuf
+        str     r0, [r1, #4]            @ the round number after the four letters
+        mov     r0, r10
+        mov     r2, #8
+        svc     #0xa00002               @ MessageOp.SEND: r0 = peer, r1 = buffer, r2 = length
+        ldr     r0, =recvbuf
+        mov     r1, #8
+        svc     #0xa00003               @ MessageOp.RECV: blocks until a message comes
+        mov     r5, r1                  @ the sender's id
+        ldr     r0, =msg_received
+        bl      puts
+        ldr     r6, =recvbuf
+        mov     r4, #4
+4:      ldrb    r0, [r6], #1            @ the four letters
+        bl      putc
+        subs    r4, r4, #1
+        bne     4b
+        mov     r0, #' '
+        bl      putc
+        ldr     r0, [r6]                @ the round number
+        bl      putdec
+        ldr     r0, =msg_from
+        bl      puts
+        mov     r0, r5
+        bl      putdec
+        mov     r0, #'\n'
+        bl      putc
+        pop     {r4, r5, r6, r7, pc}
+        .ltorg
+
+peer_name:      .asciz  "pingpong_b"
+msg_received:   .asciz  "A: received "
+msg_from:       .asciz  " from VM "
         .align  2
 
 @ ---------------------------------------------------------------------------
@@ -125,6 +204,9 @@ exit:
 
         .data
         .align  2
+sendbuf:        .ascii  "ping"
+                .word   0
+recvbuf:        .space  8
 exit_block:
         .word   0x20026                 @ ADP_Stopped_ApplicationExit
         .word   0                       @ exit code, filled in by exit
