@@ -348,6 +348,14 @@ def _ldst(word: int, fields: tuple[int, ...], *, load: bool) -> InsnInfo:
     return InsnInfo(word, Kind.COPY)
 
 
+def is_vfp(word: int) -> bool:
+    """A VFP or Advanced SIMD instruction (A7.1): coprocessors 10/11, or the unconditional
+    Advanced SIMD data-processing and element load/store spaces."""
+    if word >> 28 == 0xF:
+        return (word & 0x0E000000) == 0x02000000 or (word & 0x0F100000) == 0x04000000
+    return (word & 0x0C000000) == 0x0C000000 and (word >> 9) & 7 == 0b101 and (word & 0x0F000000) != 0x0F000000
+
+
 def ends_block(info: InsnInfo) -> bool:
     return info.kind in (Kind.BRANCH, Kind.BX, Kind.PC_WRITE, Kind.LDM_PC, Kind.CALLOUT)
 
@@ -584,6 +592,10 @@ class ArmTranslator:
             if word is None:
                 break
             info = analyze(word)
+            if self.counter == "vfp" and info.kind is not Kind.CALLOUT and is_vfp(word):
+                # the counter's VFP is on, the guest's is off: its VFP instructions must UNDEF
+                # as on the hardware (B1.11.1, FPEXC.EN = 0), so the VMM sees them
+                info = InsnInfo(word, Kind.CALLOUT)
             infos.append(info)
             pc = (pc + 4) & M32
             if ends_block(info) or pc & (PAGE - 1) == 0:
