@@ -25,7 +25,6 @@ What this mode changes in the machine's machinery:
 from __future__ import annotations
 
 import logging
-import struct
 
 import unicorn
 from unicorn import arm_const as A
