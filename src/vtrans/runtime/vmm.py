@@ -714,7 +714,20 @@ class VmmMode(ExecutionMode):
 
     def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
         """The machine's TLB-fill hook asks the mode first: translate with the virtual privilege."""
-        return self._ensure().mmu.tlb_fill(vaddr, access, entry)
+        if not self._ensure().mmu.tlb_fill(vaddr, access, entry):
+            return False
+        mem = self.machine.memory
+        pa = entry.paddr
+        if mem.ram_at(pa) is None and mem.device_at(pa) is None and not mem.abort_unassigned \
+                and access != unicorn.UC_MEM_FETCH:
+            # a TLB entry to physical memory nothing backs crashes Unicorn 2.1 (seen with a guest
+            # whose SP is 0 pushing to 0xfffffff8): give the page the board's unassigned
+            # behaviour, read-as-zero / write-ignored, as the bus does for untranslated accesses
+            page = pa & ~0xFFF
+            if page not in mem._raz_pages:
+                mem._raz_pages.add(page)
+                self.uc.mmio_map(page, 0x1000, lambda *_a: 0, None, lambda *_a: None, None)
+        return True
 
     def interrupt_masked(self, fiq: bool) -> bool:
         return self._ensure().masked(fiq)
