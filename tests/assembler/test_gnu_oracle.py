@@ -108,10 +108,11 @@ def test_directives_and_pools(tmp_path, arm_as, arm_ld):
     _check([ASM_DIR / "directives.s"], tmp_path, base=0x8000)
 
 
-@pytest.mark.parametrize("name", ["relax", "section_order"])
+@pytest.mark.parametrize("name", ["relax", "section_order", "instructions"])
 def test_hand_written(name, tmp_path, arm_as, arm_ld):
     """relax: forward references in sizes, fill patterns, .org; section_order: the
-    order gas gives sections in an object, which decides ld's order within a pattern."""
+    order gas gives sections in an object, which decides ld's order within a pattern;
+    instructions: a wide sample of A32 forms and addressing modes."""
     _check([ASM_DIR / f"{name}.s"], tmp_path, base=0x10000)
 
 
