@@ -16,6 +16,7 @@ GROUPS = {
     "three-mixed-modes": ([("pingpong_b", "trap"), ("victim", "native"), ("timer_vic", "native")], 3_000),
     "four": ([("hello", "native"), ("timer_vic", "native"), ("pingpong_a", "trap"), ("victim", "native")], 20_000),
     "victim-attacker": ([("victim", "native"), ("attacker", "native")], 50_000),
+    "binary-translated": ([("victim", "bt"), ("pingpong_b", "bt"), ("hello", "trap")], 100_000),
 }
 
 

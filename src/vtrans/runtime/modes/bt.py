@@ -121,6 +121,10 @@ class BtMode(VmmMode):
         from vtrans.runtime.icount import STOP_LIMIT
 
         dbt = self._ensure_dbt()
+        if self.ops.counter == "vfp" and not self.uc.reg_read(_FPEXC) & _FPEXC_EN:
+            # a run resumed after ``on_halt`` gave the guest its FPEXC back (the hypervisor runs
+            # a VM in slices, one ``Machine.run`` each): the counter takes the VFP again
+            self.ops.enable_vfp(self.uc)
         vmm = self.vmm
         if start & 1:
             raise GuestError("Thumb state is not supported by binary translation", pc=start & ~1)
