@@ -712,14 +712,22 @@ class VmmMode(ExecutionMode):
 
             self.machine.request_stop(ExitReason.GUEST_ERROR, str(getattr(e, "message", e)), 3)
 
+    def _mapped(self, pa: int) -> bool:
+        """Is physical address ``pa`` backed by anything Unicorn has mapped (RAM or MMIO)?"""
+        regions = getattr(self, "_regions", None)
+        for _ in range(2):
+            if regions is not None and any(lo <= pa <= hi for lo, hi, _perms in regions):
+                return True
+            regions = self._regions = list(self.uc.mem_regions())  # refresh once: new mappings
+        return False
+
     def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
         """The machine's TLB-fill hook asks the mode first: translate with the virtual privilege."""
         if not self._ensure().mmu.tlb_fill(vaddr, access, entry):
             return False
         mem = self.machine.memory
         pa = entry.paddr
-        if mem.ram_at(pa) is None and mem.device_at(pa) is None and not mem.abort_unassigned \
-                and access != unicorn.UC_MEM_FETCH:
+        if not mem.abort_unassigned and access != unicorn.UC_MEM_FETCH and not self._mapped(pa):
             # a TLB entry to physical memory nothing backs crashes Unicorn 2.1 (seen with a guest
             # whose SP is 0 pushing to 0xfffffff8): give the page the board's unassigned
             # behaviour, read-as-zero / write-ignored, as the bus does for untranslated accesses
