@@ -188,8 +188,8 @@ def _pad(program: Program, fi: int, sites: list[tuple[int, Site]], rules, vector
 def _stub(program: Program, fi: int, sites: list[tuple[int, Site]], rules):
     at = {site.stmt: (index, site) for index, site in sites}
     stmts: list[Statement] = []
-    stubs: list[Statement] = []
-    reports = []
+    items: list[tuple] = []
+    pending: list[tuple[int, Site, str, str]] = []
     originals = []
     loc0 = _loc(program)
     for i, st in enumerate(program.statements):
@@ -200,10 +200,12 @@ def _stub(program: Program, fi: int, sites: list[tuple[int, Site]], rules):
         stub_label, ret_label = f".Lvtrans_stub_{index}", f".Lvtrans_ret_{index}"
         stmts.append(rules.branch(stub_label, site.word, st.loc))
         stmts.append(Label(ret_label, st.loc))
-        body, how = rules.stub(site.word, st, index, stub_label, ret_label, st.loc)
-        stubs.extend(body)
+        items.append((site.word, st, index, stub_label, ret_label, st.loc))
+        pending.append((index, site, statement_text(program, i), stub_label))
         originals.append(site.word)
-        reports.append(SiteReport(site, index, statement_text(program, i), f"b {stub_label}: {how}"))
+    stubs, hows = rules.stubs(items)
+    reports = [SiteReport(site, index, text, f"b {label}: {how}")
+               for (index, site, text, label), how in zip(pending, hows)]
     tail: list[Statement] = []
     if stubs:
         tail += [rules.section(rules.abi.SECTION_STUBS, "awx", loc0), Directive("balign", (Num(4),), loc0)]

@@ -195,5 +195,11 @@ class ArmRewriteRules:
 
         return emit_stub(site_word, insn, index, stub_label, ret_label, loc)
 
+    def stubs(self, items: list[tuple]) -> tuple[list[Statement], list[str]]:
+        """Many stubs, parsed at once: items of ``(word, insn, index, stub_label, ret_label, loc)``."""
+        from vtrans.isa.arm.stubs import emit_stubs
+
+        return emit_stubs(items)
+
 
 RULES = ArmRewriteRules()

@@ -145,6 +145,35 @@ def emit_stub(word: int, insn: Statement, index: int, stub_label: str, ret_label
     return _parse(text, loc), how
 
 
+def emit_stubs(items: list[tuple]) -> tuple[list[Statement], list[str]]:
+    """Several stubs at once (one parse): ``items`` are ``emit_stub``'s arguments.  Every
+    statement carries the location of the site its stub serves."""
+    import bisect
+    from dataclasses import replace
+
+    from vtrans.assembler.parser import parse_text
+
+    texts, hows, starts, locs = [], [], [], []
+    line = 1
+    for word, insn, index, stub_label, ret_label, loc in items:
+        text, how = _stub_text(word, insn, index, stub_label, ret_label)
+        texts.append(text)
+        hows.append(how)
+        starts.append(line)
+        locs.append(loc)
+        line += text.count("\n")
+    if not texts:
+        return [], []
+    prog = parse_text("".join(texts), "<vtrans stubs>")
+    out = []
+    for st in prog.statements:
+        loc = getattr(st, "loc", None)
+        if loc is not None:
+            st = replace(st, loc=locs[bisect.bisect_right(starts, loc.line) - 1])
+        out.append(st)
+    return out, hows
+
+
 def _stub_text(word: int, insn: Statement, index: int, stub_label: str, ret_label: str) -> tuple[str, str]:
     n = index
     hyp = (f"{stub_label}:\n\tsvc #{hc.hypercall_imm(hc.HypercallClass.EMULATE, index):#x}\n"
