@@ -67,7 +67,7 @@ def test_whole_run_is_deterministic():
 def test_pingpong_pair_exchanges_messages():
     """pingpong_a/pingpong_b find each other (LOOKUP) and exchange one message per round; minus
     the "received" lines each prints exactly QEMU's output (where the hypercall is an SVC)."""
-    for modes, slice_insns in ((("native", "native"), 20_000), (("trap", "native"), 3_001)):
+    for modes, slice_insns in ((("native", "native"), 20_000), (("trap", "native"), 3_001), (("bt", "bt"), 7_919)):
         specs = [VmSpec(n, sample(n), m) for n, m in zip(("pingpong_a", "pingpong_b"), modes)]
         hv, text, _ = run_together(specs, slice_insns=slice_insns)
         for name, me, peer_word, peer_id in (("pingpong_a", "A", "pong", 1), ("pingpong_b", "B", "ping", 0)):

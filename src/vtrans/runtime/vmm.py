@@ -296,6 +296,8 @@ class Vmm:
         self.semihost_view = _SemihostView(self.mmu)
         self.block = VcpuBlock(vcpu_block, self.mmu) if vcpu_block is not None else None
         self.stub_ranges = stub_ranges or []
+        #: the hypervisor's handler of class-2 hypercalls: (payload, pc) -> handled (it sets PC)
+        self.message_hook: Callable[[int, int], bool] | None = None
         #: set when the guest executed WFI; the run loop clears it when it idles
         self.waiting = False
         #: a request to stop emulation (WFI, semihosting exit): the run loop reads it
@@ -525,8 +527,12 @@ class Vmm:
             self._set_pc(after if after is not None else pc + 4)
             self.deliver_interrupt(anywhere=True)
         elif call.cls == hc.HypercallClass.MESSAGE and after is None:
-            # inter-VM messages are the multi-guest hypervisor's (runtime/hypervisor), which takes
-            # them before the VMM; a guest running alone gets its own SVC, as on hardware
+            # inter-VM messages belong to the multi-guest hypervisor (runtime/hypervisor): it
+            # handles them through ``message_hook``; a guest running alone gets its own SVC, as
+            # on hardware
+            if self.message_hook is not None and self.message_hook(call.payload, pc):
+                self.stats.hypercalls["message"] += 1
+                return
             self.stats.traps["svc"] += 1
             self._exception(ExceptionKind.SVC, pc)
         else:
