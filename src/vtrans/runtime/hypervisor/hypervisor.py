@@ -252,6 +252,12 @@ class Hypervisor:
             self._stop(vm, VmState.DEAD, e.message if hasattr(e, "message") else str(e))
             log.warning("VM %s died: %s", vm.name, vm.message)
             return
+        except Exception as e:  # noqa: BLE001 - a defect met by one VM must not take the others down
+            vm.wall_ns += time.perf_counter_ns() - t
+            self._stop(vm, VmState.DEAD, f"internal error while running it: {type(e).__name__}: {e}")
+            log.warning("VM %s died: %s", vm.name, vm.message)
+            log.debug("VM %s", vm.name, exc_info=True)
+            return
         vm.wall_ns += time.perf_counter_ns() - t
         vm.slices += 1
         vm.stats = st
