@@ -11,10 +11,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from vtrans import isa as isa_registry
+from vtrans.assembler.ir import Directive, Program
+from vtrans.errors import SourceLoc
 from vtrans.isa.base import Classification, InsnClass, SensitivityKind
 
-__all__ = ["Classification", "InsnClass", "SensitivityKind", "Finding", "classify_word",
-           "classify_words", "is_sensitive"]
+__all__ = ["Classification", "InsnClass", "SensitivityKind", "Finding", "Site", "classify_word",
+           "classify_words", "find_sites", "is_sensitive", "statement_sections"]
 
 
 def classify_word(word: int, isa: str = "arm") -> Classification:
@@ -47,8 +49,6 @@ def classify_words(words: Iterable[tuple[int, int]], isa: str = "arm", *,
 
 # ---------------------------------------------------------------------- programs
 
-from vtrans.assembler.ir import Directive, Instruction, Program  # noqa: E402
-from vtrans.errors import SourceLoc  # noqa: E402
 
 #: the section vtrans writes its emulation stubs to (their reads of the real CPSR
 #: are audited: they keep only the flags)

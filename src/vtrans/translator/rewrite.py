@@ -65,11 +65,7 @@ class RewriteResult:
 
 
 def statement_text(program: Program, i: int) -> str:
-    from vtrans.assembler.ir import Instruction
-    from vtrans.assembler.printer import format_directive, format_instruction
-
-    st = program.statements[i]
-    return format_instruction(st, isa=program.isa) if isinstance(st, Instruction) else format_directive(st)
+    return statement_text_of(program, program.statements[i])
 
 
 def rewrite(programs: list[Program], strategy: Strategy | str) -> RewriteResult:

@@ -15,12 +15,10 @@ The hypercall encoding and the table formats are in ``hypercall.py``.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from vtrans.assembler.ir import Binary, Directive, Instruction, Label, Num, Program, Statement, Str, Sym, Unary
+from vtrans.assembler.ir import Binary, Directive, Instruction, Num, Program, Statement, Str, Sym, Unary
 from vtrans.errors import EncodeError
 from vtrans.isa.arm import hypercall as hc
-from vtrans.isa.arm.operands import ExprOperand, Imm, Mem, Psr, Reg, RegList
+from vtrans.isa.arm.operands import ExprOperand, Imm, Reg, RegList
 from vtrans.isa.base import Classification
 
 #: mnemonics whose encoding can be in the sensitivity table (see sensitivity.py)

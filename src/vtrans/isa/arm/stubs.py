@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from vtrans.assembler.ir import Instruction, Statement
 from vtrans.isa.arm import hypercall as hc
-from vtrans.isa.arm.operands import Iflags, Imm, Psr, Reg
+from vtrans.isa.arm.operands import Iflags, Psr, Reg
 
 _TEMPS = ("r0", "r1", "r2", "r3", "r4", "r5")
 _FIELD_MASK = {"f": 0xFF000000, "s": 0x00FF0000, "x": 0x0000FF00, "c": 0x000000FF}
