@@ -42,3 +42,15 @@ def test_fiq_entry_and_banking_match_qemu(guest_builder, qemu_arm) -> None:
     assert got.returncode == 0
     assert got.semihost == ref.semihost
     assert b"fiq 1" in got.stderr
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+def test_thumb_exception_entry_matches_qemu(guest_builder, qemu_arm) -> None:
+    """SCTLR.TE = 1: handlers run in Thumb state; SVC from ARM and from Thumb code (LR + 4 / + 2)."""
+    image = guest_builder.build(GUESTS / "thumb_exceptions.s", "vexpress-a9")
+    ref = qemu_run(qemu_arm, image, "vexpress-a9")
+    assert ref.returncode == 0 and len(ref.semihost.splitlines()) == 6
+    got = vtrans_run(image, "vexpress-a9", "--timeout", "30")
+    assert got.returncode == 0
+    assert got.semihost == ref.semihost
