@@ -76,6 +76,7 @@ class PrevirtMode(VmmMode):
         if self.strategy == "stub" and self.block is None and len(self.table):
             raise ImageError(f"{image_path}: --strategy stub needs the vCPU block {hc.VCPU_SYMBOL}")
         self.stub_insns = 0
+        self.stub_base: int | None = None
 
     def vmm_options(self) -> dict:
         opts: dict = {"hypercalls": self.table}
@@ -95,17 +96,35 @@ class PrevirtMode(VmmMode):
             uc.ctl_flush_tb()
             log.info("patched %d pad sites", len(self.sites))
         if self.strategy == "stub":
+            vmm.on_stub_entry = self.stub_entry
             for lo, hi in self.stubs:
                 uc.hook_add(unicorn.UC_HOOK_BLOCK, self._stub_block, begin=lo, end=hi - 1)
 
     def _stub_block(self, uc: unicorn.Uc, address: int, size: int, _user) -> None:
-        # called as a stub block starts, before its instructions are counted: take them back off
+        """A block of stub code starts: its instructions are not guest instructions.
+
+        The machine's counter (a block hook too) adds a block's instructions as it enters it;
+        whichever of the two hooks runs first, the count after the block is the count before
+        it.  ``stub_base`` remembers that count for a VMM entry from inside the stub (the
+        machine's ``retire_through`` counts the stub instructions up to the ``svc``)."""
         st = self.machine.icount.state
-        if st.count >= st.limit:
-            return  # the counter stops the CPU before this block: it will start again later
+        if st.reason:
+            return  # the counter stopped the CPU before this block: it will be entered again
         n = size // 4
+        entered = st.block_start == address  # the counter's hook ran first and counted it
+        self.stub_base = st.block_base if entered else st.count
         self.stub_insns += n
         st.count -= n
+        if entered:
+            st.block_base -= n
+
+    def stub_entry(self) -> None:
+        """A VMM entry from inside a stub: the stub's instructions so far do not count."""
+        st = self.machine.icount.state
+        if self.stub_base is not None:
+            st.count = self.stub_base
+            st.block_base = st.count
+            st.block_start = 0xFFFFFFFFFFFFFFFF
 
 
 MODE = PrevirtMode
