@@ -121,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
                 calls = sum(vmm.hypercalls.values()) if vmm is not None else 0
                 traps = sum(vmm.traps.values()) if vmm is not None else 0
                 entries = calls or traps
-                per = f"{(wall - native_wall) / entries * 1e6:12.2f}" if entries and mode != "native" else f"{'-':>12}"
+                # per-entry cost only where entries dominate (a handful says nothing)
+                per = (f"{(wall - native_wall) / entries * 1e6:12.2f}" if entries >= 1000 and mode != "native"
+                       else f"{'-':>12}")
                 note = "" if correct else ("  (diverges, as trap mode must)" if mode == "trap" else "  OUTPUT DIFFERS")
                 print(f"{name:16} {label:18} {wall:8.3f} {wall / native_wall:9.2f} {entries:10d} {per} "
                       f"{stats.instructions:10d}{note}", flush=True)
