@@ -22,7 +22,8 @@ Cache layout (``layout()``; ``CODE_LIMIT`` usable bytes of each code page)::
     TC_BASE + 0x2000  data page (alias 1)
     TC_BASE + 0x3000  code page 1          | blocks ...
 
-Block shape::
+Block shape (``counter="memory"``; with ``counter="vfp"`` the budget is in s31 and r0 is
+saved in s30, ``vmov`` instead of the loads and stores, same offsets)::
 
     E+0:  str  r0, [pc, #SAVE_P]                 instruction budget (QEMU icount):
     E+4:  ldr  r0, [pc, #BUDGET]                 BUDGET -= n, where n = guest
@@ -366,7 +367,6 @@ class ExitKind(StrEnum):
     DIRECT = "direct"           # to a known guest address: chainable
     INDIRECT = "indirect"       # the lookup routine missed (target in SLOT_TARGET)
     CALLOUT = "callout"         # a sensitive instruction for the VMM
-    BUDGET = "budget"           # the instruction budget ran out at a block entry
 
 
 @dataclass(slots=True)
