@@ -10,6 +10,8 @@ from vtrans.runtime.hypervisor import VmSpec, VmState
 
 #: samples that look for their peer with a class-2 hypercall (and, without it, print their solo output)
 ASKS_FOR_A_HYPERVISOR = {"pingpong_a", "pingpong_b"}
+#: samples that wait for their timer in WFI
+WAITS_IN_WFI = {"victim", "timer_vic"}
 
 GROUPS = {
     "two": ([("victim", "native"), ("pingpong_a", "native")], 10_000),
@@ -30,6 +32,8 @@ def test_each_vm_as_alone(group):
         alone = run_alone(sample(name), mode)
         assert vm.state == VmState.STOPPED, vm.message
         assert output_of(text, name) == alone["out"] == qemu_expected(name)
+        if name in WAITS_IN_WFI:
+            assert vm.yields > 0  # idle in WFI, it let the others run
         if name in ASKS_FOR_A_HYPERVISOR:
             continue  # alone its probe is an SVC exception, here a hypercall: a different path
         # the complete final state: registers, banks, SPSRs, cp15, memory digests, instruction count

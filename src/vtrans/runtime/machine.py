@@ -45,7 +45,7 @@ from unicorn import arm_const as A
 from vtrans.errors import GuestError
 from vtrans.isa.arm import cp15
 from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
-from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
+from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, walk
@@ -221,6 +221,9 @@ class Machine:
 
         #: time skipped while idle (WFI), in instruction units
         self.idle_insns = 0
+        #: called when the CPU idles in WFI (virtual time has skipped to the next deadline);
+        #: True ends the run there, to be resumed later (the hypervisor runs another VM meanwhile)
+        self.on_idle: Callable[[], bool] | None = None
         self._cp_handlers: dict[CpKey, CpHandler] = {}
         self._block_words: dict[tuple[int, int], tuple[int, ...]] = {}
         self._io_execution: tuple[int, int] | None = None
@@ -722,6 +725,9 @@ class Machine:
                 # idle: virtual time jumps to the next deadline (like QEMU -icount sleep=off);
                 # idle time is not instructions, so --max-insns does not move
                 self.idle_insns += max(nxt - (st.count + self.idle_insns), 0)
+                if self.on_idle is not None and self.on_idle():
+                    self._stop = (ExitReason.MAX_INSNS, "idle in WFI: yielded the CPU", 0)
+                    break
         self.mode.on_halt()
         self.sync_clock()
         reason, message, code = self._stop

@@ -102,6 +102,9 @@ class Vm:
     wall_ns: int = 0
     #: the ``Machine.run`` budget the scheduler set last (to tell it from the user's)
     slice_end: int = 0
+    #: the last slice ended early, idle in WFI; and how often that happened
+    yielded: bool = False
+    yields: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -176,6 +179,7 @@ class Hypervisor:
                           cmdline=" ".join(spec.inputs), cpu=port)
         port.bind(machine)
         vm.machine = machine
+        machine.on_idle = lambda vm=vm: self._idle(vm)
         if asm:
             from vtrans.assembler.api import assemble
 
@@ -244,6 +248,7 @@ class Hypervisor:
         if user_cap:
             end = max_insns
         vm.slice_end = end
+        vm.yielded = False
         t = time.perf_counter_ns()
         try:
             st = m.run(max_insns=end, timeout=timeout)
@@ -261,8 +266,8 @@ class Hypervisor:
         vm.wall_ns += time.perf_counter_ns() - t
         vm.slices += 1
         vm.stats = st
-        if vm.state == VmState.BLOCKED:
-            return  # stopped by its own blocking receive
+        if vm.state == VmState.BLOCKED or vm.yielded:
+            return  # stopped by its own blocking receive, or idle in WFI: others run meanwhile
         reason = st.exit_reason
         if reason == ExitReason.MAX_INSNS and not user_cap:
             return  # end of the slice: stays READY
@@ -273,6 +278,14 @@ class Hypervisor:
             log.warning("VM %s died: %s", vm.name, st.message)
         else:
             self._stop(vm, VmState.STOPPED, st.message)
+
+    def _idle(self, vm: Vm) -> bool:
+        """The VM idles in WFI: yield the CPU if another VM could use it."""
+        if any(v is not vm and (v.state == VmState.READY or self.bus.wakeable(v.id)) for v in self.vms):
+            vm.yielded = True
+            vm.yields += 1
+            return True
+        return False
 
     def _stop(self, vm: Vm, state: VmState, message: str) -> None:
         vm.state = state
@@ -460,6 +473,7 @@ class Hypervisor:
             "exceptions_total": sum(st.exceptions.values()) if st is not None else 0,
             "world_switches": vm.port.switches_in,
             "slices": vm.slices,
+            "wfi_yields": vm.yields,
             "insn_share": round(vm.machine.instructions / total_insns, 6),
             "cpu_share": round(vm.wall_ns / total_ns, 6),
             "wall_s": round(vm.wall_ns / 1e9, 6),
