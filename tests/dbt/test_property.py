@@ -106,5 +106,5 @@ def test_random_programs_translate_exactly(arm_as, source):
 @settings(max_examples=max(CAMPAIGN_CASES // 3, 5), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(program())
-def test_random_programs_with_a_tiny_cache(arm_as, source):
-    check_same(arm_as, source, tc_size=3 * 0x1000)
+def test_random_programs_with_a_tiny_cache_and_the_memory_counter(arm_as, source):
+    check_same(arm_as, source, tc_size=3 * 0x1000, counter="memory")
