@@ -296,6 +296,8 @@ class Vmm:
         self.semihost_view = _SemihostView(self.mmu)
         self.block = VcpuBlock(vcpu_block, self.mmu) if vcpu_block is not None else None
         self.stub_ranges = stub_ranges or []
+        #: called on a hypercall made from inside a stub (previrt/stub fixes the clock there)
+        self.on_stub_entry: Callable[[], None] | None = None
         #: the hypervisor's handler of class-2 hypercalls: (payload, pc) -> handled (it sets PC)
         self.message_hook: Callable[[int, int], bool] | None = None
         #: set when the guest executed WFI; the run loop clears it when it idles
@@ -511,6 +513,8 @@ class Vmm:
 
     def _hypercall(self, call: hc.Hypercall, pc: int) -> None:
         site, after = self._site_of(pc)
+        if after is not None and self.on_stub_entry is not None:
+            self.on_stub_entry()  # the clock: stub instructions are not guest instructions
         if call.cls == hc.HypercallClass.EMULATE:
             table = self.hypercalls
             if table is None or call.payload >= len(table):
