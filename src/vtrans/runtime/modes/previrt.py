@@ -78,6 +78,15 @@ class PrevirtMode(VmmMode):
         self.stub_insns = 0
         self.stub_base: int | None = None
 
+    @classmethod
+    def from_cli(cls, args) -> "PrevirtMode":
+        """``vtrans run IMAGE --mode previrt [--strategy S]``: the tables are read from IMAGE."""
+        inputs = getattr(args, "inputs", [])
+        if len(inputs) != 1 or inputs[0].endswith((".s", ".S", ".asm")):
+            raise UsageError("--mode previrt runs one ELF image made from `vtrans rewrite` output "
+                             "(its table sections are read from the file)")
+        return cls(inputs[0], getattr(args, "strategy", None))
+
     def vmm_options(self) -> dict:
         opts: dict = {"hypercalls": self.table}
         if self.strategy == "stub":
