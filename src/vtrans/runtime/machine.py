@@ -45,7 +45,7 @@ from unicorn import arm_const as A
 from vtrans.errors import GuestError
 from vtrans.isa.arm import cp15
 from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
-from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, PSR_T, ArchState
+from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, walk
