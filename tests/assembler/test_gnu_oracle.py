@@ -16,11 +16,15 @@ e_flags and the value of every symbol the reference defines must be identical, f
 
 from __future__ import annotations
 
+import os
+import tempfile
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from corpus.reference import (ARMV5TE, ASM_DIR, C_DIR, DEBUG, HARD_FLOAT, OPT_LEVELS, SAMPLES, SPLIT_SECTIONS,
                               compile_c, differences, gnu_link, gnu_objects, load, run, stub_source, tool)
 from vtrans.assembler.api import assemble
@@ -160,3 +164,93 @@ def test_cli_output_matches(tmp_path, arm_as, arm_ld):
     assert vtrans_main(["asm", *map(str, sources), "-o", str(out), "-Ttext=0x20000"]) == 0
     diffs = differences(load(ref), load(out))
     assert not diffs, "\n".join(diffs)
+
+
+# --------------------------------------------------------------------------- random instructions
+
+CAMPAIGN = int(os.environ.get("VTRANS_CAMPAIGN_CASES", "60"))
+_REGS = [f"r{i}" for i in range(13)] + ["lr"]
+_CONDS = ["", "eq", "ne", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le"]
+_SHIFTS = ["lsl", "lsr", "asr", "ror"]
+
+
+def _imm(draw) -> int:
+    byte = draw(st.integers(0, 255))
+    rot = draw(st.integers(0, 15))
+    return ((byte >> (2 * rot)) | (byte << (32 - 2 * rot))) & 0xFFFFFFFF if rot else byte
+
+
+@st.composite
+def _operand2(draw) -> str:
+    kind = draw(st.sampled_from(["imm", "reg", "shift_imm", "shift_reg", "rrx"]))
+    rm = draw(st.sampled_from(_REGS))
+    if kind == "imm":
+        return f"#{_imm(draw):#x}"
+    if kind == "reg":
+        return rm
+    if kind == "rrx":
+        return f"{rm}, rrx"
+    op = draw(st.sampled_from(_SHIFTS))
+    if kind == "shift_reg":
+        return f"{rm}, {op} {draw(st.sampled_from(_REGS))}"
+    amount = draw(st.integers(1, 31 if op in ("lsl", "ror") else 32))
+    return f"{rm}, {op} #{amount}"
+
+
+@st.composite
+def _instruction(draw) -> str:
+    cond = draw(st.sampled_from(_CONDS))
+    rd, rn, rm, rs = (draw(st.sampled_from(_REGS)) for _ in range(4))
+    kind = draw(st.sampled_from(["dp", "mov", "cmp", "ldr", "ldrh", "mul", "ldm"]))
+    if kind == "dp":
+        op = draw(st.sampled_from(["and", "eor", "sub", "rsb", "add", "adc", "sbc", "rsc", "orr", "bic"]))
+        s = draw(st.sampled_from(["", "s"]))
+        return f"{op}{s}{cond} {rd}, {rn}, {draw(_operand2())}"
+    if kind == "mov":
+        return f"{draw(st.sampled_from(['mov', 'mvn']))}{draw(st.sampled_from(['', 's']))}{cond} {rd}, " \
+               f"{draw(_operand2())}"
+    if kind == "cmp":
+        return f"{draw(st.sampled_from(['cmp', 'cmn', 'tst', 'teq']))}{cond} {rn}, {draw(_operand2())}"
+    if kind == "mul":
+        return draw(st.sampled_from([f"mul{cond} {rd}, {rm}, {rs}", f"mla{cond} {rd}, {rm}, {rs}, {rn}",
+                                     f"umull{cond} {rd}, {rn}, {rm}, {rs}" if rd != rn else f"mul {rd}, {rm}, {rs}"]))
+    if kind == "ldm":
+        regs = sorted(set(draw(st.lists(st.integers(0, 12), min_size=1, max_size=6))))
+        mode = draw(st.sampled_from(["ia", "ib", "da", "db"]))
+        base = draw(st.sampled_from([r for r in range(13) if r not in regs] or [13]))
+        wb = draw(st.sampled_from(["", "!"])) if base != 13 else ""
+        return f"{draw(st.sampled_from(['ldm', 'stm']))}{mode}{cond} r{base}{wb}, " \
+               "{" + ", ".join(f"r{r}" for r in regs) + "}"
+    rt = draw(st.sampled_from([r for r in _REGS if r != rn]))
+    if kind == "ldr":
+        op = draw(st.sampled_from(["ldr", "str", "ldrb", "strb"]))
+        form = draw(st.sampled_from(["imm", "pre", "post", "reg", "regshift"]))
+        off = draw(st.integers(-4095, 4095))
+        if form == "imm":
+            return f"{op}{cond} {rt}, [{rn}, #{off}]"
+        if form == "pre":
+            return f"{op}{cond} {rt}, [{rn}, #{off}]!"
+        if form == "post":
+            return f"{op}{cond} {rt}, [{rn}], #{off}"
+        sign = draw(st.sampled_from(["", "-"]))
+        if form == "reg":
+            return f"{op}{cond} {rt}, [{rn}, {sign}{rm}]"
+        return f"{op}{cond} {rt}, [{rn}, {sign}{rm}, {draw(st.sampled_from(_SHIFTS))} #{draw(st.integers(1, 31))}]"
+    op = draw(st.sampled_from(["ldrh", "strh", "ldrsb", "ldrsh"]))
+    off = draw(st.integers(-255, 255))
+    return draw(st.sampled_from([f"{op}{cond} {rt}, [{rn}, #{off}]", f"{op}{cond} {rt}, [{rn}], #{off}",
+                                 f"{op}{cond} {rt}, [{rn}, -{rm}]"]))
+
+
+@pytest.mark.campaign
+@settings(max_examples=max(CAMPAIGN // 10, 3), deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(_instruction(), min_size=20, max_size=40))
+def test_random_instructions_match_gas(tmp_path, arm_as, arm_ld, insns):
+    """Random data-processing, multiply, load/store and load/store-multiple forms, one
+    file per example: vtrans and GNU must produce the same words."""
+    work = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis may replay an example
+    src = work / "random.s"
+    src.write_text("\t.syntax unified\n\t.arch armv7-a\n\t.text\n\t.global _start\n_start:\n"
+                   + "".join(f"\t{i}\n" for i in insns))
+    _check([src], work, base=0x10000)

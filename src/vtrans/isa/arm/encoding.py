@@ -26,6 +26,7 @@ from typing import Callable
 
 from vtrans.assembler.ir import Directive, Float, Instruction, Num, Str, Sym
 from vtrans.errors import AsmError, EncodeError
+from vtrans.isa.arm.mnemonics import split_mnemonic
 from vtrans.isa.arm.operands import (Barrier, Coproc, CReg, ExprOperand, Iflags, Imm, Literal, Mem, Psr, Reg,
                                      RegList, ShiftedReg)
 
@@ -462,7 +463,18 @@ _LDM_ALIAS = {"ldmia": "ldm", "ldmfd": "ldm", "stmia": "stm", "stmea": "stm", "s
 _CONDS = tuple(c for c in _COND if c not in ("cs", "cc"))
 
 
+@lru_cache(maxsize=4096)
 def _split_cond(mnem: str) -> tuple[str, str]:
+    """(mnemonic without condition, condition): by the mnemonic table, so that ``movs``
+    is mov+s and ``teq`` stays whole; a plain suffix match for words it does not know."""
+    try:
+        sp = split_mnemonic(mnem)
+    except ValueError:
+        sp = None
+    if sp is not None:
+        letters, dot, dtypes = sp.suffix.partition(".")
+        cond = sp.cond or ""
+        return f"{sp.base}{letters}{'s' if sp.setflags else ''}{dot}{dtypes}", _COND_CANON.get(cond, cond)
     for c in _CONDS:
         if mnem.endswith(c) and len(mnem) > len(c):
             return mnem[:-len(c)], c
