@@ -201,7 +201,19 @@ def _operand2(draw) -> str:
 def _instruction(draw) -> str:
     cond = draw(st.sampled_from(_CONDS))
     rd, rn, rm, rs = (draw(st.sampled_from(_REGS)) for _ in range(4))
-    kind = draw(st.sampled_from(["dp", "mov", "cmp", "ldr", "ldrh", "mul", "ldm"]))
+    kind = draw(st.sampled_from(["dp", "mov", "cmp", "ldr", "ldrh", "mul", "ldm", "misc"]))
+    if kind == "misc":
+        even = draw(st.sampled_from([0, 2, 4, 6, 8, 10]))
+        return draw(st.sampled_from([
+            f"{draw(st.sampled_from(_SHIFTS))}{draw(st.sampled_from(['', 's']))}{cond} {rd}, {rm}, "
+            f"#{draw(st.integers(1, 31))}",
+            f"{draw(st.sampled_from(_SHIFTS))}{cond} {rd}, {rm}, {rs}",
+            f"movw{cond} {rd}, #{draw(st.integers(0, 0xFFFF))}", f"movt{cond} {rd}, #{draw(st.integers(0, 0xFFFF))}",
+            f"clz{cond} {rd}, {rm}", f"rev{cond} {rd}, {rm}", f"uxth{cond} {rd}, {rm}",
+            f"ldrd{cond} r{even}, r{even + 1}, [{rn}, #{draw(st.integers(-255, 255))}]",
+            f"strd{cond} r{even}, r{even + 1}, [{rn}, {rm}]", f"ldrex{cond} {rd}, [{rn}]",
+            f"bx{cond} {rm}", f"blx{cond} {rm}", f"ubfx{cond} {rd}, {rm}, #3, #{draw(st.integers(1, 29))}",
+            f"svc{cond} #{draw(st.integers(0, 0xFFFFFF))}"]))
     if kind == "dp":
         op = draw(st.sampled_from(["and", "eor", "sub", "rsb", "add", "adc", "sbc", "rsc", "orr", "bic"]))
         s = draw(st.sampled_from(["", "s"]))
