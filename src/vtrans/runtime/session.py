@@ -84,4 +84,4 @@ def run_traced(board, mode, image, *, label: str, sites: dict[int, Site], icount
         info["hypercalls"] = sum(vmm_stats.hypercalls.values())
     return Trace(mode=label, console=bytes(recorder.console), events=recorder.events, final_state=state,
                  exit_reason=str(stats.exit_reason), exit_code=stats.exit_code, stats=info,
-                 line_map=line_map or {})
+                 line_map=line_map or {}, truncated=recorder.truncated)

@@ -72,10 +72,18 @@ class TraceRecorder:
 
     enabled: bool = True
     device_accesses: bool = False
+    #: a guest spinning over a sensitive instruction must not eat the host's memory:
+    #: past this many events the recorder stops recording (and says so)
+    max_events: int = 1_000_000
+    truncated: bool = False
     events: list[Event] = field(default_factory=list)
     console: bytearray = field(default_factory=bytearray)
 
     def _add(self, kind: EventKind, icount: int, pc: int | None, **fields: Any) -> None:
+        if len(self.events) >= self.max_events:
+            self.truncated = True
+            self.enabled = False
+            return
         self.events.append(Event(kind, icount, pc, tuple(fields.items())))
 
     def console_bytes(self, icount: int, data: bytes, stream: str = "uart") -> None:
@@ -132,6 +140,7 @@ class Trace:
     exit_code: int | None
     stats: dict[str, Any] = field(default_factory=dict)
     line_map: dict[int, Any] = field(default_factory=dict)  # guest address -> SourceLoc (when known)
+    truncated: bool = False  # the recorder hit its event limit
 
     def digest(self) -> str:
         """A digest of everything guest-visible: equal digests mean identical behaviour."""
@@ -152,6 +161,7 @@ class Trace:
             "final_state": {k: (f"0x{v:08x}" if isinstance(v, int) else v)
                             for k, v in sorted(self.final_state.items())},
             "events": [ev.to_json() for ev in self.events],
+            "truncated": self.truncated,
             "digest": self.digest(),
         }
 
