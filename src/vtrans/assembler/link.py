@@ -103,6 +103,10 @@ class Linker:
         self.merge_map: dict[SectionKey, tuple[SectionKey, list[int], list[int]]] = {}
         self.merged_blob: dict[SectionKey, bytes] = {}
         self.excluded: set[SectionKey] = set()
+        self._orphan_inputs: dict[int, list[InputSection]] = {}
+        self._taken: dict[int, list[InputSection]] = {}
+        self._discarded: set = set()
+        self._statements: list = []
         self.provided: dict[str, int] = {}
         self.regions: dict[str, tuple[int, int]] = {}
         self.provided_used: set[str] = set()
@@ -135,9 +139,7 @@ class Linker:
                     pobj, ps = prev
                     if ps.binding == "weak" and s.binding == "global":
                         self.globals[name] = (obj, s)
-                    elif s.binding == "weak":
-                        pass
-                    else:
+                    elif s.binding != "weak":  # a weak one never replaces a definition
                         raise LinkError(f"multiple definition of '{name}' (first defined at {ps.loc})", s.loc)
                 else:
                     self.globals[name] = (obj, s)
@@ -371,8 +373,6 @@ class Linker:
                      statements[pos - 1].name if pos and isinstance(statements[pos - 1], OutputSection) else "start")
         return statements
 
-    _orphan_inputs: dict
-
     def _props_of_statement(self, st: OutputSection) -> tuple[bool, bool, bool] | None:
         for c in st.commands:
             if isinstance(c, InputSpec):
@@ -466,11 +466,6 @@ class Linker:
                 out.flags = "aw"  # ld: a section made only by moving '.' is allocated, writable NOBITS
             elif "a" not in out.flags and out.size:
                 out.flags = "a" + out.flags
-            if st.name in self.section_starts or st.address is not None:
-                pass
-            if not has_content and out.size == 0:
-                # ld removes empty output sections (their symbols stay)
-                continue
 
     # ------------------------------------------------------------------ SHF_MERGE
     def merge_sections(self) -> None:
