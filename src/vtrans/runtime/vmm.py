@@ -26,6 +26,7 @@ already; stub code is not guest code and is subtracted (see ``StubAccounting``).
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -221,6 +222,12 @@ class HypercallTable:
         return len(self.words)
 
 
+#: magic, version, vcpsr, pending, then the SPSRs of SPSR_MODES (hypercall.py's layout, in order)
+_BLOCK_HEAD = "<4I5I"
+assert struct.calcsize("<4I") == hc.OFF_SPSR_SVC and [hc.SPSR_OFFSET[hc.Mode(int(m))] for m in SPSR_MODES] == \
+    [hc.OFF_SPSR_SVC + 4 * i for i in range(5)]
+
+
 class VcpuBlock:
     """The stub strategy's shared vCPU block in guest memory (ARCHITECTURE.md, "Hypercall ABI").
 
@@ -241,18 +248,17 @@ class VcpuBlock:
         self.store(vcpu)
 
     def load(self, vcpu: VCpu) -> None:
-        raw = self.mmu.read_bytes(self.address, hc.VCPU_SIZE)
-        block = hc.VcpuBlock.unpack(raw)
-        if not block.valid:
+        magic, version, vcpsr, _pending, *spsrs = struct.unpack(
+            _BLOCK_HEAD, self.mmu.read_bytes(self.address, struct.calcsize(_BLOCK_HEAD)))
+        if magic != hc.VCPU_MAGIC or version != hc.VCPU_VERSION:
             raise GuestError("the guest overwrote the magic of its vCPU block", pc=vcpu.reg(15))
-        mode = block.vcpsr & PSR_M
+        mode = vcpsr & PSR_M
         if mode != vcpu.mode:
             vcpu.set_mode(mode)
-        vcpu.masks = block.vcpsr & 0x1C0
-        for m in SPSR_MODES:
-            spsr = block.spsr(m)
-            if spsr is not None:
-                vcpu.banks[m].spsr = spsr
+        vcpu.masks = vcpsr & 0x1C0
+        banks = vcpu.banks
+        for m, spsr in zip(SPSR_MODES, spsrs):
+            banks[m].spsr = spsr
 
     def store(self, vcpu: VCpu) -> None:
         pending = (hc.Pending.IRQ if vcpu.irq_line else 0) | (hc.Pending.FIQ if vcpu.fiq_line else 0)
