@@ -332,11 +332,7 @@ class Machine:
                               atags(self.spec, self.board.ram[0].size))
         self.image = image
         if image.has_thumb and self.icount.per_block:
-            # Thumb blocks do not tell their instruction count: count instruction by instruction
-            old = self.icount
-            old.remove()
-            self.icount = IcountHook(self.uc, per_block=False)
-            self.icount.state.count = old.state.count
+            self._count_per_instruction()
         windows = [(w.base, w.size) for w in self.memory.ram]
         self.semihosting = Semihosting(self.io, self.clock.now_ns, heap_layout(image, windows),
                                        cmdline=self._cmdline or image.name)
@@ -346,6 +342,14 @@ class Machine:
         self.uc.reg_write(CPSR, 0x400001D3)
         self.uc.reg_write(PC, image.start_pc)
         self.uc.ctl_flush_tb()
+
+    def _count_per_instruction(self) -> None:
+        """Thumb blocks do not tell their instruction count: count instruction by instruction."""
+        old = self.icount
+        old.remove()
+        self.icount = IcountHook(self.uc, per_block=False)
+        self.icount.state.count = old.state.count
+        self.icount.state.limit = old.state.limit
 
     # -- time ------------------------------------------------------------------------------------
     @property
@@ -684,6 +688,14 @@ class Machine:
             st.watch_mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
             pc = uc.reg_read(PC)
             thumb = bool(uc.reg_read(CPSR) & PSR_T)
+            if thumb and self.icount.per_block:
+                # Thumb code the loader did not see (a raw image, generated code): from here on
+                # count per instruction (blocks already run in Thumb state were counted as A32)
+                log.warning("Thumb code at 0x%08x in an image without Thumb mapping symbols: "
+                            "counting instructions one by one from now on", pc)
+                self._count_per_instruction()
+                st = self.icount.state
+                st.watch_mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
             self._emulate(pc | thumb)
             if self._stop is not None:
                 break
