@@ -10,7 +10,6 @@ same invocation; absolute times are for orientation only (a shared machine is no
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import sys
@@ -23,7 +22,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from vtrans.assembler.api import assemble  # noqa: E402
 from vtrans.runtime.boards import get_board  # noqa: E402
-from vtrans.runtime.hypervisor import ConsoleMediator, Hypervisor, VmSpec  # noqa: E402
+from vtrans.runtime.hypervisor import DEFAULT_SLICE, ConsoleMediator, Hypervisor, VmSpec  # noqa: E402
 from vtrans.runtime.loader import image_from_assembler  # noqa: E402
 from vtrans.runtime.machine import Machine  # noqa: E402
 from vtrans.runtime.modes import get_mode  # noqa: E402
@@ -77,7 +76,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--copies", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=400)
-    ap.add_argument("--slice", type=int, default=200_000)
+    ap.add_argument("--slice", type=int, default=DEFAULT_SLICE)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Callable
 
-from vtrans.errors import GuestError, UsageError, VtransError
+from unicorn import arm_const as _A
+
+from vtrans.errors import UsageError, VtransError
 from vtrans.isa.arm import hypercall as hc
 from vtrans.isa.arm.cpu import CPSR, PC, PSR_T
 from vtrans.runtime.hypervisor.console import ConsoleMediator
@@ -45,8 +47,6 @@ _M32 = 0xFFFFFFFF
 #: Unicorn's interrupt number for SVC
 _INTNO_SVC = 2
 #: argument and result registers of the class-2 ABI
-from unicorn import arm_const as _A  # noqa: E402
-
 _R0, _R1, _R2 = _A.UC_ARM_REG_R0, _A.UC_ARM_REG_R1, _A.UC_ARM_REG_R2
 
 
