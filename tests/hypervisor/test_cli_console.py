@@ -97,3 +97,16 @@ def test_vm_arguments():
     specs = parse_vm_args(["x/a.elf", "y/a.elf:bt", f"p.s+{LIB}:trap"], "native", modes)
     assert [(s.name, s.mode, s.inputs) for s in specs] == [
         ("a", "native", ("x/a.elf",)), ("a-2", "bt", ("y/a.elf",)), ("p", "trap", ("p.s", LIB))]
+
+
+def test_cli_input_goes_to_the_vm_in_focus(tmp_path):
+    echo, other = sample("uart_echo")[0], sample("pingpong_a")[0]
+    stdin = str(sample("uart_echo")[0]).replace("uart_echo.s", "input.txt")
+    out_dir = tmp_path / "console"
+    out_dir.mkdir()
+    r = _vtrans(other, echo, "--focus", "uart_echo", "--stdin", stdin, "--console", "split",
+                "--console-dir", str(out_dir), "--slice", "20000")
+    assert r.returncode == 0, r.stderr
+    # QEMU's output with the same bytes on its standard input; the other VM saw none of them
+    assert (out_dir / "uart_echo.out").read_text() == qemu_expected("uart_echo")
+    assert (out_dir / "pingpong_a.out").read_text() == qemu_expected("pingpong_a")
