@@ -31,7 +31,7 @@ def diff_args(sample, *extra: str) -> list[str]:
         args += ["--icount-shift", str(sample.icount_shift)]
     if sample.stdin:
         args += ["--stdin", str(sample.directory / sample.stdin)]
-    return args + ["--max-insns", "50000000", "--timeout", "120", *extra]
+    return args + ["--timeout", "120", *extra]
 
 
 def run_diff(args: list[str]) -> tuple[int, dict | None, str]:

@@ -84,7 +84,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--board", "-M", default=DEFAULT_BOARD, choices=board_names())
     p.add_argument("--base", type=_int, default=None, help="load/link address (default: the board's)")
     p.add_argument("--icount-shift", type=int, default=3, metavar="N")
-    p.add_argument("--max-insns", type=_int, default=None, metavar="N")
+    p.add_argument("--max-insns", type=_int, default=None, metavar="N",
+                   help="instruction budget of every run (default: native runs to its end, the other "
+                        "modes get twice native's count plus 100000)")
     p.add_argument("--timeout", type=float, default=None, metavar="S", help="host seconds per mode")
     p.add_argument("--stdin", default=None, metavar="FILE|-", help="bytes fed to the guest (every mode)")
     p.add_argument("--tc-size", type=_int, default=None, help="bt: translation-cache size")
@@ -158,6 +160,10 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="vtrans-diff-") as tmp:
         native = run_traced(mode=get_mode("native")(), image=original, label="native", **common)
+        if args.max_insns is None:
+            # a mode that has gone astray may spin forever (trap mode on a guest whose `cpsie i`
+            # was a NOP waits for an interrupt that never comes): native's count bounds the search
+            common["max_insns"] = 2 * (native.stats.get("instructions") or 0) + 100_000
         diffs = []
         for spec in specs:
             mode_cls = get_mode(spec.mode)
