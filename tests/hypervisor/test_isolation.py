@@ -3,14 +3,21 @@ stopped and reported while the others go on."""
 
 from __future__ import annotations
 
-from helpers import guest, output_of, qemu_expected, run_alone, run_together, sample
+import re
+
+from helpers import GUESTS, guest, output_of, qemu_expected, run_alone, run_together, sample
 from vtrans.runtime.hypervisor import VmSpec, VmState
 from vtrans.runtime.hypervisor.console import MAX_LINE
 
 
 def test_hostile_guest_cannot_touch_the_victim():
+    # victim_bt keeps its translation cache at the very addresses the hostile guest writes and jumps to
+    from vtrans.isa.arm.translate import ArmTranslator
+
+    tc_base = re.search(r"\.equ\s+TC_BASE, (0x[0-9a-f]+)", (GUESTS / "hostile.s").read_text()).group(1)
+    assert int(tc_base, 16) == ArmTranslator().geometry.base
     specs = [VmSpec("hostile", guest("hostile")), VmSpec("victim", sample("victim")),
-             VmSpec("attacker", sample("attacker"))]
+             VmSpec("attacker", sample("attacker")), VmSpec("victim_bt", sample("victim"), "bt")]
     hv, text, states = run_together(specs, slice_insns=5_000)
     by_name = {vm.name: vm for vm in hv.vms}
     victim_alone = run_alone(sample("victim"))
@@ -19,6 +26,9 @@ def test_hostile_guest_cannot_touch_the_victim():
     assert states["victim"] == victim_alone["state"]
     assert by_name["victim"].stats.interrupts == victim_alone["stats"].interrupts
     assert output_of(text, "attacker") == qemu_expected("attacker")
+    bt_alone = run_alone(sample("victim"), "bt")
+    assert output_of(text, "victim_bt") == bt_alone["out"] == qemu_expected("victim")
+    assert states["victim_bt"] == bt_alone["state"]
     # the hostile guest: its faults were delivered into its own kernel, as when alone
     hostile_alone = run_alone(guest("hostile"))
     hostile_out = hostile_alone["out"]
