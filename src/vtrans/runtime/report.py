@@ -98,7 +98,18 @@ def _h(v) -> str:
 
 
 def _fmt(d: dict) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in d.items())
+    """One side of a divergence: what changed, then the event, one fact a line."""
+    lines: list[str] = []
+    for k, v in d.items():
+        if isinstance(v, dict) and k == "changed":
+            lines.append("changed:" if v else "changed: nothing")
+            lines += [f"  {reg}: {what}" for reg, what in v.items()]
+        elif isinstance(v, dict):
+            ev = {ek: ev_v for ek, ev_v in v.items() if ek not in ("state", "after", "word")}
+            lines.append(f"{k}: " + (", ".join(f"{ek}={ev_v}" for ek, ev_v in ev.items()) or "none"))
+        else:
+            lines.append(f"{k}: {v}")
+    return "\n".join(lines)
 
 
 def _strip_xml_prolog(svg: str) -> str:
