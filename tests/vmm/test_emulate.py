@@ -451,3 +451,32 @@ def test_decode_rejects_innocuous_instructions():
     for text in ("add r0, r1, r2", "ldr r0, [r1]", "ldm r0, {r1, r2}", "mov pc, lr", "adds r0, r1, r2",
                  "cmp pc, r1", "tst r0, #1", "str r1, [r0], #4", "ldr r1, [r0], #4", "bx lr"):
         assert decode(asm(text)) is None, text
+
+
+def _banked_word(msr: bool, r: int, m: int, m1: int, reg: int) -> int:
+    """MRS/MSR (banked register) encoding A1 (B9.3.9, B9.3.10); SYSm = R:M:m1."""
+    if msr:
+        return 0xE120F200 | (r << 22) | (m1 << 16) | (m << 8) | reg
+    return 0xE1000200 | (r << 22) | (m1 << 16) | (reg << 12) | (m << 8)
+
+
+_SYSM = [(0, 0, i) for i in range(7)] + [(0, 0, 8 + i) for i in range(7)] + [(0, 1, i) for i in range(8)] \
+    + [(1, 0, 14), (1, 1, 0), (1, 1, 2), (1, 1, 4), (1, 1, 6)]
+
+
+@SETTINGS
+@given(state=cpu_state(), data=st.data(), rt=st.integers(0, 7), value=u32)
+def test_banked_register_access(state, data, rt, value):
+    """mrs/msr of another mode's banked register (Virtualization Extensions: the A15 has them,
+    the other models UNDEF; accesses to the current mode's own registers are UNPREDICTABLE)."""
+    r, m, m1 = data.draw(st.sampled_from(_SYSM))
+    msr = data.draw(st.booleans())
+    word = _banked_word(msr, r, m, m1, rt)
+    native, emu, vcpu, result = run_both(state, word, {rt: value})
+    if native is None:
+        assert result.exception is ExceptionKind.UNDEF
+        return
+    if result.exception is ExceptionKind.UNDEF:
+        return  # the current mode's own register: UNPREDICTABLE, the vCPU refuses it
+    assert result.form is (Form.MSR_BANKED if msr else Form.MRS_BANKED)
+    assert vcpu.arch_state().diff(native_arch_state(native)) == []

@@ -38,6 +38,8 @@ class Form(StrEnum):
 
     CPS = "cps"                 # B9.3.2
     MRS = "mrs"                 # B9.3.8
+    MRS_BANKED = "mrs-banked"   # B9.3.9 (Virtualization Extensions)
+    MSR_BANKED = "msr-banked"   # B9.3.10
     MSR_REG = "msr-reg"         # B9.3.12
     MSR_IMM = "msr-imm"         # B9.3.11
     SRS = "srs"                 # B9.3.16
@@ -114,6 +116,8 @@ _UNCOND: tuple[tuple[int, int, Form], ...] = (
 _COND: tuple[tuple[int, int, Form], ...] = (
     (0x0FFFFFFF, 0x0160006E, Form.ERET),
     (0x0FBF02F0, 0x010F0000, Form.MRS),      # SBZ bits are don't-care, as in the table
+    (0x0FB002F0, 0x01000200, Form.MRS_BANKED),
+    (0x0FB002F0, 0x01200200, Form.MSR_BANKED),
     (0x0FB002F0, 0x01200000, Form.MSR_REG),
     (0x0FFF00FF, 0x03200003, Form.WFI),
     (0x0FFF00FF, 0x03200002, Form.WFE),
@@ -362,6 +366,65 @@ class Emulator:
 
     def _msr_imm(self, word: int, pc: int) -> Emulated:
         return self._msr(Form.MSR_IMM, word, arm_expand_imm(word & 0xFFF), pc)
+
+    # banked registers by SYSm = R:M:m1 (B9.2.3, table B9-2): ("reg", mode, n) or ("spsr", mode)
+    _BANKED: dict[tuple[int, int, int], tuple] = {
+        **{(0, 0, i): ("reg", Mode.USR, 8 + i) for i in range(7)},
+        **{(0, 0, 8 + i): ("reg", Mode.FIQ, 8 + i) for i in range(7)},
+        (0, 1, 0): ("reg", Mode.IRQ, 14), (0, 1, 1): ("reg", Mode.IRQ, 13),
+        (0, 1, 2): ("reg", Mode.SVC, 14), (0, 1, 3): ("reg", Mode.SVC, 13),
+        (0, 1, 4): ("reg", Mode.ABT, 14), (0, 1, 5): ("reg", Mode.ABT, 13),
+        (0, 1, 6): ("reg", Mode.UND, 14), (0, 1, 7): ("reg", Mode.UND, 13),
+        (1, 0, 14): ("spsr", Mode.FIQ), (1, 1, 0): ("spsr", Mode.IRQ), (1, 1, 2): ("spsr", Mode.SVC),
+        (1, 1, 4): ("spsr", Mode.ABT), (1, 1, 6): ("spsr", Mode.UND),
+    }
+
+    def _banked(self, word: int) -> tuple:
+        """Decode SYSm; UNDEFINED in User mode, UNPREDICTABLE (treated so) for Monitor/Hyp registers
+        and for the current mode's own registers (B9.3.9)."""
+        self._need_priv()
+        target = self._BANKED.get(((word >> 22) & 1, (word >> 8) & 1, (word >> 16) & 0xF))
+        if target is None:
+            raise _Undefined
+        mode, cur = target[1], bank_of(self.vcpu.mode)
+        if target[0] == "spsr" and mode == cur:
+            raise _Undefined
+        if target[0] == "reg":
+            n = target[2]
+            own = (mode == cur if n >= 13 else (mode == Mode.FIQ) == (cur == Mode.FIQ))
+            if own:
+                raise _Undefined
+        return target
+
+    def _banked_get(self, target: tuple) -> int:
+        vcpu = self.vcpu
+        if target[0] == "spsr":
+            return vcpu.banks[target[1]].spsr
+        mode, n = target[1], target[2]
+        if n >= 13:
+            return vcpu.banked_sp_lr(mode)[n - 13]
+        return vcpu.other_r8_r12[n - 8]  # the bank not in the real CPU (the current one is refused)
+
+    def _banked_set(self, target: tuple, value: int) -> None:
+        vcpu = self.vcpu
+        if target[0] == "spsr":
+            vcpu.banks[target[1]].spsr = value & M32
+            return
+        mode, n = target[1], target[2]
+        if n == 13:
+            vcpu.set_banked_sp(mode, value)
+        elif n == 14:
+            vcpu.banks[bank_of(mode)].lr = value & M32
+        else:
+            vcpu.other_r8_r12[n - 8] = value & M32
+
+    def _mrs_banked(self, word: int, pc: int) -> Emulated:
+        self.vcpu.set_reg((word >> 12) & 0xF, self._banked_get(self._banked(word)))
+        return Emulated(Form.MRS_BANKED, (pc + 4) & M32)
+
+    def _msr_banked(self, word: int, pc: int) -> Emulated:
+        self._banked_set(self._banked(word), self._r(word & 0xF, pc))
+        return Emulated(Form.MSR_BANKED, (pc + 4) & M32)
 
     # ---------------------------------------------------------------- exception state
     def _srs(self, word: int, pc: int) -> Emulated:
