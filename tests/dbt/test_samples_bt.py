@@ -144,3 +144,14 @@ def test_tc_size_too_small_is_a_usage_error(images) -> None:
                           capture_output=True, timeout=120)
     assert proc.returncode == 2
     assert b"--tc-size" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+@pytest.mark.gnu
+@pytest.mark.parametrize("name", ["sensitive", "timer_vic", "mmu", "selfmod"])
+def test_vtrans_diff_finds_bt_equal_to_native(name: str, images) -> None:
+    """``vtrans diff`` compares the event traces too: console output stamped with the guest
+    instruction count of each device access, exceptions, every sensitive site reached."""
+    sample = next(s for s in SAMPLE_LIST if s.name == name)
+    proc = subprocess.run([sys.executable, "-m", "vtrans", "diff", "--modes", "bt", "--board", sample.board,
+                           str(images[name])], stdin=subprocess.DEVNULL, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout.decode()[-3000:] + proc.stderr.decode()[-2000:]

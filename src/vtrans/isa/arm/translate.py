@@ -33,8 +33,10 @@ saved in s30, ``vmov`` instead of the loads and stores, same offsets)::
     E+20: ldrb r0, [pc, r0, lsl #12]             the probe: reads the data page (BUDGET >= 0)
                                                  or the execute-only code page: a fault,
                                                  which the dispatcher takes as "budget out"
-    E+24: ldr  r0, [pc, #SAVE_P]
-    E+28: body: guest instructions, copied or rewritten; block end -> exits
+    E+24: sub  r0, pc, #32                       r0 = E: the block being executed,
+    E+28: str  r0, [pc, #BLOCK]                  for device accesses (Unicorn's PC is stale)
+    E+32: ldr  r0, [pc, #SAVE_P]
+    E+36: body: guest instructions, copied or rewritten; block end -> exits
           exit stubs: str lr, [pc, #SAVE_LR]; bl EXIT   (lr identifies the stub)
 
 The prologue touches no flag and has no branch: a block can be entered with live
@@ -87,6 +89,7 @@ SLOT_I1 = 0xF1C
 SLOT_I2 = 0xF20
 SLOT_JMP = 0xF24            # host address the lookup jumps to
 SLOT_HITS = 0xF28           # lookups that stayed in the cache (statistics)
+SLOT_BLOCK = 0xF2C          # entry of the block being executed (memory form of the counter)
 
 # offsets of the runtime routines in code page 0
 RT_IBL = 0x000              # indirect-branch lookup
@@ -105,6 +108,7 @@ VMOV_S30_R0 = 0xEE0F0A10
 VMOV_R0_S30 = 0xEE1F0A10
 VMOV_S31_R0 = 0xEE0F0A90
 VMOV_R0_S31 = 0xEE1F0A90
+VMOV_S29_R0 = 0xEE0E0A90    # the entry of the block being executed
 SPILL_S30 = -1              # a "slot" meaning s30 in the spill table
 MAX_BLOCK_INSNS = 32        # guest instructions per block (<= 255: the prologue's sub #n)
 
@@ -486,6 +490,12 @@ class ArmTranslator:
         else:
             cache.write_word(SLOT_BUDGET, value)
 
+    def current_block(self, uc, cache) -> int:
+        """Entry address of the block translated code is executing (its prologue records it)."""
+        if self.counter == "vfp":
+            return uc.reg_read(arm_const.UC_ARM_REG_S29)
+        return cache.read_word(SLOT_BLOCK)
+
     def spill_value(self, uc, cache, slot: int) -> int:
         if slot == SPILL_S30:
             return uc.reg_read(arm_const.UC_ARM_REG_S30)
@@ -621,9 +631,13 @@ class ArmTranslator:
         e.emit(dp_reg(Op.MVN, 0, 0, 0, 31, 2))                # mvn r0, r0, asr #31
         assert e.here - entry == PROBE_OFFSET
         e.emit(PROBE)                                         # ldrb r0, [pc, r0, lsl #12]
+        # the current block, for a device access inside it: Unicorn's PC is not kept up to
+        # date across chained blocks, so the dispatcher reads this instead
+        e.emit(dp_imm(Op.SUB, 0, PC, e.here + 8 - entry))     # sub r0, pc, #k  -> r0 = entry
         if vfp:
-            e.emit(VMOV_R0_S30)
+            e.emit(VMOV_S29_R0, VMOV_R0_S30)
         else:
+            e.slot_access(False, 0, SLOT_BLOCK)
             e.slot_access(True, 0, SLOT_PRO)
         exits: list[ExitStub] = []
         pending: list[tuple[int, ExitStub]] = []              # (site, stub) to patch once stubs exist
@@ -647,7 +661,7 @@ class ArmTranslator:
             e.words[(site - start) // 4] = branch(site, stub.stub, proto.cond)
             exits.append(stub)
         # the prologue holds r0 in SLOT_PRO (or s30) until its last word
-        spills.append((4, PROBE_OFFSET + 4, SPILL_S30 if vfp else SLOT_PRO, 0))
+        spills.append((4, PROBE_OFFSET + 12, SPILL_S30 if vfp else SLOT_PRO, 0))
         return TranslatedCode(guest_pc, n, end_pc, start, entry, e.words, exits, pc_map, spills)
 
     # one guest instruction; returns True when it ended the block

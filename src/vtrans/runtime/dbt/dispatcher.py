@@ -456,8 +456,10 @@ class Dispatcher:
                 op = ops.icache_op(stub.word, lambda n: uc.reg_read(ops.uc_regs[n]))
                 if op is not None:
                     self.icache_invalidate(*op)
-                guest_pc = host.callout(stub.target, stub.word)
+                # the instruction counts as executed when the VMM sees it, as a trapped one
+                # does in the other modes (a semihosting call reads the clock after its svc)
                 host.retire(1)
+                guest_pc = host.callout(stub.target, stub.word)
             else:  # pragma: no cover - the ISA reported an exit kind this loop does not know
                 raise GuestError(f"unknown exit kind {kind}", pc=stub.target)
 

@@ -61,6 +61,8 @@ class BtMode(VmmMode):
         self.dbt: Dispatcher | None = None
         self._io_key: tuple[int, int] | None = None
         self._io_index = -1
+        self._trace_sites: dict | None = None
+        self._trace_callback = None
 
     @classmethod
     def from_cli(cls, args) -> "BtMode":
@@ -113,6 +115,13 @@ class BtMode(VmmMode):
             return self._ensure().mmu.translate(va, privileged=True)
         except VirtualAbort:
             return va
+
+    def trace_sites(self, sites, callback) -> None:
+        """The tracer's sensitive sites: guest code never runs in place here, so a hook on the
+        site's address would never fire.  Every site is a callout instead; ``callback(address,
+        icount)`` is called as the guest reaches it (``runtime/tracing.py``)."""
+        self._trace_sites = sites
+        self._trace_callback = callback
 
     # ------------------------------------------------------------------ the CPU run (machine)
     def run_cpu(self, start: int) -> None:
@@ -191,6 +200,10 @@ class BtMode(VmmMode):
         vmm = self.vmm
         uc = self.uc
         uc.reg_write(_PC, guest_pc)
+        if self._trace_sites is not None and guest_pc in self._trace_sites:
+            m = self.machine
+            # the dispatcher already counted the instruction; the tracer stamps it before
+            self._trace_callback(guest_pc, m.icount.state.count - 1 + m.idle_insns)
         before = vmm.mmu.config()
         form = decode(word)
         cp = decode_cp_transfer(word)
@@ -301,22 +314,23 @@ class BtMode(VmmMode):
 
     def _sync_clock_at_access(self, addr: int, write: bool) -> None:
         """A device access: the clock at the accessing guest instruction.  Inside translated
-        code Unicorn's PC is the start of its current block, so the instruction is found by
-        decoding the guest block from there: the first load/store whose address is ``addr``."""
+        code the block being executed is the one whose prologue ran last, and the instruction is
+        found by decoding that guest block: the first load/store whose address is ``addr``."""
+        # (the block comes from the prologue's record: Unicorn's PC is the start of the last
+        # block that left to its main loop, not of the one running)
         m = self.machine
         dbt = self.dbt
         if dbt is None or not dbt.in_cache:
             m.sync_clock()
             return
         uc = self.uc
-        point = dbt.guest_point(uc.reg_read(_PC))
-        if point is None or point.block is None:
+        block = dbt.blocks.at_host(self.ops.current_block(uc, dbt.cache))
+        if block is None:
             m.sync_clock()
             return
-        block = point.block
         left = dbt.budget_left()
         key = (block.start, left)
-        first = max(point.index, self._io_index + 1 if key == self._io_key else 0)
+        first = self._io_index + 1 if key == self._io_key else 0
         cpsr = uc.reg_read(_CPSR)
         index = first
         for i in range(first, block.count):
