@@ -112,11 +112,12 @@ def test_directives_and_pools(tmp_path, arm_as, arm_ld):
     _check([ASM_DIR / "directives.s"], tmp_path, base=0x8000)
 
 
-@pytest.mark.parametrize("name", ["relax", "section_order", "instructions"])
+@pytest.mark.parametrize("name", ["relax", "section_order", "instructions", "redefine"])
 def test_hand_written(name, tmp_path, arm_as, arm_ld):
     """relax: forward references in sizes, fill patterns, .org; section_order: the
     order gas gives sections in an object, which decides ld's order within a pattern;
-    instructions: a wide sample of A32 forms and addressing modes."""
+    instructions: a wide sample of A32 forms and addressing modes; redefine: symbols
+    set more than once take the value they have where they are used."""
     _check([ASM_DIR / f"{name}.s"], tmp_path, base=0x10000)
 
 

@@ -74,7 +74,8 @@ SHN_UNDEF = 0
 
 @dataclass(frozen=True, slots=True)
 class OutSection:
-    """One allocated output section: ``data`` is empty for NOBITS (``size`` counts)."""
+    """One output section: ``data`` is empty for NOBITS (``size`` counts).  Sections without
+    ``ALLOC`` (annotation tables) are written after the segments and take no memory."""
 
     name: str
     addr: int
@@ -212,17 +213,19 @@ def build_elf(sections: list[OutSection], symbols: list[ElfSymbol], entry: int, 
     for s in allocated:  # empty sections outside any segment
         sec_offset.setdefault(s.name, offset)
 
-    # --- section header table order: NULL, allocated (by address), symtab, strtab, shstrtab
+    # --- section header table order: NULL, allocated (by address), non-allocated (input
+    # order, as ld places orphans), symtab, strtab, shstrtab
+    nonalloc = [s for s in sections if not s.flags & ShFlag.ALLOC]
     shstr = _StrTab()
     strtab = _StrTab()
-    sec_index = {s.name: i + 1 for i, s in enumerate(allocated)}
+    sec_index = {s.name: i + 1 for i, s in enumerate(allocated + nonalloc)}
 
     sym_entries = [struct.pack("<IIIBBH", 0, 0, 0, 0, 0, 0)]
     # section symbols first (as ld does), then locals, then globals
-    for s in allocated:
+    for s in allocated + nonalloc:
         sym_entries.append(struct.pack("<IIIBBH", 0, s.addr, 0, 3, 0, sec_index[s.name]))
     ordered = [s for s in symbols if s.bind == SymBind.LOCAL] + [s for s in symbols if s.bind != SymBind.LOCAL]
-    first_global = 1 + len(allocated) + sum(1 for s in symbols if s.bind == SymBind.LOCAL)
+    first_global = 1 + len(allocated) + len(nonalloc) + sum(1 for s in symbols if s.bind == SymBind.LOCAL)
     for sym in ordered:
         if sym.section is None:
             shndx = SHN_ABS
@@ -245,9 +248,11 @@ def build_elf(sections: list[OutSection], symbols: list[ElfSymbol], entry: int, 
         body += blob
         return at
 
+    nonalloc_off = [append(s.data, max(s.align, 1)) for s in nonalloc]
     symtab_off = append(symtab_data, 4)
     strtab_off = append(bytes(strtab.data))
     names = [shstr.add(s.name) for s in allocated]
+    nonalloc_names = [shstr.add(s.name) for s in nonalloc]
     symtab_name, strtab_name, shstrtab_name = shstr.add(".symtab"), shstr.add(".strtab"), shstr.add(".shstrtab")
     shstrtab_off = append(bytes(shstr.data))
     shoff = append(b"", 4)
@@ -256,9 +261,11 @@ def build_elf(sections: list[OutSection], symbols: list[ElfSymbol], entry: int, 
     for s, name_off in zip(allocated, names):
         shdrs.append(struct.pack("<IIIIIIIIII", name_off, s.sh_type, s.flags, s.addr, sec_offset[s.name],
                                  s.size, 0, 0, s.align, 0))
-    n_alloc = len(allocated)
+    for s, name_off, off in zip(nonalloc, nonalloc_names, nonalloc_off):
+        shdrs.append(struct.pack("<IIIIIIIIII", name_off, s.sh_type, s.flags, 0, off, s.size, 0, 0, s.align, 0))
+    n_sections = len(allocated) + len(nonalloc)
     shdrs.append(struct.pack("<IIIIIIIIII", symtab_name, ShType.SYMTAB, 0, 0, symtab_off, len(symtab_data),
-                             n_alloc + 2, first_global, 4, 16))
+                             n_sections + 2, first_global, 4, 16))
     shdrs.append(struct.pack("<IIIIIIIIII", strtab_name, ShType.STRTAB, 0, 0, strtab_off, len(strtab.data),
                              0, 0, 1, 0))
     shdrs.append(struct.pack("<IIIIIIIIII", shstrtab_name, ShType.STRTAB, 0, 0, shstrtab_off, len(shstr.data),

@@ -184,6 +184,7 @@ class DataFrag:
     loc: SourceLoc
     dot: int  # section offset of '.' when the directive was read
     local: Callable | None = None  # numeric local labels as seen from here
+    stmt: int = -1  # statement index (for symbols redefined by .set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +266,8 @@ class ObjectFile:
     stmt_offsets: dict[int, tuple[str, int]]
     state: object  # final ISA assembler state (attributes for e_flags)
     lookup: Callable[[str], Value]
+    #: symbols set more than once (``.set n, n + 1``): name -> [(statement index, version name)]
+    set_history: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- the layout pass
@@ -337,6 +340,7 @@ class _FileLayout:
         self.forward_used = False
         self.deferred_error: AsmError | None = None
         self.warned_unwind = False
+        self.set_history: dict[str, list[tuple[int, str]]] = {}
         self.sections: dict[str, InputSection] = {}
         self.symbols: dict[str, SymbolDef] = {}
         self.stmt_offsets: dict[int, tuple[str, int]] = {}
@@ -510,10 +514,10 @@ class _FileLayout:
             self.emit_zeros((-sec.size) % 4)
         sec.align = max(sec.align, 4)
         slot_offset: dict[int, int] = {}
-        for key, (slot, expr, loc, local) in sec.pool.items():
+        for key, (slot, expr, loc, local, stmt) in sec.pool.items():
             slot_offset[slot] = sec.size
             self.mark("d")
-            sec.frags.append(DataFrag(sec.size, 4, expr, loc, sec.size, local))
+            sec.frags.append(DataFrag(sec.size, 4, expr, loc, sec.size, local, stmt))
             sec.size += 4
         for frag, slot in sec.pool_users:
             frag.literal = slot_offset[slot]
@@ -590,7 +594,7 @@ class _FileLayout:
                     key = ekey
                 entry = sec.pool.get(key)
                 if entry is None:
-                    entry = (len(sec.pool), lit, insn.loc, self.local)
+                    entry = (len(sec.pool), lit, insn.loc, self.local, idx)
                     sec.pool[key] = entry
                 sec.pool_users.append((frag, entry[0]))
         sec.frags.append(frag)
@@ -621,7 +625,7 @@ class _FileLayout:
                     raise AsmError(f".{name} expects expressions, not a string", d.loc)
                 self.check_room(size)
                 self.mark("d")
-                self.cur.frags.append(DataFrag(self.cur.size, size, a, d.loc, self.cur.size, self.local))
+                self.cur.frags.append(DataFrag(self.cur.size, size, a, d.loc, self.cur.size, self.local, idx))
                 self.cur.size += size
             return
         if name in ("uleb128", "sleb128"):
@@ -768,6 +772,13 @@ class _FileLayout:
                 s.expr = expr
                 s.expr_dot = self.dot()
                 s.expr_local = self.local
+            # gas uses the value a symbol has where it is used: keep each definition
+            # as a version the linker can pick by statement index
+            history = self.set_history.setdefault(sym, [])
+            version = self.symdef(f"{sym}\x03{len(history)}")
+            version.value, version.expr, version.expr_dot, version.expr_local, version.loc = (
+                s.value, s.expr, s.expr_dot, s.expr_local, d.loc)
+            history.append((idx, version.name))
             return
         if name == "type":
             s = self.symdef(_arg_name(args[0], d.loc))
@@ -820,7 +831,7 @@ class _FileLayout:
         if name == "inst":
             for a in args:
                 self.mark("a")
-                self.cur.frags.append(DataFrag(self.cur.size, 4, a, d.loc, self.cur.size, self.local))
+                self.cur.frags.append(DataFrag(self.cur.size, 4, a, d.loc, self.cur.size, self.local, idx))
                 self.cur.has_code = True
                 self.cur.size += 4
             return
@@ -933,4 +944,6 @@ def layout_file(index: int, program: Program, include_dirs: tuple = ()) -> Objec
         previous = values
     else:
         raise AsmError("layout does not converge (sizes depend on themselves)", SourceLoc(program.file, 1))
-    return ObjectFile(index, program, fl.sections, fl.symbols, fl.stmt_offsets, fl.state, fl.final_lookup)
+    history = {n: h for n, h in fl.set_history.items() if len(h) > 1}
+    return ObjectFile(index, program, fl.sections, fl.symbols, fl.stmt_offsets, fl.state, fl.final_lookup,
+                      history)

@@ -541,7 +541,28 @@ class Linker:
         self.place(final=True)
         outputs = [o for o in self.outputs if o.size]  # ld drops empty output sections
         self.check_overlaps(outputs)
-        return self.generate(outputs)
+        return self.generate(outputs + self.place_nonalloc())
+
+    def place_nonalloc(self) -> list[PlacedOutput]:
+        """Non-allocated sections (annotation tables such as ``.vtrans.hypercalls``): as ld's
+        orphans, one output section per name in input order, at address 0, after the
+        allocated ones.  They take no memory; their contents and relocations are kept."""
+        by_name: dict[str, PlacedOutput] = {}
+        for obj in self.objects:
+            for sec in obj.sections.values():
+                if sec.alloc or not sec.size or sec.name.startswith((".ARM.attributes", ".debug")):
+                    continue  # DWARF needs the line tables gas generates from .loc: not kept (as strip -g)
+                if any(type(f) is InsnFrag for f in sec.frags):
+                    raise LinkError(f"instructions in the non-allocated section {sec.name} are not supported")
+                out = by_name.get(sec.name)
+                if out is None:
+                    out = by_name[sec.name] = PlacedOutput(sec.name, 0, flags="", nobits=sec.nobits)
+                start = -(-out.size // sec.align) * sec.align
+                self.section_addr[sec.key] = start
+                out.inputs.append(sec)
+                out.size = start + sec.size
+                out.align = max(out.align, sec.align)
+        return list(by_name.values())
 
     def check_overlaps(self, outputs: list[PlacedOutput]) -> None:
         spans = sorted((o.addr, o.addr + o.size, o.name) for o in outputs if o.size)
@@ -561,8 +582,16 @@ class Linker:
         symbols = obj.symbols
         globals_ = self.globals
         value_addr = self.value_addr
+        history = obj.set_history
+        where = [-1]  # statement index of the expression being resolved
 
         def lookup(name: str) -> Value:
+            if history:
+                h = history.get(name)
+                if h is not None and where[0] >= 0:
+                    i = bisect.bisect_right([at for at, _ in h], where[0]) - 1
+                    if i >= 0:
+                        name = h[i][1]  # the value the symbol had at that statement
             s = symbols.get(name)
             if s is not None and s.binding != "local":
                 g = globals_.get(name)
@@ -570,9 +599,10 @@ class Linker:
                     return Value(0, Extern(name))
             return own(name)
 
-        def resolve_at(expr, dot: Value, local, loc: SourceLoc | None) -> int:
+        def resolve_at(expr, dot: Value, local, loc: SourceLoc | None, stmt: int = -1) -> int:
             if type(expr) is Num:
                 return expr.value
+            where[0] = stmt
             try:
                 return value_addr(evaluate(expr, lookup, dot, loc, local), obj)
             except Unresolved as e:
@@ -613,15 +643,15 @@ class Linker:
                         addr = base + frag.offset
                         insn = frag.insn
                         prepared = prepare(insn, addr,
-                                           lambda e, _d=Value(frag.offset, key), _l=frag.local, _c=insn.loc:
-                                           res(e, _d, _l, _c),
+                                           lambda e, _d=Value(frag.offset, key), _l=frag.local, _c=insn.loc,
+                                           _s=frag.stmt: res(e, _d, _l, _c, _s),
                                            None if frag.literal is None else base + frag.literal,
                                            frag.move, frag.state)
                         jobs.append(Job(prepared, addr, insn, insn_size(insn)))
                         job_offsets.append(rel + frag.offset)
                         line_map[addr] = insn.loc
                     elif t is DataFrag:
-                        v = res(frag.expr, Value(frag.dot, key), frag.local, frag.loc)
+                        v = res(frag.expr, Value(frag.dot, key), frag.local, frag.loc, frag.stmt)
                         if not out.nobits:
                             image[rel + frag.offset:rel + frag.offset + frag.size] = _pack(v, frag.size, frag.loc)
                     elif t is BytesFrag:
@@ -651,10 +681,11 @@ class Linker:
             for o in outputs:
                 if any(s.key == key for s in o.inputs):
                     return o.name
-        for o in outputs:
+        allocated = [o for o in outputs if "a" in o.flags]
+        for o in allocated:
             if o.addr <= addr < o.addr + o.size:
                 return o.name
-        for o in outputs:
+        for o in allocated:
             if o.addr <= addr <= o.addr + o.size:
                 return o.name
         return None
@@ -663,7 +694,7 @@ class Linker:
         result: list[LinkedSymbol] = []
         for obj in self.objects:
             for name, s in obj.symbols.items():
-                if name.startswith(".L") or "\x02" in name:
+                if name.startswith(".L") or "\x02" in name or "\x03" in name:
                     continue
                 if s.binding in ("global", "weak"):
                     g = self.globals.get(name)

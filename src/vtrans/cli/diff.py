@@ -22,6 +22,9 @@ from vtrans.errors import UsageError
 
 _ASM_SUFFIXES = (".s", ".S", ".asm")
 ALL_MODES = ("native", "trap", "previrt:hypercall", "previrt:stub", "previrt:pad", "bt")
+#: where the stub strategy's sections go, from the image base (``--stub-at``), and the vCPU block from them
+STUB_OFFSET = 0x200000
+STUB_VCPU_OFFSET = 0x80000
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=None, metavar="S", help="host seconds per mode")
     p.add_argument("--stdin", default=None, metavar="FILE|-", help="bytes fed to the guest (every mode)")
     p.add_argument("--tc-size", type=_int, default=None, help="bt: translation-cache size")
+    p.add_argument("--stub-at", type=_int, default=None, metavar="ADDR",
+                   help=f"previrt:stub: address of the stub and vCPU-block sections (default: the base "
+                        f"+ {STUB_OFFSET:#x}, away from the image so that no address of it moves)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--html", default=None, metavar="REPORT.html", help="write an HTML report")
     p.add_argument("--trace-dir", default=None, metavar="DIR",
@@ -159,6 +165,12 @@ def run(args: argparse.Namespace) -> int:
                   cmdline=" ".join(args.inputs))
 
     with tempfile.TemporaryDirectory(prefix="vtrans-diff-") as tmp:
+        stub_at = args.stub_at if args.stub_at is not None else base + STUB_OFFSET
+        rewritten = {spec: _previrtualized(programs, spec.strategy, base, args.include_dirs, tmp, stub_at)
+                     for spec in specs if spec.mode == "previrt"}
+        if rewritten:
+            # every run digests memory without the code that differs by design between the images
+            common["mask"] = _code_ranges(original, *(im for im, _ in rewritten.values()))
         native = run_traced(mode=get_mode("native")(), image=original, label="native", **common)
         if args.max_insns is None:
             # a mode that has gone astray may spin forever (trap mode on a guest whose `cpsie i`
@@ -167,16 +179,22 @@ def run(args: argparse.Namespace) -> int:
         diffs = []
         for spec in specs:
             mode_cls = get_mode(spec.mode)
-            image = original
+            image, reference = original, native
             if spec.mode == "previrt":
-                image, path = _previrtualized(programs, spec.strategy, base, args.include_dirs, tmp)
+                image, path = rewritten[spec]
                 mode = mode_cls(path, spec.strategy)
-            elif spec.mode == "bt":
-                mode = mode_cls(args.tc_size)
+                if spec.strategy == "pad":
+                    # padding moves addresses: a padded image is compared with itself run natively
+                    # (it runs unchanged on bare hardware), and its console with the original's
+                    reference = run_traced(mode=get_mode("native")(), image=image, label="native:pad", **common)
+                trace = run_traced(mode=mode, image=image, label=spec.label, **common)
             else:
-                mode = mode_cls()
-            trace = run_traced(mode=mode, image=image, label=spec.label, **common)
-            diffs.append(compare(native, trace, describe=describe))
+                mode = mode_cls(args.tc_size) if spec.mode == "bt" else mode_cls()
+                trace = run_traced(mode=mode, image=image, label=spec.label, **common)
+            d = compare(reference, trace, describe=describe)
+            if reference is not native and native.console != reference.console:
+                d = compare(native, trace, describe=describe)  # the rewrite changed what the guest prints
+            diffs.append(d)
         cfg_svg = _cfg_svg(programs, sites, tmp) if (args.html and programs is not None) else None
 
     if args.trace_dir:
@@ -199,18 +217,38 @@ def run(args: argparse.Namespace) -> int:
     return 0 if equal else 1
 
 
-def _previrtualized(programs, strategy: str, base: int, include_dirs, tmp: str):
-    """Rewrite, assemble and write the image for ``previrt:<strategy>``; returns (LoadedImage, path)."""
+def _previrtualized(programs, strategy: str, base: int, include_dirs, tmp: str, stub_at: int):
+    """Rewrite, assemble and write the image for ``previrt:<strategy>``; returns (LoadedImage, path).
+
+    The stub strategy's sections (stubs and the vCPU block) are placed at ``stub_at``, away
+    from the image, so that no address of the original moves and native mode on the original
+    stays the reference."""
     from vtrans.assembler.api import assemble_programs
+    from vtrans.isa.arm import hypercall as hc
     from vtrans.runtime.loader import image_from_assembler
     from vtrans.translator.rewrite import rewrite
 
     result = rewrite(programs, strategy)
-    built = assemble_programs(result.programs, base=base, include_dirs=include_dirs)
+    starts = None
+    if strategy == "stub":
+        starts = {hc.SECTION_STUBS: stub_at, hc.SECTION_VCPU: stub_at + STUB_VCPU_OFFSET}
+    built = assemble_programs(result.programs, base=base, include_dirs=include_dirs, section_starts=starts)
     path = os.path.join(tmp, f"previrt-{strategy}.elf")
     with open(path, "wb") as f:
         f.write(built.elf_bytes())
     return image_from_assembler(built, os.path.basename(path)), path
+
+
+def _code_ranges(*images) -> list[tuple[int, int]]:
+    """Executable segments of every image, and the segments one image has and another has not:
+    the bytes that differ by design between an original and its rewrite."""
+    ranges = set()
+    spans = [{(seg.addr, len(seg.data)) for seg in im.segments} for im in images]
+    for im, own in zip(images, spans):
+        for seg in im.segments:
+            if seg.executable or any((seg.addr, len(seg.data)) not in other for other in spans):
+                ranges.add((seg.addr, seg.addr + len(seg.data)))
+    return sorted(ranges)
 
 
 def _cfg_svg(programs, sites, tmp: str) -> str | None:

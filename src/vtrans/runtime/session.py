@@ -9,8 +9,9 @@ caller decides what the user sees.
 
 from __future__ import annotations
 
+import hashlib
 import time
-from typing import Any
+from typing import Any, Iterable
 
 from vtrans.runtime.trace import Trace, TraceRecorder
 from vtrans.runtime.tracing import Site, Tracer
@@ -40,10 +41,36 @@ def flatten_state(state: dict[str, Any]) -> dict[str, int | str]:
     return flat
 
 
+def memory_digests(machine, mask: Iterable[tuple[int, int]] = ()) -> dict[str, str]:
+    """A digest of every RAM region with the ``[lo, hi)`` ranges in ``mask`` zeroed: two runs of
+    differently rewritten images compare their data, not their (rewritten) code.  A range seen
+    through an alias window (RAM mapped twice) is zeroed in the region it aliases."""
+    windows = machine.memory.ram
+    holes: dict[str, list[tuple[int, int]]] = {}
+    for w in windows:
+        for lo, hi in mask:
+            a, b = max(lo, w.base), min(hi, w.base + w.size)
+            if a < b:
+                holes.setdefault(w.alias_of or w.name, []).append((a - w.base, b - w.base))
+    out = {}
+    for w in windows:
+        if w.alias_of is not None:
+            continue
+        data = bytearray(memoryview(w.buffer).cast("B"))
+        for a, b in holes.get(w.name, ()):
+            data[a:b] = bytes(b - a)
+        out[w.name] = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return out
+
+
 def run_traced(board, mode, image, *, label: str, sites: dict[int, Site], icount_shift: int = 3,
                stdin: bytes = b"", max_insns: int | None = None, timeout: float | None = None,
-               line_map: dict | None = None, cmdline: str = "") -> Trace:
-    """Run ``image`` (a ``LoadedImage``) on ``board`` in ``mode`` and return its trace."""
+               line_map: dict | None = None, cmdline: str = "",
+               mask: Iterable[tuple[int, int]] = ()) -> Trace:
+    """Run ``image`` (a ``LoadedImage``) on ``board`` in ``mode`` and return its trace.
+
+    ``mask``: address ranges left out of the memory digests (code that differs by design
+    between the images being compared)."""
     from vtrans.isa.arm.semihosting import HostIO
     from vtrans.runtime.machine import Machine
 
@@ -71,8 +98,9 @@ def run_traced(board, mode, image, *, label: str, sites: dict[int, Site], icount
     t0 = time.perf_counter()
     stats = machine.run(max_insns=max_insns, timeout=timeout)
     wall = time.perf_counter() - t0
-    final = machine.final_state()
-    state = flatten_state(final.to_dict())
+    final = machine.final_state().to_dict()
+    final["memory"] = memory_digests(machine, mask)
+    state = flatten_state(final)
     recorder.halt(machine.clock.insns, state.get("pc"), str(stats.exit_reason), tracer.guest_state())
     info = stats.to_dict()
     info["wall_s"] = wall
