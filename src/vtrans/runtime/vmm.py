@@ -302,6 +302,8 @@ class Vmm:
         self.semihost_view = _SemihostView(self.mmu)
         self.block = VcpuBlock(vcpu_block, self.mmu) if vcpu_block is not None else None
         self.stub_ranges = stub_ranges or []
+        #: told of an interrupt the VMM delivered by itself (after an unmasking instruction)
+        self.on_interrupt_taken: Callable[[ExceptionKind], None] | None = None
         #: called on a hypercall made from inside a stub (previrt/stub fixes the clock there)
         self.on_stub_entry: Callable[[], None] | None = None
         #: the hypervisor's handler of class-2 hypercalls: (payload, pc) -> handled (it sets PC)
@@ -398,6 +400,8 @@ class Vmm:
             return False  # never inside an emulation stub: the stub's site is one instruction
         self._exception(kind, pc)
         self.waiting = False
+        if self.on_interrupt_taken is not None:
+            self.on_interrupt_taken(kind)
         return True
 
     def masked(self, fiq: bool) -> bool:
@@ -649,6 +653,7 @@ class VmmMode(ExecutionMode):
                       on_wait=self._idle, semihost=lambda: m._semihost(m.uc), coproc_hook=self._coproc,
                       **self.vmm_options())
             vmm.observer = self._observer
+            vmm.on_interrupt_taken = lambda kind: m.stats.interrupts.update([kind.value])
             self.vmm = vmm
             self.prepare(vmm)
             m.stats.vmm = vmm.stats  # the CLI prints these with the run statistics
