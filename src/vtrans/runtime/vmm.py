@@ -179,7 +179,7 @@ class GuestMmu:
         pa = self.translate(va, fetch=True)
         return int.from_bytes(self.uc.mem_read(pa, 4), "little")
 
-    # -- semihosting view (privileged, bytes) ------------------------------------------------------
+    # -- byte access with the privileged view (the vCPU block, load-time patching) ------------------
     def read_bytes(self, va: int, size: int) -> bytes:
         out = bytearray()
         while size > 0:
@@ -194,19 +194,6 @@ class GuestMmu:
             chunk = min(len(data) - off, 0x1000 - ((va + off) & 0xFFF))
             self.uc.mem_write(self.translate(va + off, write=True, privileged=True), data[off:off + chunk])
             off += chunk
-
-
-class _SemihostView:
-    """The ``semihosting.GuestMemory`` protocol over the guest's virtual memory."""
-
-    def __init__(self, mmu: GuestMmu):
-        self.mmu = mmu
-
-    def read(self, addr: int, size: int) -> bytes:
-        return self.mmu.read_bytes(addr, size)
-
-    def write(self, addr: int, data: bytes) -> None:
-        self.mmu.write_bytes(addr, data)
 
 
 @dataclass(frozen=True)
@@ -299,7 +286,6 @@ class Vmm:
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
         self.hypercalls = hypercalls
         self.semihost = semihost
-        self.semihost_view = _SemihostView(self.mmu)
         self.block = VcpuBlock(vcpu_block, self.mmu) if vcpu_block is not None else None
         self.stub_ranges = stub_ranges or []
         #: told of an interrupt the VMM delivered by itself (after an unmasking instruction)
@@ -310,8 +296,6 @@ class Vmm:
         self.message_hook: Callable[[int, int], bool] | None = None
         #: set when the guest executed WFI; the run loop clears it when it idles
         self.waiting = False
-        #: a request to stop emulation (WFI, semihosting exit): the run loop reads it
-        self.stop_reason: str | None = None
         self.exit_exception: BaseException | None = None
         self._t0 = time.perf_counter_ns()
         # the machine runs Unicorn with UC_TLB_VIRTUAL and asks the mode (VmmMode.tlb_fill) first
