@@ -106,3 +106,64 @@ def test_bad_input_exits_2_without_traceback(tmp_path):
     bad.write_text("_start:\n  mov r0, #1\n  frobnicate r1\n")
     code, _, err = run_diff(["vtrans", "diff", str(bad), "--modes", "trap"])
     assert code == 2 and re.search(r"bad\.s:3:\d+: error:", err), err
+
+
+#: a spread of features (sensitive instructions, every exception-return form, GIC timer
+#: interrupts, the MMU with User processes, self-modifying code, system calls); every sample
+#: in every mode is covered by tests/vmm and tests/dbt, so CI bounds this campaign
+AGREEMENT_SAMPLES = ("sensitive", "eret_forms", "timer_gic", "mmu", "selfmod", "syscalls")
+
+
+@pytest.mark.campaign
+@pytest.mark.parametrize("name", AGREEMENT_SAMPLES)
+def test_previrt_and_bt_agree_with_native(name):
+    """Pre-virtualized images (all three strategies) and binary translation behave exactly like
+    native: console, final state and the whole event trace (exceptions, sensitive instructions)."""
+    sample = samples_build.find(name)
+    code, data, err = run_diff(diff_args(sample, "--modes", "previrt,bt", "--json"))
+    assert code == 0, (err, [m["first_divergence"] for m in data["modes"]] if data else None)
+    assert data["equal"] is True
+    assert [m["mode"] for m in data["modes"]] == ["previrt:hypercall", "previrt:stub", "previrt:pad", "bt"]
+    assert all(m["equal"] and m["first_divergence"] is None and not m["console_diff"] for m in data["modes"])
+
+
+def test_injected_emulation_fault_is_located(tmp_path, monkeypatch, capsys):
+    """A deliberately broken translation (test-only fault injection: the VMM's emulation of
+    ``mrc`` returns a wrong value) is caught at the right instruction and source line."""
+    from vtrans.cli.main import main
+    from vtrans.isa.arm import emulate as emulate_mod
+
+    src = tmp_path / "probe.s"
+    src.write_text(
+        "        .text\n"
+        "        .global _start\n"
+        "_start: ldr sp, =stack_top\n"
+        "        mov r4, #0\n"
+        "        mrc p15, 0, r4, c1, c0, 0      @ SCTLR: privileged, trapped and emulated\n"
+        "        add r5, r4, #1\n"
+        "        mov r0, #0x18                  @ SYS_EXIT\n"
+        "        ldr r1, =0x20026               @ ADP_Stopped_ApplicationExit\n"
+        "        svc 0x123456\n"
+        "        .bss\n"
+        "        .space 256\n"
+        "stack_top:\n")
+    args = ["diff", str(src), "--board", "vexpress-a9", "--modes", "trap", "--json"]
+    assert main(args) == 0, "without the fault, trap mode runs this guest exactly like native"
+    capsys.readouterr()
+
+    original = emulate_mod.Emulator.emulate
+
+    def broken(self, word, pc):
+        result = original(self, word, pc)
+        if word & 0x0F100F10 == 0x0E100F10:  # mrc p15, <any>: corrupt the destination register
+            rt = (word >> 12) & 0xF
+            self.vcpu.set_reg(rt, self.vcpu.reg(rt) ^ 0x80)
+        return result
+
+    monkeypatch.setattr(emulate_mod.Emulator, "emulate", broken)
+    assert main(args) == 1
+    data = json.loads(capsys.readouterr().out)
+    fd = data["modes"][0]["first_divergence"]
+    assert (Path(fd["file"]).name, fd["line"]) == ("probe.s", 5)
+    assert fd["class"] == "privileged" and fd["text"].startswith("mrc")
+    assert "r4" in fd["explanation"]
