@@ -91,8 +91,10 @@ def run_traced(board, mode, image, *, label: str, sites: dict[int, Site], icount
                 stdin=read_stdin, stdout_isatty=False, stderr_isatty=False, stdin_isatty=False)
     machine = Machine(board, mode=mode, icount_shift=icount_shift, io=io, uart_output=tracer.uart,
                       cmdline=cmdline)
-    machine.load(image)
+    # before load: the tracer's site hooks must see an instruction before the hooks that load
+    # installs for device-owned coprocessor registers emulate and skip it
     tracer.attach(machine)
+    machine.load(image)
     if stdin:
         machine.board.console.receive(stdin)
     t0 = time.perf_counter()

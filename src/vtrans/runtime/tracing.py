@@ -103,7 +103,8 @@ class Tracer:
 
     # -- attaching ---------------------------------------------------------------------------------
     def attach(self, machine: "Machine") -> None:
-        """After ``machine.load``: hook the sites and become the mode's observer."""
+        """Before ``machine.load``: hook the sites (first, so that a site is seen before any
+        hook that emulates and skips it) and become the mode's observer."""
         self.machine = machine
         mode = machine.mode
         mode.observer = self
