@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CAMPAIGN_CASES
+from tests.conftest import CAMPAIGN_CASES
 from vtrans.assembler.parser import parse_text
 from vtrans.assembler.printer import print_program
 from vtrans.errors import VtransError

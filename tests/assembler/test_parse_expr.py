@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CAMPAIGN_CASES
+from tests.conftest import CAMPAIGN_CASES
 from frontend_helpers import gas
 from vtrans.assembler.expr import Value, evaluate
 from vtrans.assembler.ir import Binary, Dot, LocalRef, Num, Sym, Unary

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES
 from frontend_helpers import gas_dump
 from vtrans.assembler.expand import Expander, SrcLine
 from vtrans.assembler.parser import frontend, parse_file, parse_text

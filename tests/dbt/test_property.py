@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CAMPAIGN_CASES
+from tests.conftest import CAMPAIGN_CASES
 
 from .test_translate import check_same
 

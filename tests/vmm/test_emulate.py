@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unicorn import arm_const as A
 
-from conftest import CAMPAIGN_CASES
+from tests.conftest import CAMPAIGN_CASES
 from vtrans.isa.arm.emulate import Emulator, Event, Form, decode
 from vtrans.isa.arm.vcpu import Cp15, ExceptionKind, Mode, VCpu, native_arch_state
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from tests.conftest import ROOT
 
 from vtrans.cli.main import main as vtrans_main
 from vtrans.isa.arm.semihosting import HostIO
