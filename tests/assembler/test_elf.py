@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from corpus.reference import ASM_DIR, SAMPLES, gnu_link, tool
 from vtrans.assembler.api import assemble
-from vtrans.assembler.elf import write_atomically
+from vtrans.fileio import write_atomically
 from vtrans.cli.main import main as vtrans_main
-from vtrans.errors import ImageError
+from vtrans.fileio import OutputError
 
 pytestmark = pytest.mark.gnu
 
@@ -121,7 +121,7 @@ def test_failed_build_keeps_previous_output(tmp_path, capsys):
 
 
 def test_write_atomically_reports_unwritable_directory(tmp_path):
-    with pytest.raises(ImageError, match="cannot write"):
+    with pytest.raises(OutputError, match="cannot write"):
         write_atomically(str(tmp_path / "no" / "such" / "dir" / "x.elf"), b"data")
 
 

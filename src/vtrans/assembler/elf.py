@@ -11,13 +11,10 @@ References: System V ABI (ELF gABI) chapter 4; "ELF for the ARM Architecture"
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
-from vtrans.errors import ImageError
 
 #: ld's page size for armelf (``CONSTANT (MAXPAGESIZE)``): segment alignment
 MAX_PAGE_SIZE = 0x1000
@@ -294,30 +291,3 @@ def raw_binary(sections: list[OutSection]) -> bytes:
     for s in loaded:
         out[s.addr - lo:s.addr - lo + s.size] = s.data
     return bytes(out)
-
-
-def write_atomically(path: str, data: bytes, *, executable: bool = False) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory
-    and a rename, so that readers never see a partial file and errors leave none."""
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".vtrans-", dir=directory)
-    except OSError as e:
-        raise ImageError(f"cannot write {path}: {e.strerror}") from e
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o755 if executable else 0o644)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ImageError(f"cannot write {path}: {e.strerror}") from e
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

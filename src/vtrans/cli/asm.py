@@ -48,7 +48,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vtrans.assembler.api import assemble
-    from vtrans.assembler.elf import write_atomically
+    from vtrans.fileio import write_atomically
 
     starts = dict(args.section_start)
     if args.output in args.sources:

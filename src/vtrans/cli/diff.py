@@ -18,7 +18,9 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
+from vtrans.cli.common import int_arg, read_stdin
 from vtrans.errors import UsageError
+from vtrans.fileio import write_atomically
 
 _ASM_SUFFIXES = (".s", ".S", ".asm")
 ALL_MODES = ("native", "trap", "previrt:hypercall", "previrt:stub", "previrt:pad", "bt")
@@ -65,13 +67,6 @@ def parse_modes(text: str, have_source: bool) -> list[ModeSpec]:
     return list(dict.fromkeys(specs))
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-
-
 def add_parser(subparsers) -> None:
     from vtrans.cli.run import DEFAULT_BOARD
     from vtrans.runtime.boards import board_names
@@ -85,15 +80,15 @@ def add_parser(subparsers) -> None:
                    help=f"modes to compare with native (default, for sources: {','.join(ALL_MODES[1:])}; "
                         "for an image: trap,bt)")
     p.add_argument("--board", "-M", default=DEFAULT_BOARD, choices=board_names())
-    p.add_argument("--base", type=_int, default=None, help="load/link address (default: the board's)")
+    p.add_argument("--base", type=int_arg, default=None, help="load/link address (default: the board's)")
     p.add_argument("--icount-shift", type=int, default=3, metavar="N")
-    p.add_argument("--max-insns", type=_int, default=None, metavar="N",
+    p.add_argument("--max-insns", type=int_arg, default=None, metavar="N",
                    help="instruction budget of every run (default: native runs to its end, the other "
                         "modes get twice native's count plus 100000)")
     p.add_argument("--timeout", type=float, default=None, metavar="S", help="host seconds per mode")
     p.add_argument("--stdin", default=None, metavar="FILE|-", help="bytes fed to the guest (every mode)")
-    p.add_argument("--tc-size", type=_int, default=None, help="bt: translation-cache size")
-    p.add_argument("--stub-at", type=_int, default=None, metavar="ADDR",
+    p.add_argument("--tc-size", type=int_arg, default=None, help="bt: translation-cache size")
+    p.add_argument("--stub-at", type=int_arg, default=None, metavar="ADDR",
                    help=f"previrt:stub: address of the stub and vCPU-block sections (default: the base "
                         f"+ {STUB_OFFSET:#x}, away from the image so that no address of it moves)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -125,7 +120,6 @@ class _Describer:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vtrans.cli.run import _read_stdin
     from vtrans.runtime.boards import get_board
     from vtrans.runtime.diff import compare
     from vtrans.runtime.loader import image_from_assembler, read_image
@@ -143,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give one image (or several assembly sources)")
     default_modes = ",".join(ALL_MODES[1:]) if asm else "trap,bt"
     specs = parse_modes(args.modes or default_modes, bool(asm))
-    stdin = _read_stdin(args)
+    stdin = read_stdin(args)
     base = args.base if args.base is not None else board.kernel_load_addr
 
     programs = None
@@ -204,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         from vtrans.runtime.report import render
 
         title = " ".join(os.path.basename(p) for p in args.inputs) + f" on {board.name}"
-        _atomic_write(args.html, render(title, diffs, native_stats=native.stats, cfg_svg=cfg_svg).encode())
+        write_atomically(args.html, render(title, diffs, native_stats=native.stats, cfg_svg=cfg_svg).encode())
     if args.json:
         out = {"equal": equal, "board": board.name,
                "native": {"exit_reason": native.exit_reason, "exit_code": native.exit_code,
@@ -267,16 +261,10 @@ def _cfg_svg(programs, sites, tmp: str) -> str | None:
         return f.read()
 
 
-def _atomic_write(path: str, data: bytes) -> None:
-    from vtrans.translator.cfg import _atomic_write as write
-
-    write(path, data)
-
-
 def _write_traces(directory: str, traces) -> None:
     os.makedirs(directory, exist_ok=True)
     for t in traces:
-        _atomic_write(os.path.join(directory, t.mode.replace(":", "-") + ".json"), t.dump().encode())
+        write_atomically(os.path.join(directory, t.mode.replace(":", "-") + ".json"), t.dump().encode())
 
 
 def _print_text(native, diffs, out) -> None:
@@ -288,7 +276,7 @@ def _print_text(native, diffs, out) -> None:
         fd = d.first_divergence
         where = "-"
         if fd is not None:
-            where = f"{fd.file}:{fd.line}" if fd.file else (f"0x{fd.pc:08x}" if fd.pc is not None else fd.what)
+            where = fd.where()
             if fd.text:
                 where += f" ({fd.text})"
         ratio = f"{(st.get('wall_s') or 0.0) / n_wall:.2f}" if n_wall else "-"

@@ -45,7 +45,7 @@ def output_paths(sources: list[str], output: str) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from vtrans.assembler.printer import print_program
     from vtrans.cli.analyze import parse_inputs
-    from vtrans.translator.cfg import _atomic_write
+    from vtrans.fileio import write_atomically
     from vtrans.translator.rewrite import rewrite
 
     paths = output_paths(args.sources, args.output)
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if len(paths) > 1:
         os.makedirs(args.output, exist_ok=True)
     for path, text in zip(paths, texts):
-        _atomic_write(path, text.encode())
+        write_atomically(path, text.encode())
     if not args.quiet:
         out = sys.stdout
         for r in result.reports:

@@ -12,23 +12,16 @@ powered-off machine, 124 when a budget ran out, 3 for a dead guest.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import tempfile
 
+from vtrans.cli.common import int_arg, read_stdin
 from vtrans.errors import UsageError
+from vtrans.fileio import write_json_atomically
 
 #: the board QEMU users reach for first with bare-metal ARM kernels
 DEFAULT_BOARD = "versatilepb"
 _ASM_SUFFIXES = (".s", ".S", ".asm")
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
 def add_parser(subparsers) -> None:
@@ -45,11 +38,11 @@ def add_parser(subparsers) -> None:
     p.add_argument("--mode", default="native", choices=mode_names(), help="execution mode (default: native)")
     p.add_argument("--strategy", choices=("hypercall", "stub", "pad"), default=None,
                    help="--mode previrt: how the image was rewritten (default: read from its sections)")
-    p.add_argument("--tc-size", type=_int, default=None, metavar="BYTES",
+    p.add_argument("--tc-size", type=int_arg, default=None, metavar="BYTES",
                    help="--mode bt: translation cache size (default 4 MiB); a full cache is flushed")
-    p.add_argument("--base", type=_int, default=None,
+    p.add_argument("--base", type=int_arg, default=None,
                    help="load/link address (raw images and assembly; default: the board's kernel address)")
-    p.add_argument("--max-insns", type=_int, default=None, metavar="N", help="stop after N guest instructions")
+    p.add_argument("--max-insns", type=int_arg, default=None, metavar="N", help="stop after N guest instructions")
     p.add_argument("--timeout", type=float, default=None, metavar="S", help="stop after S host seconds")
     p.add_argument("--stdin", default=None, metavar="FILE|-",
                    help="bytes fed to the first UART and to semihosting reads (default: none, like </dev/null)")
@@ -64,37 +57,11 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _write_json_atomic(path: str, data: dict) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".vtrans-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _stream(fileobj):
     def write(data: bytes) -> None:
         fileobj.write(data)
         fileobj.flush()
     return write
-
-
-def _read_stdin(args: argparse.Namespace) -> bytes:
-    if args.stdin == "-":
-        return sys.stdin.buffer.read()
-    if args.stdin is not None:
-        try:
-            with open(args.stdin, "rb") as f:
-                return f.read()
-        except OSError as e:
-            raise UsageError(f"--stdin {args.stdin}: {e.strerror}") from None
-    return b""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,23 +78,23 @@ def run(args: argparse.Namespace) -> int:
     from vtrans.runtime.modes import mode_names
 
     if wants_hypervisor(args, mode_names()):
-        return run_vms(args, _read_stdin(args))
+        return run_vms(args, read_stdin(args))
     asm = [p for p in args.inputs if p.endswith(_ASM_SUFFIXES)]
     if asm and len(asm) != len(args.inputs):
         raise UsageError("give either one image or assembly sources, not both")
     if not asm and len(args.inputs) != 1:
         raise UsageError("give one image (or several assembly sources)")
 
-    stdin_data = _read_stdin(args)
+    stdin_data = read_stdin(args)
     pending = bytearray(stdin_data)
 
-    def read_stdin(n: int) -> bytes:
+    def next_input(n: int) -> bytes:
         chunk = bytes(pending[:n])
         del pending[:n]
         return chunk
 
     out, err = sys.stdout.buffer, sys.stderr.buffer
-    io = HostIO(console=_stream(err), stdout=_stream(out), stderr=_stream(err), stdin=read_stdin,
+    io = HostIO(console=_stream(err), stdout=_stream(out), stderr=_stream(err), stdin=next_input,
                 stdout_isatty=out.isatty(), stderr_isatty=err.isatty(), stdin_isatty=False)
     mode_cls = get_mode(args.mode)
     # a mode that needs options (previrt: the image's tables, --strategy) builds itself from them
@@ -163,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             data["vmm"] = dict(vmm_stats.rows())
         if dbt_stats is not None:
             data["bt"] = dbt_stats.as_dict()
-        _write_json_atomic(args.stats_json, data)
+        write_json_atomically(args.stats_json, data)
     if args.final_state:
-        _write_json_atomic(args.final_state, machine.final_state().to_dict())
+        write_json_atomically(args.final_state, machine.final_state().to_dict())
     return stats.exit_code

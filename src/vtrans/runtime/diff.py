@@ -44,6 +44,12 @@ class Divergence:
     other: dict[str, Any]
     explanation: str
 
+    def where(self) -> str:
+        """``file:line`` when the image came from source, else the guest PC (else what differed)."""
+        if self.file:
+            return f"{self.file}:{self.line}"
+        return f"0x{self.pc:08x}" if self.pc is not None else self.what
+
     def to_json(self) -> dict[str, Any]:
         return {
             "index": self.index,
@@ -200,7 +206,12 @@ def _explain_effect(ea: Event, eb: Event, mode: str, text, cls, file, line, mode
         head = f"{insn}{where} is sensitive but does not trap in User mode"
     else:
         head = f"{insn}{where} ({cls or 'unclassified'}) was emulated differently"
-    before, x, y = _state(ea), ea.after() or {}, eb.after() or {}
+    return _effect_words(head, _state(ea), ea.after() or {}, eb.after() or {}, mode, mode_name) or head
+
+
+def _effect_words(head: str, before: dict, x: dict, y: dict, mode: str, mode_name) -> str | None:
+    """``head`` plus what differs between native's state ``x`` and the other mode's ``y`` after an
+    instruction reached in state ``before``: the mode, else the interrupt masks, else a register."""
     m0, m1, m2 = before.get("cpsr"), x.get("cpsr"), y.get("cpsr")
     if m1 is not None and m2 is not None and (m1 & 0x1F) != (m2 & 0x1F):
         v1 = "entered" if m0 is None or (m0 & 0x1F) != (m1 & 0x1F) else "stayed in"
@@ -210,8 +221,10 @@ def _explain_effect(ea: Event, eb: Event, mode: str, text, cls, file, line, mode
         return (f"{head}: natively the interrupt masks became {_masks(m1)}, in {mode} mode they are "
                 f"{_masks(m2)}")
     regs = [k for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
-    r = regs[0]
-    return f"{head}: afterwards {r} = 0x{x.get(r, 0):08x} natively but 0x{y.get(r, 0):08x} in {mode} mode"
+    if regs:
+        r = regs[0]
+        return f"{head}: afterwards {r} = 0x{x.get(r, 0):08x} natively but 0x{y.get(r, 0):08x} in {mode} mode"
+    return None
 
 
 def _state(ev: Event | None) -> dict[str, int]:
@@ -234,22 +247,12 @@ def _after_view(cause: Event, nxt: Event | None) -> dict[str, Any]:
 
 def _explain_sensitive(c: Event, ea: Event | None, eb: Event | None, mode: str, text, file, line,
                        mode_name) -> str:
+    """``c`` did not trap; its effect shows in the state at the next events ``ea``/``eb``."""
     where = f" at {file}:{line}" if file else f" at 0x{c.pc:08x}"
     head = f"{text or c.get('text')}{where} is sensitive but does not trap in User mode"
-    before, na, ob = _state(c), _state(ea), _state(eb)
-    m0, m1, m2 = before.get("cpsr"), na.get("cpsr"), ob.get("cpsr")
-    if m1 is not None and m2 is not None and (m1 & 0x1F) != (m2 & 0x1F):
-        v1 = "entered" if m0 is None or (m0 & 0x1F) != (m1 & 0x1F) else "stayed in"
-        v2 = "entered" if m0 is None or (m0 & 0x1F) != (m2 & 0x1F) else "stayed in"
-        return f"{head}: native {v1} {mode_name(m1)} mode, {mode} mode {v2} {mode_name(m2)} mode"
-    if m1 is not None and m2 is not None and (m1 & 0x1C0) != (m2 & 0x1C0):
-        return (f"{head}: natively the interrupt masks became {_masks(m1)}, in {mode} mode they are "
-                f"{_masks(m2)}")
-    regs = [k for k in sorted(set(na) | set(ob)) if na.get(k) != ob.get(k)]
-    if regs:
-        r = regs[0]
-        return (f"{head}: afterwards {r} = 0x{na.get(r, 0):08x} natively but 0x{ob.get(r, 0):08x} in "
-                f"{mode} mode")
+    words = _effect_words(head, _state(c), _state(ea), _state(eb), mode, mode_name)
+    if words is not None:
+        return words
     return f"{head}: what follows it differs (native: {_describe_event(ea, mode_name) if ea else 'end'}; " \
            f"{mode}: {_describe_event(eb, mode_name) if eb else 'end'})"
 

@@ -57,7 +57,7 @@ def render(title: str, diffs: list[ModeDiff], *, native_stats: dict, cfg_svg: st
         fd = d.first_divergence
         where = "—"
         if fd is not None:
-            where = html.escape(f"{fd.file}:{fd.line}" if fd.file else (f"0x{fd.pc:08x}" if fd.pc is not None else fd.what))
+            where = html.escape(fd.where())
         out.append(f"<tr><td>{html.escape(d.mode)}</td><td>{verdict}</td><td>{st.get('instructions', '')}</td>"
                    f"<td>{st.get('traps', '')}</td><td>{ratio}</td><td>{where}</td></tr>")
     out.append("</table>")

@@ -17,10 +17,8 @@ register), global symbols and address-taken labels (``.word label``,
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,6 +27,7 @@ import networkx as nx
 
 from vtrans import isa as isa_registry
 from vtrans.assembler.ir import Binary, Directive, Instruction, Label, LocalRef, Num, Program, Sym
+from vtrans.fileio import write_atomically
 from vtrans.errors import UsageError, VtransError
 from vtrans.isa.base import Flow, FlowKind
 
@@ -217,20 +216,7 @@ class Cfg:
             data = proc.stdout
         else:
             data = dot_text.encode()
-        _atomic_write(path, data)
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".vtrans-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        write_atomically(path, data)
 
 
 def _esc(s: str) -> str:

@@ -9,30 +9,22 @@ tagged|split``, ``--console-dir DIR``, ``--focus NAME`` (the VM that gets ``--st
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import tempfile
 
+from vtrans.cli.common import int_arg
 from vtrans.errors import UsageError
+from vtrans.fileio import write_json_atomically
 from vtrans.runtime.hypervisor.console import ConsoleMediator, ConsoleMode
 from vtrans.runtime.hypervisor.hypervisor import DEFAULT_SLICE, Hypervisor, parse_vm_args
 
 _ASM_SUFFIXES = (".s", ".S", ".asm")
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text, 0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("several guests (hypervisor)", "each input is a VM: IMAGE[:MODE] or "
                              "SRC.s[+SRC2.s...][:MODE]; several images, a :MODE suffix or any option "
                              "below runs the hypervisor")
-    g.add_argument("--slice", type=_int, default=None, metavar="N",
+    g.add_argument("--slice", type=int_arg, default=None, metavar="N",
                    help=f"time slice in guest instructions (default {DEFAULT_SLICE})")
     g.add_argument("--console", choices=[str(m) for m in ConsoleMode], default=None,
                    help="tagged: one stream, lines tagged [vm]; split: DIR/<vm>.out per VM")
@@ -49,20 +41,6 @@ def wants_hypervisor(args: argparse.Namespace, mode_names: list[str]) -> bool:
         return True
     images = [a for a in args.inputs if not a.endswith(_ASM_SUFFIXES)]
     return len(args.inputs) > 1 and bool(images)
-
-
-def _write_json_atomic(path: str, data: dict) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".vtrans-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def run_vms(args: argparse.Namespace, stdin_data: bytes = b"") -> int:
@@ -95,11 +73,11 @@ def run_vms(args: argparse.Namespace, stdin_data: bytes = b"") -> int:
     hv.run(max_insns=args.max_insns, timeout=args.timeout)
     print(hv.summary(), file=sys.stderr)
     if args.stats_json:
-        _write_json_atomic(args.stats_json, hv.stats())
+        write_json_atomically(args.stats_json, hv.stats())
     if args.final_state:
         states = {}
         for vm in hv.vms:
             hv.cpu.switch_to(vm.port)
             states[vm.name] = vm.machine.final_state().to_dict()
-        _write_json_atomic(args.final_state, states)
+        write_json_atomically(args.final_state, states)
     return hv.exit_code()

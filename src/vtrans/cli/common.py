@@ -1,0 +1,29 @@
+"""Small pieces every sub-command shares: option types and guest input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vtrans.errors import UsageError
+
+
+def int_arg(text: str) -> int:
+    """An integer option in any base Python accepts (``0x10000``, ``65536``, ``0b1``)."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def read_stdin(args: argparse.Namespace) -> bytes:
+    """The bytes ``--stdin FILE|-`` names (empty without it, as QEMU's </dev/null)."""
+    if args.stdin == "-":
+        return sys.stdin.buffer.read()
+    if args.stdin is not None:
+        try:
+            with open(args.stdin, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise UsageError(f"--stdin {args.stdin}: {e.strerror}") from None
+    return b""
