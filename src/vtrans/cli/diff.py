@@ -91,6 +91,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--stub-at", type=int_arg, default=None, metavar="ADDR",
                    help=f"previrt:stub: address of the stub and vCPU-block sections (default: the base "
                         f"+ {STUB_OFFSET:#x}, away from the image so that no address of it moves)")
+    p.add_argument("--trace-devices", action="store_true",
+                   help="also record and compare every device register access")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--html", default=None, metavar="REPORT.html", help="write an HTML report")
     p.add_argument("--trace-dir", default=None, metavar="DIR",
@@ -156,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     describe = _Describer(original.segments)
     common = dict(board=board, sites=sites, icount_shift=args.icount_shift, stdin=stdin,
                   max_insns=args.max_insns, timeout=args.timeout, line_map=line_map,
-                  cmdline=" ".join(args.inputs))
+                  cmdline=" ".join(args.inputs), devices=args.trace_devices)
 
     with tempfile.TemporaryDirectory(prefix="vtrans-diff-") as tmp:
         stub_at = args.stub_at if args.stub_at is not None else base + STUB_OFFSET

@@ -66,15 +66,15 @@ def memory_digests(machine, mask: Iterable[tuple[int, int]] = ()) -> dict[str, s
 def run_traced(board, mode, image, *, label: str, sites: dict[int, Site], icount_shift: int = 3,
                stdin: bytes = b"", max_insns: int | None = None, timeout: float | None = None,
                line_map: dict | None = None, cmdline: str = "",
-               mask: Iterable[tuple[int, int]] = ()) -> Trace:
+               mask: Iterable[tuple[int, int]] = (), devices: bool = False) -> Trace:
     """Run ``image`` (a ``LoadedImage``) on ``board`` in ``mode`` and return its trace.
 
     ``mask``: address ranges left out of the memory digests (code that differs by design
-    between the images being compared)."""
+    between the images being compared); ``devices``: record device register accesses too."""
     from vtrans.isa.arm.semihosting import HostIO
     from vtrans.runtime.machine import Machine
 
-    recorder = TraceRecorder()
+    recorder = TraceRecorder(device_accesses=devices)
     tracer = Tracer(recorder, sites)
     pending = bytearray(stdin)
     semihost_out = bytearray()

@@ -108,6 +108,9 @@ class Tracer:
         self.machine = machine
         mode = machine.mode
         mode.observer = self
+        if self.recorder.device_accesses:
+            for base, dev in machine.board.devices:
+                self._watch_device(f"{dev.name}@0x{base:08x}", dev)
         trace_sites = getattr(mode, "trace_sites", None)
         if trace_sites is not None:
             trace_sites(self.sites, self._site_reached)
@@ -116,6 +119,21 @@ class Tracer:
         # each site, and the instruction after it: reached next, that one shows the site's effect
         for addr in sorted(set(self.sites) | {a + 4 for a in self.sites}):
             uc.hook_add(unicorn.UC_HOOK_CODE, self._on_code, begin=addr, end=addr)
+
+    def _watch_device(self, name: str, dev) -> None:
+        """Record every register access of ``dev`` (the bus looks ``read``/``write`` up per access)."""
+        read, write, record = dev.read, dev.write, self.recorder.device
+
+        def traced_read(offset: int, size: int) -> int:
+            value = read(offset, size)
+            record(self._now(), name, offset, False, size, value & ((1 << (8 * size)) - 1))
+            return value
+
+        def traced_write(offset: int, size: int, value: int) -> None:
+            record(self._now(), name, offset, True, size, value)
+            write(offset, size, value)
+
+        dev.read, dev.write = traced_read, traced_write
 
     def _on_code(self, uc: unicorn.Uc, address: int, size: int, _user) -> None:
         m = self.machine
