@@ -448,7 +448,7 @@ def _coproc_words() -> list[int]:
 def test_coprocessor_access_campaign():
     """For sampled mcr/mrc/mcrr/mrrc encodings that Unicorn implements (no trap in SVC mode),
     the table says privileged exactly when User mode traps."""
-    from conftest import CAMPAIGN_CASES
+    from tests.conftest import CAMPAIGN_CASES
 
     checked = 0
     for w in _coproc_words():
