@@ -102,21 +102,44 @@ def add_parser(subparsers) -> None:
 
 
 class _Describer:
-    """Disassembly and class of guest instructions of the original image."""
+    """Text and class of guest instructions of the original image: the source statement as
+    the user wrote it when the image came from assembly, else capstone's disassembly."""
 
-    def __init__(self, segments, isa_name: str = "arm"):
+    def __init__(self, segments, line_map: dict, isa_name: str = "arm"):
         from vtrans import isa as isa_registry
 
         self.isa = isa_registry.get(isa_name)
         self.segments = [(s.addr, s.data) for s in segments]
+        self.line_map = line_map
+        self._lines: dict[str, list[str]] = {}
+
+    def _source_text(self, pc: int) -> str | None:
+        loc = self.line_map.get(pc)
+        if loc is None:
+            return None
+        lines = self._lines.get(loc.file)
+        if lines is None:
+            try:
+                with open(loc.file, errors="replace") as f:
+                    lines = self._lines[loc.file] = f.read().splitlines()
+            except OSError:
+                lines = self._lines[loc.file] = []
+        if not 0 < loc.line <= len(lines):
+            return None
+        text = lines[loc.line - 1][max(loc.col - 1, 0):]
+        for mark in ("@", "//", ";"):
+            text = text.split(mark, 1)[0]
+        text = " ".join(text.split())
+        return text or None
 
     def __call__(self, pc: int) -> tuple[str | None, str | None]:
         for addr, data in self.segments:
             if addr <= pc < addr + len(data) - 3:
                 word = int.from_bytes(data[pc - addr:pc - addr + 4], "little")
-                text = next((f"{i.mnemonic} {i.op_str}".strip()
-                             for i in self.isa.cs_fast.disasm(word.to_bytes(4, "little"), pc)),
-                            f".word 0x{word:08x}")
+                text = self._source_text(pc) or next(
+                    (f"{i.mnemonic} {i.op_str}".strip()
+                     for i in self.isa.cs_fast.disasm(word.to_bytes(4, "little"), pc)),
+                    f".word 0x{word:08x}")
                 return text, str(self.isa.classify(word).cls)
         return None, None
 
@@ -155,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         original = read_image(args.inputs[0], board, args.base)
     sites = find_sites([(s.addr, s.data, s.executable) for s in original.segments])
-    describe = _Describer(original.segments)
+    describe = _Describer(original.segments, line_map)
     common = dict(board=board, sites=sites, icount_shift=args.icount_shift, stdin=stdin,
                   max_insns=args.max_insns, timeout=args.timeout, line_map=line_map,
                   cmdline=" ".join(args.inputs), devices=args.trace_devices)
