@@ -24,6 +24,12 @@ EXPRS = [
     "1 ! 1", "7 <> 3", "7 != 7", "'a", "'\\n", "~0", "-(3 - 5) * 2", "7 / 2", "-7 / 2", "7 % -3", "-7 % 3",
     "0x7fffffff + 1", "1 << 63", "(1 << 63) >> 63", "0b1011", "017", "5 >= 5", "4 <= 3", "-1 > 0", "-1 < 0",
     "10 - 2 - 3 * 2 ^ 1", "1 + ~2 & 0xff", "((((1))))", "0x100000000 * 0x100000000 + 3", "7 / 0", "7 % 0", "-7 / 0",
+    # "!!" in operator position is gas's MRI spelling of XOR; its scrubber drops the blanks in "! !"
+    "16 ! !0", "16 ! !(0) - 61518", "16 !! 3", "16 !!3", "16!!3", "16 ! ! 3", "16 !  !3", "16 !\t!3",
+    "16 ! !!0", "16 ! ! ! 3", "16 !!!3", "3 !! 5 * 2", "3 !! 5 + 2", "3 !! 5 | 2", "3 ! ! 5 ! ! 6", "(16 ! !3)",
+    # ... but "!" in operand position stays unary, even doubled
+    "16 ! 3", "16 ! (!3)", "16 ! ~3", "16 ! -3", "1 + !0", "1 | !0", "1 ^ !0", "1 * !0", "1 != !0", "1 !=!0",
+    "!!3", "! !3", "16 - !!3",
 ]
 
 
@@ -64,6 +70,24 @@ def test_print_parse_roundtrip(text):
     assert parse_text(f"\t.quad {format_expr(e)}\n").statements[0].args[0] == e
 
 
+def test_bang_bang_is_xor():
+    xor = Binary("^", Num(16), Num(3))
+    for text in ("16 !! 3", "16 !!3", "16 ! ! 3", "16 ! !3"):
+        assert parse_text(f"\t.quad {text}\n").statements[0].args[0] == xor, text
+    assert parse_text("\t.quad 16 - !!3\n").statements[0].args[0] == Binary("-", Num(16), Unary("!", Unary("!", Num(3))))
+
+
+def test_or_not_of_not_prints_for_gas(arm_as, tmp_path):
+    # or-not whose right operand starts with a unary "!" must not print as "a ! !b" (gas: a ^ b)
+    trees = [Binary("!", Num(16), Unary("!", Num(0))), Binary("!", Num(16), Unary("!", Unary("!", Num(3)))),
+             Binary("!", Num(16), Binary("*", Unary("!", Num(0)), Num(3))),
+             Binary("-", Binary("!", Num(16), Unary("!", Num(0))), Num(61518))]
+    texts = [format_expr(e) for e in trees]
+    for e, t in zip(trees, texts):
+        assert parse_text(f"\t.quad {t}\n").statements[0].args[0] == e, t
+    assert _gas_quads(arm_as, tmp_path, texts) == [evaluate(e).offset for e in trees]
+
+
 def test_relocatable_values():
     syms = {"a": Value(".text", 8), "b": Value(".text", 20), "d": Value(".data", 0), "k": 5}
     look = syms.get
@@ -98,10 +122,6 @@ def _expr(draw, depth=0):
         right = Num(draw(st.integers(0, 1000)))
     else:
         right = draw(_expr(depth + 1))
-    if op == "!" and isinstance(right, Unary) and right.op == "!":
-        # gas's input scrubber joins "a ! !b" into "a !! b", its MRI-compatible spelling of
-        # XOR; vtrans reads it as or-not of a logical not (a known deviation, README/issue note)
-        right = right.operand
     return Binary(op, left, right)
 
 

@@ -235,6 +235,14 @@ class _GasTransformer(Transformer):
         return node
 
     @v_args(inline=True)
+    def xor(self, left, op, _op2, right):
+        # "a !! b" / "a ! ! b": gas's MRI spelling of a ^ b (see gas.lark)
+        d = self._deeper(op, left, right)
+        node = Binary("^", left, right)
+        self._depth[id(node)] = d
+        return node
+
+    @v_args(inline=True)
     def unary(self, op, operand):
         d = self._deeper(op, operand)
         node = Unary(str(op), operand)

@@ -67,7 +67,10 @@ def _fmt(e, ctx_rank: int) -> str:
         left = _fmt(e.left, r)
         if e.op == "!" and isinstance(e.left, (Sym, Dot)):
             left = f"({left})"  # "name !" would read as a writeback register (ldm r0!, ...)
-        text = f"{left} {e.op} {_fmt(e.right, r + 1)}"
+        right = _fmt(e.right, r + 1)
+        if e.op == "!" and right.startswith("!"):
+            right = f"({right})"  # gas reads "a ! !b" as "a !! b", i.e. a ^ b
+        text = f"{left} {e.op} {right}"
         return f"({text})" if r < ctx_rank else text
     if isinstance(e, Str):
         return format_string(e.value)
