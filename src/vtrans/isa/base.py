@@ -156,3 +156,13 @@ class Isa:
     def translator(self):
         """The ISA's rewrite rules (an object with the methods ``vtrans.translator.rewrite`` calls)."""
         raise NotImplementedError(f"ISA {self.name} has no rewrite rules")
+
+    # ---- runtime vocabulary (for traces and reports) ------------------------------
+
+    def mode_name(self, status: int | None) -> str:
+        """The privilege mode a status register value (ARM: CPSR) is in, for explanations."""
+        return "?" if status is None else f"{status:#x}"
+
+    def status_fields(self, status: int) -> tuple[int, str]:
+        """The privileged parts of a status register value: (mode, interrupt masks in words)."""
+        return status, ""

@@ -17,16 +17,11 @@ from typing import Any, Callable
 
 from vtrans.runtime.trace import Event, EventKind, Trace
 
-#: ARM mode names by CPSR.M (DDI 0406C B1.3.1, Table B1-1).  Used only to word
-#: explanations; generic code asks ``mode_name`` so another ISA can pass its own.
-ARM_MODES = {0x10: "User", 0x11: "FIQ", 0x12: "IRQ", 0x13: "Supervisor", 0x16: "Monitor",
-             0x17: "Abort", 0x1A: "Hyp", 0x1B: "Undefined", 0x1F: "System"}
-
-
 def arm_mode_name(cpsr: int | None) -> str:
-    if cpsr is None:
-        return "?"
-    return ARM_MODES.get(cpsr & 0x1F, f"mode {cpsr & 0x1F:#x}")
+    """The default ``mode_name`` of ``compare``: the ARM plugin's words for CPSR.M."""
+    from vtrans import isa
+
+    return isa.get("arm").mode_name(cpsr)
 
 
 @dataclass
@@ -212,14 +207,19 @@ def _explain_effect(ea: Event, eb: Event, mode: str, text, cls, file, line, mode
 def _effect_words(head: str, before: dict, x: dict, y: dict, mode: str, mode_name) -> str | None:
     """``head`` plus what differs between native's state ``x`` and the other mode's ``y`` after an
     instruction reached in state ``before``: the mode, else the interrupt masks, else a register."""
+    from vtrans import isa
+
+    fields = isa.get("arm").status_fields
     m0, m1, m2 = before.get("cpsr"), x.get("cpsr"), y.get("cpsr")
-    if m1 is not None and m2 is not None and (m1 & 0x1F) != (m2 & 0x1F):
-        v1 = "entered" if m0 is None or (m0 & 0x1F) != (m1 & 0x1F) else "stayed in"
-        v2 = "entered" if m0 is None or (m0 & 0x1F) != (m2 & 0x1F) else "stayed in"
-        return f"{head}: native {v1} {mode_name(m1)} mode, {mode} mode {v2} {mode_name(m2)} mode"
-    if m1 is not None and m2 is not None and (m1 & 0x1C0) != (m2 & 0x1C0):
-        return (f"{head}: natively the interrupt masks became {_masks(m1)}, in {mode} mode they are "
-                f"{_masks(m2)}")
+    if m1 is not None and m2 is not None:
+        (mode1, masks1), (mode2, masks2) = fields(m1), fields(m2)
+        if mode1 != mode2:
+            mode0 = None if m0 is None else fields(m0)[0]
+            v1 = "stayed in" if mode0 == mode1 else "entered"
+            v2 = "stayed in" if mode0 == mode2 else "entered"
+            return f"{head}: native {v1} {mode_name(m1)} mode, {mode} mode {v2} {mode_name(m2)} mode"
+        if masks1 != masks2:
+            return f"{head}: natively the interrupt masks became {masks1}, in {mode} mode they are {masks2}"
     regs = [k for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k)]
     if regs:
         r = regs[0]
@@ -255,10 +255,6 @@ def _explain_sensitive(c: Event, ea: Event | None, eb: Event | None, mode: str, 
         return words
     return f"{head}: what follows it differs (native: {_describe_event(ea, mode_name) if ea else 'end'}; " \
            f"{mode}: {_describe_event(eb, mode_name) if eb else 'end'})"
-
-
-def _masks(cpsr: int) -> str:
-    return "".join(f for f, bit in (("A", 0x100), ("I", 0x80), ("F", 0x40)) if cpsr & bit) or "none"
 
 
 def _explain_event(ea: Event | None, eb: Event | None, mode: str, text, cls, file, line, mode_name) -> str:
