@@ -224,6 +224,10 @@ class Machine:
         #: called when the CPU idles in WFI (virtual time has skipped to the next deadline);
         #: True ends the run there, to be resumed later (the hypervisor runs another VM meanwhile)
         self.on_idle: Callable[[], bool] | None = None
+        #: called when the CPU idles in WFI with no device deadline: True means an interrupt
+        #: source outside the board (the hypervisor's message doorbell) may still wake it, and
+        #: ends the run there, to be resumed when it does; False halts as alone
+        self.on_wait: Callable[[], bool] | None = None
         self._cp_handlers: dict[CpKey, CpHandler] = {}
         self._block_words: dict[tuple[int, int], tuple[int, ...]] = {}
         self._io_execution: tuple[int, int] | None = None
@@ -730,6 +734,9 @@ class Machine:
                 if self.board.cpu_irq.level or self.board.cpu_fiq.level:
                     continue  # an asserted line wakes the CPU even when masked (B1.8.13)
                 nxt = self.clock.next_deadline()
+                if nxt is None and self.on_wait is not None and self.on_wait():
+                    self._stop = (ExitReason.MAX_INSNS, "idle in WFI: waiting for the message doorbell", 0)
+                    break
                 if nxt is None:
                     self._stop = (ExitReason.HALTED, f"wfi at 0x{uc.reg_read(PC) - 4:08x} with no interrupt "
                                                      "source that could wake the CPU", 0)

@@ -671,6 +671,11 @@ class VmmMode(ExecutionMode):
             return
         st = m.icount.state
         nxt = m.clock.next_deadline()
+        if nxt is None and m.on_wait is not None and m.on_wait():
+            from vtrans.runtime.stats import ExitReason
+
+            m.request_stop(ExitReason.MAX_INSNS, "idle in WFI: waiting for the message doorbell")
+            return
         if nxt is None:
             from vtrans.runtime.stats import ExitReason
 

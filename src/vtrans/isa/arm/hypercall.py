@@ -67,6 +67,10 @@ class MessageOp(IntEnum):
       Blocks while the mailbox is empty: the VM is descheduled and the call
       returns when a message arrives (its virtual clock stands still meanwhile).
     * ``POLL``   as ``RECV`` but never blocks (``EMPTY``).
+    * ``DOORBELL`` r0 = 1 (enable) or 0 (disable) -> r0 = the interrupt number of the VM's
+      message doorbell on its own board's interrupt controller (``doorbell_irq``).  While
+      enabled, the hypervisor holds that level-sensitive input asserted as long as the
+      mailbox is non-empty; it drops when ``RECV``/``POLL`` drain it.  Off at reset.
     """
 
     SELF = 0
@@ -74,6 +78,18 @@ class MessageOp(IntEnum):
     SEND = 2
     RECV = 3
     POLL = 4
+    DOORBELL = 5
+
+
+#: the message doorbell's input on the versatilepb PL190 VIC: not wired by QEMU 7.2's board
+#: (nor ours), below the SIC pass-through inputs 21..30 and the SIC cascade on 31
+DOORBELL_VIC_INPUT = 20
+
+
+def doorbell_irq(controller: str, num_irq: int = 0) -> int:
+    """The doorbell's interrupt number: the VIC input on a PL190 board (``controller`` = "vic"),
+    else the GIC's last SPI (interrupt ID ``num_irq - 1``: no QEMU 7.2 board we model wires it)."""
+    return DOORBELL_VIC_INPUT if controller == "vic" else num_irq - 1
 
 
 class MessageError(IntEnum):

@@ -11,7 +11,9 @@ device deadlines and the same interrupts as when it runs alone: per VM, the
 output is the one it gives alone.  Idle time costs nothing: a VM in WFI skips
 its own virtual clock to its next device deadline, which does not count
 against its slice.  A VM blocked in a message receive is descheduled until a
-message comes.
+message comes.  A VM that enabled its message doorbell (``MessageOp.DOORBELL``)
+has an input of its own interrupt controller held asserted while its mailbox is
+non-empty; idle in WFI with nothing else to wake it, it waits (``IDLE``) for that.
 
 A VM that stops — semihosting exit, halt, power-off, or death (runaway
 exceptions, a CPU error, an error of its VMM) — is reported and taken off the
@@ -53,6 +55,7 @@ _R0, _R1, _R2 = _A.UC_ARM_REG_R0, _A.UC_ARM_REG_R1, _A.UC_ARM_REG_R2
 class VmState(StrEnum):
     READY = "ready"
     BLOCKED = "blocked"      # in a message receive
+    IDLE = "idle"            # in WFI with only the message doorbell left to wake it
     STOPPED = "stopped"      # exited, halted or powered off
     DEAD = "dead"            # killed: runaway exceptions, CPU or VMM error
     BUDGET = "budget"        # --max-insns or --timeout reached
@@ -105,6 +108,11 @@ class Vm:
     #: the last slice ended early, idle in WFI; and how often that happened
     yielded: bool = False
     yields: int = 0
+    #: the message doorbell: its input line on the VM's interrupt controller, its interrupt
+    #: number, and whether the guest enabled it (``MessageOp.DOORBELL``)
+    doorbell: object = None
+    doorbell_irq: int = 0
+    doorbell_on: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -180,6 +188,8 @@ class Hypervisor:
         port.bind(machine)
         vm.machine = machine
         machine.on_idle = lambda vm=vm: self._idle(vm)
+        machine.on_wait = lambda vm=vm: self._wait(vm)
+        vm.doorbell, vm.doorbell_irq = _doorbell_line(machine.board)
         if asm:
             from vtrans.assembler.api import assemble
 
@@ -209,6 +219,8 @@ class Hypervisor:
                 for vm in self.vms:
                     if vm.state == VmState.BLOCKED and self.bus.wakeable(vm.id):
                         vm.state = VmState.READY
+                    if vm.state == VmState.IDLE and self._ringing(vm):
+                        vm.state = VmState.READY
                     if vm.state != VmState.READY:
                         continue
                     left = None
@@ -220,12 +232,17 @@ class Hypervisor:
                     ran = True
                 if deadline is not None and time.perf_counter() >= deadline:
                     for vm in self.vms:
-                        if vm.state in (VmState.READY, VmState.BLOCKED):
+                        if vm.state in (VmState.READY, VmState.BLOCKED, VmState.IDLE):
                             self._stop(vm, VmState.BUDGET, f"time budget of {timeout:g} s reached")
                     break
                 if not ran:
                     blocked = [vm for vm in self.vms if vm.state == VmState.BLOCKED]
                     if not blocked:
+                        # nobody can send any more: a VM waiting in WFI for its doorbell halts
+                        for vm in self.vms:
+                            if vm.state == VmState.IDLE:
+                                self._stop(vm, VmState.STOPPED, "wfi with no interrupt source that could "
+                                           "wake the CPU (no VM left to send it a message)")
                         break
                     # nobody can send any more: every blocked receive fails with DEADLOCK
                     for vm in blocked:
@@ -241,6 +258,7 @@ class Hypervisor:
         ep = self.bus.endpoints[vm.id]
         if ep.waiting is not None:
             self._complete_recv(vm)
+        self._ring(vm)
         # resume where the last slice stopped (``Machine.run`` ends every run with a stop reason)
         m._stop = None
         end = m.instructions + self.slice
@@ -266,7 +284,7 @@ class Hypervisor:
         vm.wall_ns += time.perf_counter_ns() - t
         vm.slices += 1
         vm.stats = st
-        if vm.state == VmState.BLOCKED or vm.yielded:
+        if vm.state in (VmState.BLOCKED, VmState.IDLE) or vm.yielded:
             return  # stopped by its own blocking receive, or idle in WFI: others run meanwhile
         reason = st.exit_reason
         if reason == ExitReason.MAX_INSNS and not user_cap:
@@ -279,18 +297,48 @@ class Hypervisor:
         else:
             self._stop(vm, VmState.STOPPED, st.message)
 
+    def _others_could_run(self, vm: Vm) -> bool:
+        return any(v is not vm and (v.state == VmState.READY or self.bus.wakeable(v.id)
+                                    or (v.state == VmState.IDLE and self._ringing(v))) for v in self.vms)
+
     def _idle(self, vm: Vm) -> bool:
         """The VM idles in WFI: yield the CPU if another VM could use it."""
-        if any(v is not vm and (v.state == VmState.READY or self.bus.wakeable(v.id)) for v in self.vms):
+        if self._others_could_run(vm):
             vm.yielded = True
             vm.yields += 1
             return True
         return False
 
+    def _wait(self, vm: Vm) -> bool:
+        """The VM is in WFI with no device deadline: only its doorbell can wake it.  Deschedule
+        it until a message rings it, if its doorbell is enabled and another VM could still send."""
+        if not vm.doorbell_on or not self._others_could_run(vm):
+            return False
+        vm.state = VmState.IDLE
+        vm.yields += 1
+        return True
+
+    # -- the message doorbell ---------------------------------------------------------------------
+    def _ringing(self, vm: Vm) -> bool:
+        """The doorbell's level: enabled and the mailbox non-empty."""
+        return vm.doorbell_on and vm.doorbell is not None and bool(self.bus.endpoints[vm.id].mailbox)
+
+    def _ring(self, vm: Vm) -> None:
+        """Drive the VM's doorbell input to its level.  Only the mailbox (changed by hypercalls,
+        at exact instruction counts) decides it, so the line follows the virtual clock."""
+        if vm.doorbell is None:
+            return
+        level = self._ringing(vm)
+        if level and not vm.doorbell.level:
+            vm.extra["doorbell_raised"] = vm.extra.get("doorbell_raised", 0) + 1
+        vm.doorbell.set(level)
+
     def _stop(self, vm: Vm, state: VmState, message: str) -> None:
         vm.state = state
         vm.message = message
         self.bus.stop(vm.id)
+        if vm.doorbell is not None:
+            vm.doorbell.set(False)
 
     # -- class-2 hypercalls (inter-VM messages) ---------------------------------------------------
     def _vmm(self, vm: Vm):
@@ -403,15 +451,28 @@ class Hypervisor:
             if data is None:
                 self._set(vm, hc.MessageError.FAULT)
                 return
-            self._set(vm, bus.send(vm.id, a0, data))
+            r = bus.send(vm.id, a0, data)
+            self._set(vm, r)
+            if r == 0:
+                # the receiver's line rises now (if it is off the CPU, its machine sees the
+                # level when it is next put on the CPU, before its next instruction)
+                self._ring(self.vms[a0])
+        elif op == hc.MessageOp.DOORBELL:
+            if vm.doorbell is None:
+                self._set(vm, hc.MessageError.NO_SUCH_VM)
+                return
+            vm.doorbell_on = bool(a0 & 1)
+            self._set(vm, vm.doorbell_irq)
+            self._ring(vm)
         elif op in (hc.MessageOp.RECV, hc.MessageOp.POLL):
             if bus.endpoints[vm.id].mailbox:
                 bus.block(vm.id, a0, a1)
                 bus.endpoints[vm.id].blocked -= 1  # not a real block: completed at once
                 self._complete_recv(vm)
+                self._ring(vm)  # drained: the doorbell drops
             elif op == hc.MessageOp.POLL:
                 self._set(vm, hc.MessageError.EMPTY)
-            elif not any(v is not vm and (v.state == VmState.READY or self.bus.wakeable(v.id)) for v in self.vms):
+            elif not self._others_could_run(vm):
                 # nobody could ever send: every other VM is stopped, or blocked with nothing to wake it
                 self._set(vm, hc.MessageError.DEADLOCK)
             else:
@@ -479,6 +540,7 @@ class Hypervisor:
             "wall_s": round(vm.wall_ns / 1e9, 6),
             "messages": self.bus.stats(vm.id),
             "message_hypercalls": vm.extra.get("hypercalls", 0),
+            "doorbell_raised": vm.extra.get("doorbell_raised", 0),
             "console_bytes": self.console.bytes.get(vm.name, 0),
             "console_lines_cut": self.console.cut_lines.get(vm.name, 0),
         })
@@ -509,3 +571,20 @@ class Hypervisor:
         lines.append(f"vtrans: hypervisor: {len(self.vms)} VMs, {h['world_switches']} world switches, "
                      f"{h['switch_us']:.1f} us per switch, {h['wall_s']:.3f} s")
         return "\n".join(lines)
+
+
+def _doorbell_line(board) -> tuple[object, int]:
+    """The VM's message doorbell: (input line, interrupt number) on its board's own interrupt
+    controller — PL190 VIC input ``DOORBELL_VIC_INPUT`` on versatilepb, the last SPI of the GIC
+    elsewhere (``hypercall.doorbell_irq``); (None, 0) on a controller without a free input."""
+    from vtrans.runtime.devices.gic import Gic
+    from vtrans.runtime.devices.pl190 import PL190
+
+    ic = board.interrupt_controller
+    if isinstance(ic, PL190):
+        n = hc.doorbell_irq("vic")
+        return ic.inputs[n], n
+    if isinstance(ic, Gic):
+        n = hc.doorbell_irq("gic", ic.num_irq)
+        return ic.line(n), n
+    return None, 0
