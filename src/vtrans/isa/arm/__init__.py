@@ -45,18 +45,16 @@ class ArmIsa(Isa):
 
     def mode_name(self, status: int | None) -> str:
         """CPSR.M in words (B1.3.1, table B1-1)."""
+        from vtrans.isa.arm.modes import MODE_NAMES
+
         if status is None:
             return "?"
-        return _MODE_NAMES.get(status & 0x1F, f"mode {status & 0x1F:#x}")
+        return MODE_NAMES.get(status & 0x1F, f"mode {status & 0x1F:#x}")
 
     def status_fields(self, status: int) -> tuple[int, str]:
         """CPSR.M and the A/I/F masks (B1.3.3)."""
         masks = "".join(f for f, bit in (("A", 0x100), ("I", 0x80), ("F", 0x40)) if status & bit)
         return status & 0x1F, masks or "none"
-
-
-_MODE_NAMES = {0x10: "User", 0x11: "FIQ", 0x12: "IRQ", 0x13: "Supervisor", 0x16: "Monitor",
-               0x17: "Abort", 0x1A: "Hyp", 0x1B: "Undefined", 0x1F: "System"}
 
 
 ISA = ArmIsa()

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
+from vtrans.isa.arm.modes import Mode  # noqa: F401 - part of this module's vocabulary
 # --------------------------------------------------------------------------- svc encoding
 
 COND_AL = 0xE
@@ -229,20 +230,6 @@ class Pending(IntFlag):
 
     IRQ = 1
     FIQ = 2
-
-
-class Mode(IntEnum):
-    """CPSR.M encodings (B1.3.1, table B1-1)."""
-
-    USR = 0x10
-    FIQ = 0x11
-    IRQ = 0x12
-    SVC = 0x13
-    MON = 0x16
-    ABT = 0x17
-    HYP = 0x1A
-    UND = 0x1B
-    SYS = 0x1F
 
 
 #: where the vCPU block keeps each mode's SPSR (User and System have none)

@@ -25,28 +25,15 @@ here, so the emulator and the VMM share one definition.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Callable
 
 import unicorn
 from unicorn import arm_const as A
 
+from vtrans.isa.arm.modes import Mode  # noqa: F401 - part of this module's vocabulary
 log = logging.getLogger(__name__)
-
-
-class Mode(IntEnum):
-    """CPSR.M encodings (ARM ARM B1.3.1, table B1-1)."""
-
-    USR = 0x10
-    FIQ = 0x11
-    IRQ = 0x12
-    SVC = 0x13
-    MON = 0x16
-    ABT = 0x17
-    HYP = 0x1A
-    UND = 0x1B
-    SYS = 0x1F
 
 
 #: modes the virtual CPU implements (no Security or Virtualization Extensions are virtualized)
