@@ -1,4 +1,4 @@
-"""``vtrans rewrite``: pre-virtualize guest assembly (hypercall, stub or pad strategy)."""
+"""``vtrans rewrite``: pre-virtualize guest assembly, or a linked ELF image (hypercall, stub or pad)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 
+from vtrans.cli.common import int_arg
 from vtrans.errors import UsageError
 
 
@@ -15,11 +16,17 @@ def add_parser(subparsers) -> None:
         "rewrite", help="rewrite every sensitive instruction (pre-virtualization)",
         description="Replace every privileged, sensitive or UNPREDICTABLE instruction: by a hypercall "
                     "(svc, same size), by a branch to an emulation stub, or pad it with NOPs and "
-                    "describe it in an annotation table.  The output assembles with GNU as and vtrans.")
-    p.add_argument("sources", nargs="+", metavar="FILE.s", help="assembly sources (one program, link order)")
+                    "describe it in an annotation table.  The output assembles with GNU as and vtrans.  "
+                    "Given a linked ELF executable instead, rewrites the binary in place (nothing moves; "
+                    "stubs go to new sections, by default right below the image).")
+    p.add_argument("sources", nargs="+", metavar="FILE.s|IMAGE.elf",
+                   help="assembly sources (one program, link order), or one linked ELF executable")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file (one input) or directory (several inputs: one output each)")
     p.add_argument("--strategy", choices=("hypercall", "stub", "pad"), default="hypercall")
+    p.add_argument("--stub-base", type=int_arg, metavar="ADDR",
+                   help="ELF input, --strategy stub: address of the stubs and the vCPU block "
+                        "(default: right below the image's lowest load address)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print the per-site report")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
                    help="directory searched by .include")
@@ -49,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
     from vtrans.translator.rewrite import rewrite
 
     paths = output_paths(args.sources, args.output)
+    if _is_elf(args.sources[0]):
+        return _run_binary(args, paths)
+    if args.stub_base is not None:
+        raise UsageError("--stub-base is for a linked ELF input (assembly output is placed by its link)")
     # the IR is many small immutable objects and no cycles: the cyclic GC only costs time here
     gc.disable()
     try:
@@ -67,4 +78,43 @@ def run(args: argparse.Namespace) -> int:
             out.write(r.line() + "\n")
         out.write(f"{len(result.reports)} sites rewritten with the {result.strategy.value} strategy -> "
                   f"{', '.join(paths)}\n")
+    return 0
+
+
+def _is_elf(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def _run_binary(args: argparse.Namespace, paths: list[str]) -> int:
+    """``vtrans rewrite IMAGE.elf -o OUT.elf``: the binary rewriter (``translator/binary.py``)."""
+    import logging
+
+    from vtrans.fileio import write_atomically
+    from vtrans.translator.binary import rewrite_elf
+
+    if len(args.sources) != 1:
+        raise UsageError("a linked ELF image is rewritten alone (one input)")
+    src = args.sources[0]
+    try:
+        with open(src, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise UsageError(f"{src}: {e.strerror}") from None
+    result = rewrite_elf(data, args.strategy, name=src, stub_base=args.stub_base)
+    for note in result.notes:
+        if "Thumb" in note:
+            logging.getLogger("vtrans").warning("%s: %s", src, note)
+    write_atomically(paths[0], result.image)
+    if not args.quiet:
+        out = sys.stdout
+        for line in result.lines():
+            out.write(line + "\n")
+        for note in result.notes:
+            if "Thumb" not in note:
+                out.write(f"{note}\n")
+        out.write(f"{len(result.sites)} sites rewritten with the {result.strategy.value} strategy -> {paths[0]}\n")
     return 0

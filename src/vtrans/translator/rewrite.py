@@ -103,7 +103,7 @@ def rewrite(programs: list[Program], strategy: Strategy | str) -> RewriteResult:
         reports.extend(rep)
     # the ABI's symbols are defined once, in the first output
     if strategy is Strategy.STUB:
-        out[0] = _with_tail(out[0], _vcpu_block(rules, out[0]))
+        out[0] = _with_tail(out[0], vcpu_block(rules, out[0]))
     log.info("%s: %d sites", strategy.value, len(reports))
     return RewriteResult(strategy, out, reports)
 
@@ -213,7 +213,7 @@ def _stub(program: Program, fi: int, sites: list[tuple[int, Site]], rules):
     return replace(program, statements=tuple(stmts) + tuple(tail)), reports
 
 
-def _vcpu_block(rules, program: Program) -> list[Statement]:
+def vcpu_block(rules, program: Program) -> list[Statement]:
     loc = _loc(program)
     words = rules.abi.VcpuBlock()
     import struct

@@ -10,6 +10,11 @@ What the generic driver asks an ISA:
   (``hypercall``), a NOP (``nop``), a branch to a stub (``branch``), the stub
   itself (``stubs.emit_stub``), and the table sections' directives.
 
+For linked images (``vtrans.translator.binary``) it also answers: which mapping
+symbols mark code it can rewrite (``code_mapping``), an IR statement for a site's
+word (``decode``: capstone's text, kept only when the back end re-encodes it to
+the same word), and the patched words themselves (``hypercall_word``, ``branch_word``).
+
 The hypercall encoding and the table formats are in ``hypercall.py``.
 """
 
@@ -198,6 +203,63 @@ class ArmRewriteRules:
         from vtrans.isa.arm.stubs import emit_stubs
 
         return emit_stubs(items)
+
+
+    # ------------------------------------------------------------------ linked images
+
+    #: ELF e_machine of this ISA's images (EM_ARM)
+    elf_machine = 40
+
+    def code_mapping(self, name: str) -> str | None:
+        """What an ELF mapping symbol marks: ``"code"`` (A32, rewritable), ``"data"``, or
+        ``"other"`` (Thumb: not rewritten, see ``vtrans.translator.binary``); None if ``name``
+        is no mapping symbol (ELF for the ARM Architecture, 5.5.5)."""
+        if name[:2] not in ("$a", "$d", "$t") or (len(name) > 2 and name[2] != "."):
+            return None
+        return {"a": "code", "d": "data", "t": "other"}[name[1]]
+
+    def decode(self, word: int, address: int, loc) -> Statement:
+        """The IR of an A32 ``word`` (for a stub to work on its operands).
+
+        Capstone's text, parsed by the front end, is used only if the back end encodes it back
+        to ``word``; otherwise (an encoding capstone spells differently) the word is kept as
+        ``.inst``, for which the stub generator makes the site's class-0 hypercall."""
+        from dataclasses import replace
+
+        from vtrans import isa as isa_registry
+        from vtrans.assembler.parser import parse_text
+        from vtrans.errors import VtransError
+
+        fallback = Directive("inst", (Num(word),), loc)
+        decoded = next(isa_registry.get("arm").cs_fast.disasm_lite(word.to_bytes(4, "little"), address), None)
+        if decoded is None:
+            return fallback
+        _, _, mnemonic, op_str = decoded
+        if mnemonic.startswith("mrs") and op_str.endswith("apsr"):
+            op_str = op_str[:-4] + "cpsr"     # one encoding: MRS Rd, CPSR (A8.8.109)
+        try:
+            prog = parse_text(f"\t{mnemonic} {op_str}\n", str(loc))
+            if len(prog.statements) != 1 or not isinstance(prog.statements[0], Instruction):
+                return fallback
+            if self.encode(prog, [0]) != [word]:
+                return fallback
+        except VtransError:
+            return fallback
+        return replace(prog.statements[0], loc=loc)
+
+    def hypercall_word(self, word: int, index: int) -> int:
+        """The class-0 hypercall replacing ``word`` in place (its condition kept; the
+        unconditional space (cond 0b1111) becomes AL)."""
+        cond = (word >> 28) if (word >> 28) < 0xF else hc.COND_AL
+        return hc.encode_hypercall(hc.HypercallClass.EMULATE, index, cond)
+
+    def branch_word(self, word: int, at: int, target: int) -> int:
+        """``b{cond} target`` at ``at`` (condition of ``word``; A8.8.18 encoding A1)."""
+        cond = (word >> 28) if (word >> 28) < 0xF else hc.COND_AL
+        offset = target - (at + 8)
+        if offset % 4 or not -(1 << 25) <= offset < (1 << 25):
+            raise EncodeError(f"branch from 0x{at:08x} to 0x{target:08x} is out of range (+-32 MB)")
+        return (cond << 28) | 0x0A000000 | ((offset >> 2) & 0xFFFFFF)
 
 
 RULES = ArmRewriteRules()

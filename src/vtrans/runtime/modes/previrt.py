@@ -45,7 +45,7 @@ STRATEGIES = ("hypercall", "stub", "pad")
 
 def detect_strategy(path: str) -> str:
     table, block, stubs, sites = hypercall_table_from_elf(path)
-    if sites:
+    if sites or _has_section(path, hc.SECTION_SITES):   # (a binary-padded image may have no site)
         return "pad"
     if stubs or block is not None:
         return "stub"
@@ -53,6 +53,13 @@ def detect_strategy(path: str) -> str:
         log.warning("%s: no %s, %s or %s section: an image without sensitive instructions, or one not "
                     "made by `vtrans rewrite`", path, hc.SECTION_HYPERCALLS, hc.SECTION_STUBS, hc.SECTION_SITES)
     return "hypercall"
+
+
+def _has_section(path: str, name: str) -> bool:
+    from elftools.elf.elffile import ELFFile
+
+    with open(path, "rb") as f:
+        return ELFFile(f).get_section_by_name(name) is not None
 
 
 class PrevirtMode(VmmMode):
