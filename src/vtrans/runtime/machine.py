@@ -73,6 +73,11 @@ _WFE_YIELD = (0x0320F002, 0x0320F001)
 #: ``until`` address of an unbounded run: odd, so never the address of an instruction
 _NO_UNTIL = 0xFFFFFFFF
 _UNTIL_PAGE = 0xFFFFFC00
+_PROT_RW = unicorn.UC_PROT_READ | unicorn.UC_PROT_WRITE
+
+
+def _never_handled(*_args) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,14 @@ class Machine:
             if r.alias_of is not None:
                 self.memory.add_ram(r.name, r.base, r.size, r.alias_of)
         self.memory.add_devices(self.board.devices)
+        #: physical pages (1 KB, Unicorn's ARM page) the CPU has fetched code from, guarded so that
+        #: stores to them keep invalidating translated blocks; None: every TLB entry is executable
+        #: as before (a hypervisor port, whose hook bounds are not physical addresses)
+        self._code_pages: set[int] | None = None
+        self._code_guards: dict[int, tuple[int, int]] = {}
+        if cpu is None:
+            self.memory.confine_unmapped_hook()
+            self._code_pages = set()
         self.memory.before_access = self._sync_clock_at_pc
         self.memory.after_write = self._after_device_write
         self._uart_out = uart_output or (lambda data: None)
@@ -540,11 +553,11 @@ class Machine:
         if mode_fill is not None and mode_fill(vaddr, access, entry):
             return True  # an address range the mode owns (bt: the translation cache)
         cfg = self.mmu_config()
+        fetch = access == unicorn.UC_MEM_FETCH
         if not cfg.enabled:
             entry.paddr = vaddr
-            entry.perms = unicorn.UC_PROT_ALL
+            entry.perms = unicorn.UC_PROT_ALL if self._executable_entry(vaddr, fetch) else _PROT_RW
             return True
-        fetch = access == unicorn.UC_MEM_FETCH
         write = access == unicorn.UC_MEM_WRITE
         privileged = (uc.reg_read(CPSR) & 0x1F) != 0x10
         w = walk(cfg, self.memory.read32, vaddr, write=write, fetch=fetch, privileged=privileged)
@@ -556,8 +569,49 @@ class Machine:
             return False
         entry.paddr = w.pa  # ``vaddr`` is the start of a target page (1 KB on ARM), so is ``w.pa``
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
-                       | (unicorn.UC_PROT_EXEC if w.executable else 0))
+                       | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch) else 0))
         return True
+
+    def _executable_entry(self, pa: int, fetch: bool) -> bool:
+        """Whether a TLB entry for physical page ``pa`` may carry execute permission.
+
+        Unicorn 2.1 marks every writable RAM entry not-dirty when it fills it, and its
+        ``notdirty_write`` (cputlb.c) clears the mark only for an entry without execute
+        permission: so a store through an executable entry takes the slow path (TB
+        invalidation, memory-region lookups) every time -- ~5x on bench_cpu.  A data access
+        therefore gets a non-executable entry unless its page holds code; a fetch then misses
+        and refills the entry with the execute permission the walk allows.  The first fetch
+        from a page records it and guards it (see ``_guard_code_page``), so stores to a code
+        page, through any virtual address, keep invalidating its translated blocks."""
+        pages = self._code_pages
+        if pages is None:
+            return True
+        page = pa >> 10
+        if page in pages:
+            return True
+        if not fetch:
+            return False
+        pages.add(page)
+        self._guard_code_page(page)
+        # entries filled before this page held code may have had their not-dirty mark cleared
+        self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+        return True
+
+    def _guard_code_page(self, page: int) -> None:
+        """Keep Unicorn's ``uc_mem_hook_installed`` true for a code page: a fetch-unmapped hook
+        bounded to it (RAM is mapped, so it never runs) stops ``notdirty_write`` from ever
+        clearing the not-dirty mark of its TLB entries.  A run of adjacent pages shares one hook."""
+        runs = self._code_guards  # first page -> (hook handle, last page)
+        first, last = page, page
+        below = next((f for f, (_h, l) in runs.items() if l == page - 1), None)
+        for key in (below, page + 1 if page + 1 in runs else None):
+            if key is not None:
+                handle, end = runs.pop(key)
+                self.uc.hook_del(handle)
+                first, last = min(first, key), max(last, end)
+        handle = self.uc.hook_add(unicorn.UC_HOOK_MEM_FETCH_UNMAPPED, _never_handled, None,
+                                  first << 10, ((last + 1) << 10) - 1)
+        runs[first] = (handle, last)
 
     def _fault_info(self, kind: ExceptionKind, pc: int) -> dict:
         """Fault address and status of an abort (Unicorn reports neither): from the walk that

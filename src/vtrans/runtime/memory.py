@@ -35,6 +35,8 @@ from vtrans.runtime.devices.base import Device
 log = logging.getLogger(__name__)
 
 PAGE = 0x1000
+#: the highest physical address a hook bound can name
+_ADDR_MAX = 0xFFFFFFFFFFFFFFFF
 
 
 def _page_down(x: int) -> int:
@@ -123,6 +125,7 @@ class PhysicalMemory:
         self.before_access: Callable[[int, bool], None] = lambda addr, write: None
         self.after_write: Callable[[], None] = lambda: None
         self._hook = uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped)
+        self._hooks = [self._hook]
 
     # -- RAM -----------------------------------------------------------------------------
     def add_ram(self, name: str, base: int, size: int, alias_of: str | None = None) -> RamWindow:
@@ -204,6 +207,28 @@ class PhysicalMemory:
             self._raz_pages.add(page)
             uc.mmio_map(page, PAGE, lambda *_a: 0, None, lambda *_a: None, None)
         return True
+
+    def confine_unmapped_hook(self) -> None:
+        """Re-install the unmapped-access hook over the holes between RAM windows only.
+
+        Same behaviour (an access to RAM is never unmapped), but a hook whose bounds cover a RAM
+        page makes Unicorn's ``uc_mem_hook_installed`` true for it, and then its ``notdirty_write``
+        never clears the TLB's not-dirty flag: every store to that page would take the slow
+        path (cputlb.c, Unicorn 2.1).  Call once the RAM windows are mapped; only on a CPU whose
+        hook bounds are physical addresses (not a hypervisor port)."""
+        for h in self._hooks:
+            self.uc.hook_del(h)
+        self._hooks = []
+        lo = 0
+        for base, end in sorted((w.base, w.end) for w in self.ram):
+            if base > lo:
+                self._hooks.append(self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped, None,
+                                                    lo, base - 1))
+            lo = max(lo, end)
+        if lo <= _ADDR_MAX:
+            self._hooks.append(self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped, None,
+                                                lo, _ADDR_MAX))
+        self._hook = self._hooks[0] if self._hooks else None
 
     # -- physical access for the runtime (loader, page-table walks, semihosting) ------------
     def read(self, addr: int, size: int) -> bytes:
