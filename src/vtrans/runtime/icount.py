@@ -81,11 +81,10 @@ void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount 
     s->count++;
 }
 
-/* UC_HOOK_BLOCK: one call per translated block of A32 code (4-byte instructions); a stop
-   requested here happens before the block runs */
-void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
+/* the whole rule of vt_icount_block, out of line */
+__attribute__((noinline, cold))
+static void vt_icount_block_slow(void *uc, uint64_t address, uint64_t n, struct vt_icount *s)
 {
-    uint64_t n = size / 4;
     if (s->watch_mask && vt_unmasked(uc, s)) {
         s->reason = 2;
         s->emu_stop(uc);
@@ -100,6 +99,24 @@ void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount
     s->block_start = address;
     s->block_base = s->count;
     s->count += n;
+}
+
+/* UC_HOOK_BLOCK: one call per translated block of A32 code (4-byte instructions); a stop
+   requested here happens before the block runs.  Called for every block the guest runs:
+   the common case (no watch, limit not reached) is kept free of calls, so that it needs no
+   stack frame; everything else goes to the out-of-line copy of the full rule. */
+void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
+{
+    uint64_t n = size / 4;
+    uint64_t base = s->count;
+    if (__builtin_expect(s->watch_mask != 0 || base + n > s->limit, 0)) {
+        vt_icount_block_slow(uc, address, n, s);
+        return;
+    }
+    s->partial = 0;
+    s->block_start = address;
+    s->block_base = base;
+    s->count = base + n;
 }
 
 /* UC_HOOK_MEM_READ|WRITE bounded to the MMIO windows: does nothing, but its presence makes
