@@ -190,3 +190,21 @@ def test_stub_strategy_places_the_stubs_below_the_image(tmp_path):
     # the conditional site keeps its condition: bne to its stub
     word = int.from_bytes(editor.section_data(editor.section(".text"))[8:12], "little")
     assert word >> 28 == 0x1 and (word >> 24) & 0xF == 0xA
+
+
+@pytest.mark.gnu
+def test_diff_rewrites_an_elf_image(built, capsys):
+    """`vtrans diff IMAGE.elf`: every previrt strategy (the binary rewrite) agrees with native and
+    trap mode shows newlib's `mrs cpsr` as the first divergence."""
+    import json
+
+    sample = next(s for s in LIBC if s.name == "newlib_hello")
+    code = vtrans_main(["diff", "--board", sample.board, "--modes", "trap,previrt", "--json", str(built(sample))])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    verdicts = {m["mode"]: m for m in out["modes"]}
+    for strategy in STRATEGIES:
+        assert verdicts[f"previrt:{strategy}"]["equal"], verdicts[f"previrt:{strategy}"]
+    trap = verdicts["trap"]
+    assert not trap["equal"]
+    assert "mrs" in json.dumps(trap["first_divergence"]).lower()

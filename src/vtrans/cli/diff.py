@@ -39,7 +39,7 @@ class ModeSpec:
         return f"{self.mode}:{self.strategy}" if self.strategy else self.mode
 
 
-def parse_modes(text: str, have_source: bool) -> list[ModeSpec]:
+def parse_modes(text: str, can_rewrite: bool) -> list[ModeSpec]:
     from vtrans.runtime.modes import mode_names
     from vtrans.runtime.modes.previrt import STRATEGIES
 
@@ -51,8 +51,9 @@ def parse_modes(text: str, have_source: bool) -> list[ModeSpec]:
         if mode not in mode_names():
             raise UsageError(f"--modes: unknown mode '{mode}' (known: {', '.join(mode_names())})")
         if mode == "previrt":
-            if not have_source:
-                raise UsageError("--modes previrt needs assembly sources to rewrite (an image has none)")
+            if not can_rewrite:
+                raise UsageError("--modes previrt needs assembly sources or an ELF image to rewrite "
+                                 "(a raw image has neither source nor mapping symbols)")
             for s in ([strategy] if strategy else list(STRATEGIES)):
                 if s not in STRATEGIES:
                     raise UsageError(f"--modes: unknown strategy '{s}' (hypercall, stub or pad)")
@@ -77,8 +78,8 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="+", metavar="FILE.s|IMAGE", help="assembly sources, or one ELF/raw image")
     p.add_argument("--modes", default=None,
-                   help=f"modes to compare with native (default, for sources: {','.join(ALL_MODES[1:])}; "
-                        "for an image: trap,bt)")
+                   help=f"modes to compare with native (default, for sources and ELF images: "
+                        f"{','.join(ALL_MODES[1:])}; for a raw image: trap,bt)")
     p.add_argument("--board", "-M", default=DEFAULT_BOARD, choices=board_names())
     p.add_argument("--base", type=int_arg, default=None, help="load/link address (default: the board's)")
     p.add_argument("--icount-shift", type=int, default=3, metavar="N")
@@ -90,7 +91,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--tc-size", type=int_arg, default=None, help="bt: translation-cache size")
     p.add_argument("--stub-at", type=int_arg, default=None, metavar="ADDR",
                    help=f"previrt:stub: address of the stub and vCPU-block sections (default: the base "
-                        f"+ {STUB_OFFSET:#x}, away from the image so that no address of it moves)")
+                        f"+ {STUB_OFFSET:#x} for sources, right below the image for an ELF image; "
+                        "no address of the image moves)")
     p.add_argument("--trace-devices", action="store_true",
                    help="also record and compare every device register access")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -160,8 +162,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give either assembly sources or one image, not both")
     if not asm and len(args.inputs) != 1:
         raise UsageError("give one image (or several assembly sources)")
-    default_modes = ",".join(ALL_MODES[1:]) if asm else "trap,bt"
-    specs = parse_modes(args.modes or default_modes, bool(asm))
+    elf_input = not asm and _is_elf(args.inputs[0])
+    default_modes = ",".join(ALL_MODES[1:]) if asm or elf_input else "trap,bt"
+    specs = parse_modes(args.modes or default_modes, bool(asm) or elf_input)
     stdin = read_stdin(args)
     base = args.base if args.base is not None else board.kernel_load_addr
 
@@ -184,9 +187,14 @@ def run(args: argparse.Namespace) -> int:
                   cmdline=" ".join(args.inputs), devices=args.trace_devices)
 
     with tempfile.TemporaryDirectory(prefix="vtrans-diff-") as tmp:
-        stub_at = args.stub_at if args.stub_at is not None else base + STUB_OFFSET
-        rewritten = {spec: _previrtualized(programs, spec.strategy, base, args.include_dirs, tmp, stub_at)
-                     for spec in specs if spec.mode == "previrt"}
+        if programs is not None:
+            stub_at = args.stub_at if args.stub_at is not None else base + STUB_OFFSET
+            rewritten = {spec: _previrtualized(programs, spec.strategy, base, args.include_dirs, tmp, stub_at)
+                         for spec in specs if spec.mode == "previrt"}
+        else:
+            rewritten = {spec: _previrtualized_elf(args.inputs[0], spec.strategy, board, args.base, tmp,
+                                                   args.stub_at)
+                         for spec in specs if spec.mode == "previrt"}
         if rewritten:
             # every run digests memory without the code that differs by design between the images
             common["mask"] = _code_ranges(original, *(im for im, _ in rewritten.values()))
@@ -256,6 +264,28 @@ def _previrtualized(programs, strategy: str, base: int, include_dirs, tmp: str, 
     with open(path, "wb") as f:
         f.write(built.elf_bytes())
     return image_from_assembler(built, os.path.basename(path)), path
+
+
+def _previrtualized_elf(path: str, strategy: str, board, base, tmp: str, stub_at: int | None):
+    """The binary rewrite of the ELF image ``path`` for ``previrt:<strategy>`` (nothing in it moves)."""
+    from vtrans.runtime.loader import read_image
+    from vtrans.translator.binary import rewrite_elf
+
+    with open(path, "rb") as f:
+        result = rewrite_elf(f.read(), strategy, name=path, stub_base=stub_at if strategy == "stub" else None)
+    out = os.path.join(tmp, strategy, os.path.basename(path))
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "wb") as f:
+        f.write(result.image)
+    return read_image(out, board, base), out
+
+
+def _is_elf(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
 
 
 def _code_ranges(*images) -> list[tuple[int, int]]:
