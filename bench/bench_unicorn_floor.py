@@ -30,8 +30,9 @@ Variants (see VARIANTS):
   count_slice  emu_start(..., count=1 M) per slice
   pyblock      an empty Python UC_HOOK_BLOCK hook (slow: not in the default list)
   old_vtrans_like  mapptr + tlbv + unmapped + cblock_slice: what ``vtrans run --mode native``
-               did before commit "runtime: non-executable TLB entries for data pages"
+               did before commit 3cde3d0 ("runtime: non-executable TLB entries for data pages")
   vtrans_like  mapptr + tlbv_noexec + cblock_slice: what it does since
+  vtrans_like_noslice  the same in one emu_start (the counter's limit never reached)
   vtrans       ``python -m vtrans run --mode native`` itself (subprocess, as bench_native.py)
   qemu         qemu-system-arm on the same image (the reference)
 
@@ -40,7 +41,11 @@ entry is filled with TLB_NOTDIRTY (``cpu_physical_memory_is_clean`` is stubbed t
 ``notdirty_write`` clears that flag only if the entry has no execute permission
 (``addr_code == -1``) and no memory hook's bounds cover the page (``uc_mem_hook_installed``).
 Otherwise every guest store goes through helper_*_st*_mmu -> notdirty_write ->
-tb_invalidate_phys_page_fast + memory-region lookups.
+tb_invalidate_phys_page_fast + memory-region lookups.  (Upstream changed this after 2.1.4:
+unicorn-engine/unicorn PR #2337, with the follow-up PR #2414.)  What remains between
+``tlbv_noexec`` and QEMU is Unicorn's helper_check_exit_request, a helper call emitted at the
+start of every TB (include/exec/gen-icount.h) and after every guest load/store
+(tcg/tcg-op.c, check_exit_request), where QEMU has an inline test at TB start only.
 
 Times are wall seconds of a child process (and, for the bare variants, the seconds spent in
 emu_start alone); the machine is shared, so quote medians/ranges.
@@ -69,7 +74,7 @@ NO_UNTIL = 0xFFFFFFFF
 
 VARIANTS = ["qemu", "base", "until0", "exits", "mapptr", "tlbv", "tlbv_noexec", "unmapped",
             "tlbv_noexec_unmapped", "cblock", "cblock_slice", "count", "count_slice", "old_vtrans_like",
-            "vtrans_like", "vtrans"]
+            "vtrans_like", "vtrans_like_noslice", "vtrans"]
 ALL_VARIANTS = VARIANTS + ["pyblock"]
 
 
@@ -93,7 +98,7 @@ def child(variant: str, image: str) -> dict:
     uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
     uc.ctl_set_cpu_model(unicorn.arm_const.UC_CPU_ARM_CORTEX_A15)
     keep = []
-    if variant in ("mapptr", "vtrans_like", "old_vtrans_like"):
+    if variant in ("mapptr", "vtrans_like", "vtrans_like_noslice", "old_vtrans_like"):
         buf = (ctypes.c_char * RAM_SIZE)()
         keep.append(buf)
         uc.mem_map_ptr(RAM_BASE, RAM_SIZE, unicorn.UC_PROT_ALL, ctypes.addressof(buf))
@@ -122,9 +127,10 @@ def child(variant: str, image: str) -> dict:
         raise SystemExit(f"unexpected exception {intno} at 0x{uc_.reg_read(A.UC_ARM_REG_PC):08x}")
 
     uc.hook_add(unicorn.UC_HOOK_INTR, on_intr)
-    if variant in ("tlbv", "vtrans_like", "old_vtrans_like", "tlbv_noexec", "tlbv_noexec_unmapped"):
+    if variant in ("tlbv", "vtrans_like", "vtrans_like_noslice", "old_vtrans_like", "tlbv_noexec",
+                   "tlbv_noexec_unmapped"):
         uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
-        noexec = variant.startswith("tlbv_noexec") or variant == "vtrans_like"
+        noexec = variant.startswith(("tlbv_noexec", "vtrans_like"))
 
         def tlb_fill(uc_, vaddr, access, entry_, user):
             entry_.paddr = vaddr
@@ -136,7 +142,7 @@ def child(variant: str, image: str) -> dict:
 
         uc.hook_add(unicorn.UC_HOOK_TLB_FILL, tlb_fill)
     icount = None
-    if variant in ("cblock", "cblock_slice", "vtrans_like", "old_vtrans_like"):
+    if variant in ("cblock", "cblock_slice", "vtrans_like", "vtrans_like_noslice", "old_vtrans_like"):
         from vtrans.runtime.icount import IcountHook
 
         icount = IcountHook(uc)
