@@ -625,7 +625,7 @@ class Machine:
             word = self.read_insn(pc) if not uc.reg_read(CPSR) & PSR_T else None
             addr = fault_address(word, lambda n: (pc + 8) if n == 15 else uc.reg_read(_REG_IDS[n]), vaddr,
                                  uc.reg_read(CPSR))
-            return {"fault_address": addr, "fault_status": fsr_value(w.fault, w.domain, write)}
+            return {"fault_address": addr, "fault_status": fsr_value(w.fault, w.domain, write and self.traits.v7)}
         if kind == ExceptionKind.DATA_ABORT:
             # not a translation fault: Unicorn's own checks (alignment, SCTLR.A; B3.12.4)
             return {"fault_status": fsr_value(FaultStatus.ALIGNMENT)}
@@ -852,7 +852,8 @@ class Machine:
             except _StopRun:
                 return
             self.mode.on_exception(kind, pc, fault_address=fault.address,
-                                   fault_status=fsr_value(FaultStatus.SYNC_EXTERNAL, write=fault.write))
+                                   fault_status=fsr_value(FaultStatus.SYNC_EXTERNAL,
+                                                                    write=fault.write and self.traits.v7))
             self._entered()
             return
         if self.mode.on_cpu_error(e, pc):

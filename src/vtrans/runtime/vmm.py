@@ -122,7 +122,7 @@ class GuestMmu:
             return va & M32
         w = walk(cfg, self._read32_phys, va, write=write, fetch=fetch, privileged=privileged)
         if w.pa is None:
-            fsr = fsr_value(int(w.fault), w.domain, write and not fetch)
+            fsr = fsr_value(int(w.fault), w.domain, write and not fetch and self.v7)
             raise VirtualAbort(va & M32, fsr, prefetch=fetch)
         return w.pa
 
@@ -172,7 +172,7 @@ class GuestMmu:
         try:
             self.uc.mem_write(pa, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
         except unicorn.UcError:
-            raise VirtualAbort(va & M32, fsr_value(0b01000, write=True)) from None
+            raise VirtualAbort(va & M32, fsr_value(0b01000, write=self.v7)) from None
 
     def fetch_word(self, va: int) -> int:
         """The instruction word at ``va`` as the guest fetched it (current virtual privilege)."""

@@ -22,7 +22,8 @@ SCTLR_V = 1 << 13   # high vectors (0xFFFF0000)
 SCTLR_EE = 1 << 25  # exception endianness
 SCTLR_TE = 1 << 30  # Thumb exception enable
 
-#: DFSR.WnR (B4.1.52): the abort was caused by a write
+#: DFSR.WnR (B4.1.52): the abort was caused by a write (ARMv6 and later; an ARMv5 FSR has no
+#: such bit: ARM926EJ-S TRM 2.3.5, and QEMU sets it only with ARM_FEATURE_V6)
 DFSR_WNR = 1 << 11
 
 

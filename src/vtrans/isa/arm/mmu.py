@@ -8,8 +8,9 @@ and small (4 KB) pages, domains through DACR (B3.12.3: no access -> domain fault
 client -> permission check, manager -> none), AP[2:0] without the access flag
 (SCTLR.AFE = 0, table B3-8) and XN (B3.7.2).  On ARMv5 (ARM926, the VMSAv5
 format with SCTLR.XP = 0) small pages carry four AP fields, one per 1 KB subpage,
-and there is no XN or APX; fine (1 KB) page tables are not implemented (a
-translation fault), as no QEMU board boots with them.
+and there is no XN or APX; a first-level descriptor 0b11 is a fine page table
+(1024 entries indexed by VA[19:10]) whose 0b11 entries are 1 KB tiny pages with one
+AP field (ARM926EJ-S TRM 3.2; QEMU's get_phys_addr_v5).
 """
 
 from __future__ import annotations
@@ -85,8 +86,6 @@ def walk(cfg: MmuConfig, read32: Callable[[int], int | None], va: int, *, write:
     kind = l1 & 3
     if kind == 0 or (kind == 3 and cfg.v7):
         return Walk(va, None, FaultStatus.TRANSLATION_SECTION, level=1)
-    if kind == 3:
-        return Walk(va, None, FaultStatus.TRANSLATION_SECTION, level=1)  # v5 fine table: unsupported
     domain = (l1 >> 5) & 0xF
     if kind == 2:
         supersection = cfg.v7 and bool(l1 & (1 << 18))
@@ -98,13 +97,24 @@ def walk(cfg: MmuConfig, read32: Callable[[int], int | None], va: int, *, write:
         ap, apx = (l1 >> 10) & 3, ((l1 >> 15) & 1) if cfg.v7 else 0
         xn = bool(l1 & (1 << 4)) and cfg.v7
         return _check(va, pa, size, domain, ap, apx, xn, cfg, write, fetch, privileged, page=False)
-    # kind == 1: coarse page table
-    l2 = read32((l1 & 0xFFFFFC00) | (((va >> 12) & 0xFF) << 2))
+    fine = kind == 3  # ARMv5 fine page table: 1024 entries, one per KB (VA[19:10])
+    if fine:
+        l2 = read32((l1 & 0xFFFFF000) | (((va >> 10) & 0x3FF) << 2))
+    else:  # coarse page table: 256 entries (VA[19:12])
+        l2 = read32((l1 & 0xFFFFFC00) | (((va >> 12) & 0xFF) << 2))
     if l2 is None:
         return Walk(va, None, FaultStatus.EXTERNAL_L2, domain, level=2)
     t = l2 & 3
     if t == 0:
         return Walk(va, None, FaultStatus.TRANSLATION_PAGE, domain, level=2)
+    if t == 3 and not cfg.v7:
+        if not fine:
+            # a 0b11 descriptor in a v5 coarse table is UNPREDICTABLE: a translation fault, as
+            # QEMU's get_phys_addr_v5 takes it
+            return Walk(va, None, FaultStatus.TRANSLATION_PAGE, domain, level=2)
+        # tiny page, 1 KB, one AP field
+        pa, size = (l2 & 0xFFFFFC00) | (va & 0x3FF), 1 << 10
+        return _check(va, pa, size, domain, (l2 >> 4) & 3, 0, False, cfg, write, fetch, privileged, page=True)
     if t == 1:  # large page, 64 KB
         pa, size = (l2 & 0xFFFF0000) | (va & 0xFFFF), 1 << 16
         xn = bool(l2 & (1 << 15)) and cfg.v7

@@ -507,19 +507,19 @@ class VCpu:
         old_mode = self.mode
         if new_mode == old_mode:
             return
-        uc = self.uc
+        rd, wr = self._rd, self._wr
         ob, nb = bank_of(old_mode), bank_of(new_mode)
         if ob != nb:
             old = self.banks[ob]
-            old.sp = uc.reg_read(A.UC_ARM_REG_SP)
-            old.lr = uc.reg_read(A.UC_ARM_REG_LR)
+            old.sp = rd(A.UC_ARM_REG_SP)
+            old.lr = rd(A.UC_ARM_REG_LR)
             new = self.banks[nb]
-            uc.reg_write(A.UC_ARM_REG_SP, new.sp)
-            uc.reg_write(A.UC_ARM_REG_LR, new.lr)
+            wr(A.UC_ARM_REG_SP, new.sp)
+            wr(A.UC_ARM_REG_LR, new.lr)
             if (ob == Mode.FIQ) != (nb == Mode.FIQ):
-                cur = [uc.reg_read(r) for r in _GPR[8:13]]
+                cur = [rd(r) for r in _GPR[8:13]]
                 for r, v in zip(_GPR[8:13], self.other_r8_r12):
-                    uc.reg_write(r, v)
+                    wr(r, v)
                 self.other_r8_r12 = cur
         self.mode = new_mode
         if (old_mode == Mode.USR) != (new_mode == Mode.USR):

@@ -254,7 +254,7 @@ class BtMode(VmmMode):
             m.memory.fault = None
             if mf is None or error.errno not in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED):
                 return None
-            fault = VirtualAbort(mf.address, fsr_value(_SYNC_EXTERNAL, write=mf.write))
+            fault = VirtualAbort(mf.address, fsr_value(_SYNC_EXTERNAL, write=mf.write and m.traits.v7))
         vmm.stats.traps["abort"] += 1
         self.uc.reg_write(_PC, guest_pc)
         self.retire(1)      # the aborting instruction counts as executed
