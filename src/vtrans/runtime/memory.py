@@ -219,8 +219,10 @@ class PhysicalMemory:
         for h in self._hooks:
             self.uc.hook_del(h)
         self._hooks = []
+        self._confined = True
         lo = 0
-        for base, end in sorted((w.base, w.end) for w in self.ram):
+        owned = getattr(self, "_owned", [])
+        for base, end in sorted([(w.base, w.end) for w in self.ram] + owned):
             if base > lo:
                 self._hooks.append(self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped, None,
                                                     lo, base - 1))
@@ -229,6 +231,14 @@ class PhysicalMemory:
             self._hooks.append(self.uc.hook_add(unicorn.UC_HOOK_MEM_UNMAPPED, self._on_unmapped, None,
                                                 lo, _ADDR_MAX))
         self._hook = self._hooks[0] if self._hooks else None
+
+    def exclude_from_unmapped_hook(self, base: int, end: int) -> None:
+        """``[base, end)`` is memory the runtime maps for itself (the translation cache): keep the
+        unmapped-access hook's bounds off it, for the same reason as RAM (its stores stay on
+        Unicorn's fast path).  Effective on a CPU whose hook was confined."""
+        self._owned = getattr(self, "_owned", []) + [(base, end)]
+        if getattr(self, "_confined", False):
+            self.confine_unmapped_hook()
 
     # -- physical access for the runtime (loader, page-table walks, semihosting) ------------
     def read(self, addr: int, size: int) -> bytes:

@@ -741,6 +741,11 @@ class VmmMode(ExecutionMode):
             return False
         mem = self.machine.memory
         pa = entry.paddr
+        fetch = access == unicorn.UC_MEM_FETCH
+        if entry.perms & unicorn.UC_PROT_EXEC and not self.machine._executable_entry(pa, fetch):
+            # a data access to a page that never held code: no execute permission, so that
+            # Unicorn's stores through the entry stay on the fast path (Machine._executable_entry)
+            entry.perms &= ~unicorn.UC_PROT_EXEC
         if not mem.abort_unassigned and access != unicorn.UC_MEM_FETCH and not self._mapped(pa):
             # a TLB entry to physical memory nothing backs crashes Unicorn 2.1 (seen with a guest
             # whose SP is 0 pushing to 0xfffffff8): give the page the board's unassigned

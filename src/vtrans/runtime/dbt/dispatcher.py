@@ -102,44 +102,41 @@ class ClockHost:
 
 
 class UnicornCodeWatch:
-    """Write-protects guest pages that have translations (Unicorn memory protection) and
-    reports the first write to each.  Used when the host has no translation hook of its own
-    (guest MMU off, no software TLB)."""
+    """Reports the first write to each guest page that has translations, through the TLB.
+
+    A watched page's TLB entries are filled without write permission (the host's TLB-fill
+    hook asks ``fill``), so the first store to it misses and refills with a write access:
+    ``fill`` then reports the page and grants the write, and the store completes as usual.
+    No memory hook and no ``mem_protect``: a memory hook's bounds covering a page (an
+    unbounded one covers them all) keep Unicorn 2.1's stores to it on the slow path
+    (``notdirty_write`` / ``uc_mem_hook_installed``, cputlb.c), about 2x on store-heavy code."""
 
     def __init__(self, uc: unicorn.Uc, page_size: int = 0x1000, to_phys=None):
         self.uc = uc
         self.page_size = page_size
         self.to_phys = to_phys or (lambda va: va)
-        self._watched: dict[int, tuple[int, object]] = {}
-        uc.hook_add(unicorn.UC_HOOK_MEM_WRITE_PROT, self._on_write)
+        self._watched: dict[int, object] = {}
 
     def watch(self, page: int, on_write) -> None:
         if page in self._watched:
             return
-        base = page * self.page_size
-        for begin, end, perms in self.uc.mem_regions():
-            if begin <= base <= end:
-                break
-        else:
-            return
-        self._watched[page] = (perms, on_write)
-        self.uc.mem_protect(base, self.page_size, perms & ~unicorn.UC_PROT_WRITE)
+        self._watched[page] = on_write
+        # entries filled before lose their write permission
+        self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
 
-    def _on_write(self, uc, access, address, size, value, user_data) -> bool:
-        hit = False
-        address = self.to_phys(address)
-        for page in {address // self.page_size, (address + size - 1) // self.page_size}:
-            entry = self._watched.pop(page, None)
-            if entry is None:
-                continue
-            perms, on_write = entry
-            uc.mem_protect(page * self.page_size, self.page_size, perms)
+    def fill(self, paddr: int, access: int, entry) -> None:
+        """Adjust a TLB entry for physical ``paddr`` the host is filling."""
+        if not self._watched:
+            return
+        page = paddr // self.page_size
+        on_write = self._watched.get(page)
+        if on_write is None:
+            return
+        if access == unicorn.UC_MEM_WRITE:
+            del self._watched[page]
             on_write(page)
-            hit = True
-        if hit:
-            # Unicorn does not redo a store that hit a protection fault: perform it here
-            uc.mem_write(address, (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little"))
-        return hit
+        else:
+            entry.perms &= ~unicorn.UC_PROT_WRITE
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ class BtMode(VmmMode):
         if tc_size is not None:
             self.tc_size = tc_size
         self.dbt: Dispatcher | None = None
+        self.watch: UnicornCodeWatch | None = None
         self._io_key: tuple[int, int] | None = None
         self._io_index = -1
         self._trace_sites: dict | None = None
@@ -100,6 +101,7 @@ class BtMode(VmmMode):
                 self.ops.enable_vfp(uc)
             dbt = self.dbt = Dispatcher(self, self.ops, tc_size=self.tc_size)
             self.machine.stats.dbt = dbt.stats
+            self.machine.memory.exclude_from_unmapped_hook(dbt.cache.lo, dbt.cache.hi)
         return dbt
 
     def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
@@ -108,7 +110,11 @@ class BtMode(VmmMode):
         dbt = self.dbt
         if dbt is not None and dbt.cache.tlb_fill(vaddr, access, entry):
             return True
-        return super().tlb_fill(vaddr, access, entry)
+        if not super().tlb_fill(vaddr, access, entry):
+            return False
+        if self.watch is not None:
+            self.watch.fill(entry.paddr, access, entry)
+        return True
 
     def _to_phys(self, va: int) -> int:
         try:
