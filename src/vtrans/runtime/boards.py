@@ -26,6 +26,7 @@ from vtrans.errors import UsageError
 from vtrans.runtime.clock import VirtualClock
 from vtrans.runtime.devices.a9mpcore import A9MPCorePrivate
 from vtrans.runtime.devices.base import Device, IrqLine
+from vtrans.runtime.devices.flash import UnbackedFlash
 from vtrans.runtime.devices.generic_timer import GenericTimer
 from vtrans.runtime.devices.gic import Gic
 from vtrans.runtime.devices.l2x0 import L2x0
@@ -314,6 +315,7 @@ def _build_virt(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> BoardIns
     timer = GenericTimer(clock, phys_irq=gic.ppi(VIRT_PPI_CNTP), virt_irq=gic.ppi(VIRT_PPI_CNTV))
     gpio = PL061(gic.spi(7), name="gpio")
     devices: list[tuple[int, Device]] = [
+        (0x00000000, UnbackedFlash(0x08000000)),      # two 64 MB flash banks, no firmware image
         (0x08000000, gic.distributor), (0x08010000, gic.cpu_interface), *uart_devs, (0x09010000, rtc),
         (0x09030000, gpio),
     ]
@@ -329,4 +331,5 @@ register_board(BoardSpec(
     kernel_load_addr=0x40000000 + KERNEL_LOAD_OFFSET, board_id=0xFFFFFFFF, builder=_build_virt,
     max_ram_size=3 << 30, cbar=0x08000000,
     unassigned=Unassigned.ABORT,
-    devices_summary="GICv2, PL011, PL031, PL061, generic timer (PPI 27 virtual, 30 physical)"))
+    devices_summary="GICv2, PL011, PL031, PL061, generic timer (PPI 27 virtual, 30 physical), "
+                    "flash (no image: reads 0)"))
