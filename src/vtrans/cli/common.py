@@ -27,3 +27,12 @@ def read_stdin(args: argparse.Namespace) -> bytes:
         except OSError as e:
             raise UsageError(f"--stdin {args.stdin}: {e.strerror}") from None
     return b""
+
+
+def is_elf(path: str) -> bool:
+    """Whether ``path`` starts with the ELF magic (False if it cannot be read: the caller reports)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False

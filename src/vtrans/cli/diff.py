@@ -18,7 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from vtrans.cli.common import int_arg, read_stdin
+from vtrans.cli.common import int_arg, is_elf, read_stdin
 from vtrans.errors import UsageError
 from vtrans.fileio import write_atomically
 
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give either assembly sources or one image, not both")
     if not asm and len(args.inputs) != 1:
         raise UsageError("give one image (or several assembly sources)")
-    elf_input = not asm and _is_elf(args.inputs[0])
+    elf_input = not asm and is_elf(args.inputs[0])
     default_modes = ",".join(ALL_MODES[1:]) if asm or elf_input else "trap,bt"
     specs = parse_modes(args.modes or default_modes, bool(asm) or elf_input)
     stdin = read_stdin(args)
@@ -279,13 +279,6 @@ def _previrtualized_elf(path: str, strategy: str, board, base, tmp: str, stub_at
         f.write(result.image)
     return read_image(out, board, base), out
 
-
-def _is_elf(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF"
-    except OSError:
-        return False
 
 
 def _code_ranges(*images) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 
-from vtrans.cli.common import int_arg
+from vtrans.cli.common import int_arg, is_elf
 from vtrans.errors import UsageError
 
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from vtrans.translator.rewrite import rewrite
 
     paths = output_paths(args.sources, args.output)
-    if _is_elf(args.sources[0]):
+    if is_elf(args.sources[0]):
         return _run_binary(args, paths)
     if args.stub_base is not None:
         raise UsageError("--stub-base is for a linked ELF input (assembly output is placed by its link)")
@@ -80,13 +80,6 @@ def run(args: argparse.Namespace) -> int:
                   f"{', '.join(paths)}\n")
     return 0
 
-
-def _is_elf(path: str) -> bool:
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF"
-    except OSError:
-        return False
 
 
 def _run_binary(args: argparse.Namespace, paths: list[str]) -> int:
