@@ -306,8 +306,9 @@ def test_memory_map_matches_qemu(name, ram_mib):
     board = get_board(name).build(VirtualClock(), ram_mib and ram_mib << 20)
     for base, dev in board.devices:
         # QEMU splits some devices into several regions (virtio, the GIC CPU window);
-        # every vtrans device must start exactly on a QEMU I/O region and not overrun it.
-        match = [r for r in regions if r[0] == base and r[2] == "i/o"]
+        # every vtrans device must start exactly on a QEMU I/O region (or ROM device: virt's
+        # flash) and not overrun it.
+        match = [r for r in regions if r[0] == base and r[2] in ("i/o", "romd")]
         assert match, f"{name}: {dev.name} at 0x{base:08x} is not a device in QEMU's map"
         assert base + dev.size <= match[0][1], f"{name}: {dev.name} is larger than QEMU's {match[0][3]}"
     for region in board.ram:

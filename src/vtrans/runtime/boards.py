@@ -315,7 +315,8 @@ def _build_virt(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> BoardIns
     timer = GenericTimer(clock, phys_irq=gic.ppi(VIRT_PPI_CNTP), virt_irq=gic.ppi(VIRT_PPI_CNTV))
     gpio = PL061(gic.spi(7), name="gpio")
     devices: list[tuple[int, Device]] = [
-        (0x00000000, UnbackedFlash(0x08000000)),      # two 64 MB flash banks, no firmware image
+        (0x00000000, UnbackedFlash(0x04000000, "flash0")),   # two 64 MB CFI flash banks (QEMU "romd"
+        (0x04000000, UnbackedFlash(0x04000000, "flash1")),   # regions), no firmware image
         (0x08000000, gic.distributor), (0x08010000, gic.cpu_interface), *uart_devs, (0x09010000, rtc),
         (0x09030000, gpio),
     ]

@@ -259,6 +259,11 @@ class Machine:
         uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
         uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self._on_tlb_fill)
         self._mmu_fault = None
+        #: SCTLR.A alignment checking (B3.12.4): the access hook while it is on, a change the
+        #: TLB fill saw (applied at the next block boundary), the fault the hook recorded
+        self._align_hook: int | None = None
+        self._align_change = False
+        self._align_fault: tuple[int, bool, int, bytes | None] | None = None
         uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
         if self.board.generic_timer is not None:
@@ -553,6 +558,13 @@ class Machine:
         if mode_fill is not None and mode_fill(vaddr, access, entry):
             return True  # an address range the mode owns (bt: the translation cache)
         cfg = self.mmu_config()
+        if ((bool(cfg.sctlr & cp15.SCTLR_A) and self.mode.checks_alignment) != (self._align_hook is not None)
+                and not self._align_change):
+            # SCTLR was written (QEMU flushes the TLB then): switch the checks at the next block
+            # boundary, which the counter reaches at once (a cp15 write ends the block)
+            self._align_change = True
+            st = self.icount.state
+            st.limit = min(st.limit, st.count)
         fetch = access == unicorn.UC_MEM_FETCH
         if not cfg.enabled:
             entry.paddr = vaddr
@@ -701,6 +713,58 @@ class Machine:
             return False
         return (word & _WFI_MASK) == _WFI or (word & _CP15_WFI_MASK) == _CP15_WFI
 
+    # -- alignment checking (SCTLR.A) -----------------------------------------------------------
+    def _switch_alignment_checks(self) -> None:
+        """Turn the access hook on or off as SCTLR.A says.  Unicorn never raises alignment
+        faults for plain loads and stores; QEMU does when SCTLR.A is set (B3.12.4), so while
+        it is set every access goes through a hook (Unicorn compiles memory hooks into its
+        translated blocks, hence the cache flush)."""
+        self._align_change = False
+        want = bool(self.mmu_config().sctlr & cp15.SCTLR_A) and self.mode.checks_alignment
+        if want == (self._align_hook is not None):
+            return
+        if want:
+            self._align_hook = self.uc.hook_add(unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE,
+                                                self._on_aligned_access)
+        else:
+            self.uc.hook_del(self._align_hook)
+            self._align_hook = None
+        self.uc.ctl_flush_tb()
+
+    def _on_aligned_access(self, uc: unicorn.Uc, access: int, address: int, size: int, _value: int, _user) -> None:
+        if not address % size or self._align_fault is not None:
+            return
+        # Unicorn stops right after this access, before the instruction writes a register or
+        # its base back (PC still on it); a store has reached memory already: its old bytes are
+        # put back before the abort is taken
+        write = access == unicorn.UC_MEM_WRITE
+        old = None
+        if write:
+            try:
+                old = self.guest_memory.read(address, size)
+            except Exception:  # noqa: BLE001 - a device: nothing to restore
+                old = None
+        self._align_fault = (address, write, uc.reg_read(PC), old)
+        uc.emu_stop()
+
+    def _alignment_abort(self) -> bool:
+        """Take the data abort the hook recorded (DFSR alignment fault, DFAR the address).
+        True: the run ends (a dead guest)."""
+        address, write, pc, old = self._align_fault
+        self._align_fault = None
+        if old is not None:
+            self.guest_memory.write(address, old)
+        self.uc.reg_write(PC, pc)
+        self.icount.retire_through(pc)
+        try:
+            self._note_exception(ExceptionKind.DATA_ABORT, pc, address)
+        except _StopRun:
+            return True
+        self.mode.on_exception(ExceptionKind.DATA_ABORT, pc, fault_address=address,
+                               fault_status=fsr_value(FaultStatus.ALIGNMENT, 0, write and self.traits.v7))
+        self._entered()
+        return self._stop is not None
+
     def _emulate(self, start: int, until: int = _NO_UNTIL) -> None:
         self._mmu_fault = None
         try:
@@ -725,6 +789,8 @@ class Machine:
             self.clock.fire_due()
             if self._stop is not None:
                 break
+            if self._align_change:
+                self._switch_alignment_checks()
             self._deliver_interrupts()
             count = st.count
             if max_insns is not None and count >= max_insns:
@@ -782,6 +848,10 @@ class Machine:
                     if why is not None:
                         self._stop = (ExitReason.HALTED, why, 0)
                         break
+                continue
+            if self._align_fault is not None:
+                if self._alignment_abort():
+                    break
                 continue
             # emu_start returned on its own: WFI (PC past it), or an emu_stop from a device
             if self._is_wfi(uc.reg_read(PC)):

@@ -593,6 +593,7 @@ class VmmMode(ExecutionMode):
     over the CPU state the image's reset left (``Machine.load``)."""
 
     name = "vmm"
+    checks_alignment = False
 
     def __init__(self) -> None:
         self.vmm: Vmm | None = None

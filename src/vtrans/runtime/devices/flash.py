@@ -17,8 +17,9 @@ class UnbackedFlash(Device):
 
     name = "flash"
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, name: str = "flash"):
         self.size = size
+        self.name = name
 
     def read(self, offset: int, size: int) -> int:
         return 0
