@@ -49,6 +49,7 @@ from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, walk
+from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
@@ -200,6 +201,7 @@ class Machine:
         except unicorn.UcError as e:
             raise GuestError(f"cannot create the {board.cpu_name} CPU: {e}") from e
         self.uc = uc
+        self._regs = fast(uc)
         self.traits = CpuTraits.of_model(board.cpu_model)
         # the counter hook first: it must run before every other code hook
         self.icount = IcountHook(uc)
@@ -516,8 +518,9 @@ class Machine:
             uc.emu_stop()
 
     def _interrupt(self, uc: unicorn.Uc, intno: int) -> None:
-        cpsr = uc.reg_read(CPSR)
-        pc_now = uc.reg_read(PC)
+        regs = self._regs
+        cpsr = regs.read(CPSR)
+        pc_now = regs.read(PC)
         kind = UC_INTNO.get(intno)
         if kind == ExceptionKind.SVC:
             thumb = bool(cpsr & PSR_T)
@@ -526,7 +529,7 @@ class Machine:
             # from User mode ``svc 0x123456`` is an ordinary SVC.  ESR holds imm16 of the SVC:
             # decode the word (imm24) only when it can be the semihosting call
             if (not thumb and (cpsr & 0x1F) != 0x10
-                    and (uc.reg_read(A.UC_ARM_REG_ESR) & 0xFFFF) == (SVC_IMM_ARM & 0xFFFF)):
+                    and (regs.read(A.UC_ARM_REG_ESR) & 0xFFFF) == (SVC_IMM_ARM & 0xFFFF)):
                 word = self.read_insn(pc)
                 if word is not None and is_semihosting_svc(word):
                     self._semihost(uc)

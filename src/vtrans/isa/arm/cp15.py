@@ -13,6 +13,7 @@ from enum import IntEnum
 import unicorn
 from unicorn import arm_const
 
+from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.vcpu import CP15_STATE, Cp15  # noqa: F401 - re-exported
 
 # SCTLR bits (B4.1.130)
@@ -55,12 +56,12 @@ def fsr_value(status: int, domain: int = 0, write: bool = False) -> int:
 
 def read(uc: unicorn.Uc, reg: Cp15) -> int:
     crn, opc1, crm, opc2 = reg.coords
-    return uc.cpr_read(15, opc1, crn, crm, opc2, 0, False)
+    return fast(uc).cp_read(15, opc1, crn, crm, opc2)
 
 
 def write(uc: unicorn.Uc, reg: Cp15, value: int) -> None:
     crn, opc1, crm, opc2 = reg.coords
-    uc.cpr_write(15, opc1, crn, crm, opc2, 0, False, value)
+    fast(uc).cp_write(15, opc1, crn, crm, opc2, value)
 
 
 def try_read(uc: unicorn.Uc, reg: Cp15) -> int | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import unicorn
 
 from vtrans.isa.arm import cp15
+from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.cpu import (
     CPSR,
     CPU_ARCH_V7,
@@ -98,7 +99,8 @@ def take_exception(uc: unicorn.Uc, kind: ExceptionKind, preferred: int, traits: 
     (B1.8.3, table B1-7: LR = preferred + offset; the offsets are for ARM state, Thumb's
     differ).  Returns the vector address now in PC."""
     vec = VECTORS[kind]
-    cpsr = uc.reg_read(CPSR)
+    regs = fast(uc)
+    cpsr = regs.read(CPSR)
     sctlr = cp15.read(uc, cp15.Cp15.SCTLR)
     thumb = bool(cpsr & PSR_T)
     if thumb:
@@ -108,8 +110,8 @@ def take_exception(uc: unicorn.Uc, kind: ExceptionKind, preferred: int, traits: 
         lr_offset = vec.lr_offset
     new_cpsr = entry_cpsr(cpsr, kind, sctlr, traits)
     target = vector_base(uc, traits, sctlr) + vec.offset
-    uc.reg_write(CPSR, new_cpsr)  # switches to the exception mode's bank
-    uc.reg_write(SPSR, cpsr)
-    uc.reg_write(LR, (preferred + lr_offset) & 0xFFFFFFFF)
-    uc.reg_write(PC, target | (1 if new_cpsr & PSR_T else 0))
+    regs.write(CPSR, new_cpsr)  # switches to the exception mode's bank
+    regs.write(SPSR, cpsr)
+    regs.write(LR, (preferred + lr_offset) & 0xFFFFFFFF)
+    regs.write(PC, target | (1 if new_cpsr & PSR_T else 0))
     return target

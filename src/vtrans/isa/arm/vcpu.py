@@ -338,27 +338,12 @@ def native_arch_state(uc: unicorn.Uc) -> ArchState:
 
 
 def _fast_registers(uc: unicorn.Uc) -> tuple[Callable[[int], int], Callable[[int, int], None]]:
-    """32-bit register read/write straight through the C library: the VMM touches registers on
-    every trap and hypercall, and the bindings' generic ``reg_read``/``reg_write`` cost ~3x more."""
-    try:
-        import ctypes
+    """32-bit register read/write straight through the C library (``ucfast.py``): the VMM
+    touches registers on every trap and hypercall."""
+    from vtrans.isa.arm.ucfast import fast
 
-        from unicorn.unicorn_py3.unicorn import uclib
-
-        handle, value = uc._uch, ctypes.c_uint32()
-        ref, c_read, c_write = ctypes.byref(value), uclib.uc_reg_read, uclib.uc_reg_write
-    except (ImportError, AttributeError):  # other bindings: the public API
-        return uc.reg_read, uc.reg_write
-
-    def read(reg: int) -> int:
-        c_read(handle, reg, ref)
-        return value.value
-
-    def write(reg: int, v: int) -> None:
-        value.value = v & 0xFFFFFFFF
-        c_write(handle, reg, ref)
-
-    return read, write
+    acc = fast(uc)
+    return acc.read, acc.write
 
 
 class VCpu:
