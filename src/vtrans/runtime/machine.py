@@ -262,10 +262,11 @@ class Machine:
         uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self._on_tlb_fill)
         self._mmu_fault = None
         #: SCTLR.A alignment checking (B3.12.4): the access hook while it is on, a change the
-        #: TLB fill saw (applied at the next block boundary), the fault the hook recorded
+        #: TLB fill saw (applied at the next block boundary), the unaligned access (address, write)
+        #: the hook found, which the TLB fill then refuses
         self._align_hook: int | None = None
         self._align_change = False
-        self._align_fault: tuple[int, bool, int, bytes | None] | None = None
+        self._align_pending: tuple[int, bool] | None = None
         uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
         if self.board.generic_timer is not None:
@@ -557,17 +558,20 @@ class Machine:
 
     def _on_tlb_fill(self, uc: unicorn.Uc, vaddr: int, access: int, entry, _user) -> bool:
         """Translate one page for the CPU's TLB; a refusal makes Unicorn raise the abort."""
+        if self._align_pending is not None and access != unicorn.UC_MEM_FETCH:
+            return False  # the unaligned access the hook found: Unicorn raises the abort
+        if ((bool(self._guest_sctlr() & cp15.SCTLR_A) and self.mode.checks_alignment)
+                != (self._align_hook is not None) and not self._align_change):
+            # SCTLR was written (QEMU flushes the TLB then, and so does the VMM for its virtual
+            # one): switch the checks at the next block boundary, which the counter reaches at
+            # once (a cp15 write ends the block)
+            self._align_change = True
+            st = self.icount.state
+            st.limit = min(st.limit, st.count)
         mode_fill = getattr(self.mode, "tlb_fill", None)
         if mode_fill is not None and mode_fill(vaddr, access, entry):
             return True  # an address range the mode owns (bt: the translation cache)
         cfg = self.mmu_config()
-        if ((bool(cfg.sctlr & cp15.SCTLR_A) and self.mode.checks_alignment) != (self._align_hook is not None)
-                and not self._align_change):
-            # SCTLR was written (QEMU flushes the TLB then): switch the checks at the next block
-            # boundary, which the counter reaches at once (a cp15 write ends the block)
-            self._align_change = True
-            st = self.icount.state
-            st.limit = min(st.limit, st.count)
         fetch = access == unicorn.UC_MEM_FETCH
         if not cfg.enabled:
             entry.paddr = vaddr
@@ -723,7 +727,7 @@ class Machine:
         it is set every access goes through a hook (Unicorn compiles memory hooks into its
         translated blocks, hence the cache flush)."""
         self._align_change = False
-        want = bool(self.mmu_config().sctlr & cp15.SCTLR_A) and self.mode.checks_alignment
+        want = bool(self._guest_sctlr() & cp15.SCTLR_A) and self.mode.checks_alignment
         if want == (self._align_hook is not None):
             return
         if want:
@@ -734,39 +738,20 @@ class Machine:
             self._align_hook = None
         self.uc.ctl_flush_tb()
 
-    def _on_aligned_access(self, uc: unicorn.Uc, access: int, address: int, size: int, _value: int, _user) -> None:
-        if not address % size or self._align_fault is not None:
-            return
-        # Unicorn stops right after this access, before the instruction writes a register or
-        # its base back (PC still on it); a store has reached memory already: its old bytes are
-        # put back before the abort is taken
-        write = access == unicorn.UC_MEM_WRITE
-        old = None
-        if write:
-            try:
-                old = self.guest_memory.read(address, size)
-            except Exception:  # noqa: BLE001 - a device: nothing to restore
-                old = None
-        self._align_fault = (address, write, uc.reg_read(PC), old)
-        uc.emu_stop()
+    def _guest_sctlr(self) -> int:
+        """SCTLR as the guest sees it (a VMM mode's is virtual)."""
+        virtual = getattr(self.mode, "guest_sctlr", None)
+        return virtual() if virtual is not None else cp15.read(self.uc, cp15.Cp15.SCTLR)
 
-    def _alignment_abort(self) -> bool:
-        """Take the data abort the hook recorded (DFSR alignment fault, DFAR the address).
-        True: the run ends (a dead guest)."""
-        address, write, pc, old = self._align_fault
-        self._align_fault = None
-        if old is not None:
-            self.guest_memory.write(address, old)
-        self.uc.reg_write(PC, pc)
-        self.icount.retire_through(pc)
-        try:
-            self._note_exception(ExceptionKind.DATA_ABORT, pc, address)
-        except _StopRun:
-            return True
-        self.mode.on_exception(ExceptionKind.DATA_ABORT, pc, fault_address=address,
-                               fault_status=fsr_value(FaultStatus.ALIGNMENT, 0, write and self.traits.v7))
-        self._entered()
-        return self._stop is not None
+    def _on_aligned_access(self, uc: unicorn.Uc, access: int, address: int, size: int, _value: int, _user) -> None:
+        """An unaligned access while SCTLR.A is set: make it fault.  The hook runs before the
+        access looks up the TLB; flushing the TLB makes that lookup miss, and the fill refuses
+        it (``_on_tlb_fill``), so Unicorn raises the abort from inside the access with its
+        precise state: PC on the instruction, no register, base or memory written (the PC a
+        memory hook reads is not reliable, the exception's is)."""
+        if address % size and self._align_pending is None:
+            self._align_pending = (address, access == unicorn.UC_MEM_WRITE)
+            uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
 
     def _emulate(self, start: int, until: int = _NO_UNTIL) -> None:
         self._mmu_fault = None
@@ -852,10 +837,6 @@ class Machine:
                         self._stop = (ExitReason.HALTED, why, 0)
                         break
                 continue
-            if self._align_fault is not None:
-                if self._alignment_abort():
-                    break
-                continue
             # emu_start returned on its own: WFI (PC past it), or an emu_stop from a device
             if self._is_wfi(uc.reg_read(PC)):
                 if self.board.cpu_irq.level or self.board.cpu_fiq.level:
@@ -891,6 +872,20 @@ class Machine:
     def _on_uc_error(self, e: unicorn.UcError) -> None:
         uc = self.uc
         pc = uc.reg_read(PC)
+        if self._align_pending is not None and e.errno == unicorn.UC_ERR_EXCEPTION:
+            # the TLB fill refused an unaligned access (``_on_aligned_access``): Unicorn stopped
+            # precisely, PC on the instruction, nothing of it done
+            address, write = self._align_pending
+            self._align_pending = None
+            self.icount.retire_through(pc)
+            try:
+                self._note_exception(ExceptionKind.DATA_ABORT, pc, address)
+            except _StopRun:
+                return
+            self.mode.on_exception(ExceptionKind.DATA_ABORT, pc, fault_address=address,
+                                   fault_status=fsr_value(FaultStatus.ALIGNMENT, 0, write and self.traits.v7))
+            self._entered()
+            return
         if self._mmu_fault is not None and e.errno == unicorn.UC_ERR_EXCEPTION:
             # our TLB-fill hook refused a translation: Unicorn stops with PC on the instruction
             # (or at the address that could not be fetched) instead of calling the interrupt hook

@@ -593,7 +593,6 @@ class VmmMode(ExecutionMode):
     over the CPU state the image's reset left (``Machine.load``)."""
 
     name = "vmm"
-    checks_alignment = False
 
     def __init__(self) -> None:
         self.vmm: Vmm | None = None
@@ -759,6 +758,14 @@ class VmmMode(ExecutionMode):
 
     def interrupt_masked(self, fiq: bool) -> bool:
         return self._ensure().masked(fiq)
+
+    def guest_sctlr(self) -> int:
+        """The virtual SCTLR (the machine enforces its A bit: alignment faults)."""
+        return self.vmm.vcpu.cp15.get(Cp15.SCTLR, 0) if self.vmm is not None else 0
+
+    def guest_pa(self, va: int) -> int:
+        """Where the guest's access to ``va`` goes, with its virtual privilege."""
+        return self._ensure().mmu.translate(va)
 
     def deliver_interrupt(self, fiq: bool) -> None:
         self._ensure().take_interrupt(fiq)

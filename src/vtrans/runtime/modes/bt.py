@@ -51,6 +51,9 @@ _FPEXC_EN = 1 << 30
 
 class BtMode(VmmMode):
     name = "bt"
+    #: guest accesses come from translated code (the hook would see host addresses): bt does not
+    #: enforce SCTLR.A (ARCHITECTURE.md, "Alignment")
+    checks_alignment = False
     #: default size of the translation cache's code (``--tc-size``)
     tc_size = DEFAULT_TC_SIZE
 
