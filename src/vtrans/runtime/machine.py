@@ -214,13 +214,11 @@ class Machine:
                 self.memory.add_ram(r.name, r.base, r.size, r.alias_of)
         self.memory.add_devices(self.board.devices)
         #: physical pages (1 KB, Unicorn's ARM page) the CPU has fetched code from, guarded so that
-        #: stores to them keep invalidating translated blocks; None: every TLB entry is executable
-        #: as before (a hypervisor port, whose hook bounds are not physical addresses)
-        self._code_pages: set[int] | None = None
+        #: stores to them keep invalidating translated blocks (see ``_executable_entry``); on a
+        #: hypervisor's shared CPU the port puts the hooks' physical bounds into the VM's partition
+        self._code_pages: set[int] | None = set()
         self._code_guards: dict[int, tuple[int, int]] = {}
-        if cpu is None:
-            self.memory.confine_unmapped_hook()
-            self._code_pages = set()
+        self.memory.confine_unmapped_hook()
         self.memory.before_access = self._sync_clock_at_pc
         self.memory.after_write = self._after_device_write
         self._uart_out = uart_output or (lambda data: None)
@@ -279,6 +277,9 @@ class Machine:
         self.mode = mode or NativeMode()
         self.stats.mode = self.mode.name
         self.mode.attach(self)
+        #: looked up once: the TLB-fill hook runs on every TLB miss
+        self._mode_fill = getattr(self.mode, "tlb_fill", None)
+        self._virtual_sctlr = getattr(self.mode, "guest_sctlr", None)
 
     # -- coprocessor interception ----------------------------------------------------------
     def register_cp_handler(self, key: CpKey, read: Callable[[], int] | None = None,
@@ -560,7 +561,12 @@ class Machine:
         """Translate one page for the CPU's TLB; a refusal makes Unicorn raise the abort."""
         if self._align_pending is not None and access != unicorn.UC_MEM_FETCH:
             return False  # the unaligned access the hook found: Unicorn raises the abort
-        if ((bool(self._guest_sctlr() & cp15.SCTLR_A) and self.mode.checks_alignment)
+        # (the fill runs after every TLB flush, for every page touched: after each world switch
+        # of a hypervisor too, so it reads SCTLR once and builds no MmuConfig with the MMU off)
+        sctlr = self._regs.cp_read(15, 0, 1, 0, 0)
+        virtual = self._virtual_sctlr
+        guest_sctlr = sctlr if virtual is None else virtual()
+        if ((bool(guest_sctlr & cp15.SCTLR_A) and self.mode.checks_alignment)
                 != (self._align_hook is not None) and not self._align_change):
             # SCTLR was written (QEMU flushes the TLB then, and so does the VMM for its virtual
             # one): switch the checks at the next block boundary, which the counter reaches at
@@ -568,15 +574,15 @@ class Machine:
             self._align_change = True
             st = self.icount.state
             st.limit = min(st.limit, st.count)
-        mode_fill = getattr(self.mode, "tlb_fill", None)
+        mode_fill = self._mode_fill
         if mode_fill is not None and mode_fill(vaddr, access, entry):
             return True  # an address range the mode owns (bt: the translation cache)
-        cfg = self.mmu_config()
         fetch = access == unicorn.UC_MEM_FETCH
-        if not cfg.enabled:
+        if not sctlr & 1:
             entry.paddr = vaddr
             entry.perms = unicorn.UC_PROT_ALL if self._executable_entry(vaddr, fetch) else _PROT_RW
             return True
+        cfg = self.mmu_config()
         write = access == unicorn.UC_MEM_WRITE
         privileged = (uc.reg_read(CPSR) & 0x1F) != 0x10
         w = walk(cfg, self.memory.read32, vaddr, write=write, fetch=fetch, privileged=privileged)

@@ -148,7 +148,16 @@ class CpuPort:
 
     def hook_add(self, htype: int, callback, user_data: Any = None, begin: int = 1, end: int = 0,
                  aux1: int = 0, aux2: int = 0) -> int:
+        if htype == _TLB_FILL:
+            # one real TLB-fill hook on the shared CPU calls the active VM's (SharedCpu): one
+            # Python call per fill instead of one per VM
+            return self.shared.add_tlb_fill(self, self._wrap(htype, callback))
         wrapped = self._wrap(htype, callback)
+        if htype & _MEM_UNMAPPED and begin <= end:
+            # bounds of an unmapped-access hook are physical (Unicorn checks them against the
+            # address the TLB fill produced, and counts them in ``uc_mem_hook_installed``): the
+            # VM's guest-physical bounds go into its partition like its memory
+            begin, end = self.base + begin, self.base + min(end, PARTITION_SIZE - 1)
         if htype in (unicorn.UC_HOOK_INSN, unicorn.UC_HOOK_TCG_OPCODE):
             h = self._real.hook_add(htype, wrapped, user_data, begin, end, aux1, aux2)
         else:
@@ -157,6 +166,8 @@ class CpuPort:
         return h
 
     def hook_del(self, handle: int) -> None:
+        if self.shared.del_tlb_fill(self, handle):
+            return
         self._real.hook_del(handle)
         if handle in self._hooks:
             self._hooks.remove(handle)
@@ -234,6 +245,7 @@ class CpuPort:
         for h in list(self._hooks):
             self._real.hook_del(h)
         self._hooks = []
+        self.shared.del_tlb_fill(self, None)
 
 
 class SharedCpu:
@@ -255,6 +267,31 @@ class SharedCpu:
         #: world switches done, and the host time they took
         self.switches = 0
         self.switch_ns = 0
+        #: the TLB-fill callbacks of the ports (one each), behind one real hook
+        self._fills: dict[CpuPort, tuple[int, Callable]] = {}
+        self._fill_handles = 0
+        self._fill_hook: int | None = None
+
+    def add_tlb_fill(self, port: CpuPort, wrapped: Callable) -> int:
+        if port in self._fills:
+            raise GuestError(f"VM {port.name}: a second TLB-fill hook")
+        self._fill_handles += 1
+        handle = -self._fill_handles          # not a Unicorn handle: ``del_tlb_fill`` knows it
+        self._fills[port] = (handle, wrapped)
+        if self._fill_hook is None:
+            self._fill_hook = self.uc.hook_add(_TLB_FILL, self._on_tlb_fill)
+        return handle
+
+    def del_tlb_fill(self, port: CpuPort, handle: int | None) -> bool:
+        cur = self._fills.get(port)
+        if cur is None or (handle is not None and cur[0] != handle):
+            return False
+        del self._fills[port]
+        return True
+
+    def _on_tlb_fill(self, uc, vaddr, access, entry, user) -> bool:
+        fill = self._fills.get(self.active)
+        return fill is not None and fill[1](uc, vaddr, access, entry, user)
 
     def port(self, name: str) -> CpuPort:
         p = CpuPort(self, len(self.ports), name)

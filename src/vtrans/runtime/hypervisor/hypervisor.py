@@ -42,8 +42,11 @@ from vtrans.runtime.stats import ExitReason, RunStats
 
 log = logging.getLogger(__name__)
 
-#: default time slice, in the VM's guest instructions
-DEFAULT_SLICE = 1_000_000
+#: default time slice, in the VM's guest instructions: ~6 ms of host time at native mode's
+#: ~650 MIPS, an operating system's usual quantum.  A world switch costs ~0.3 ms, mostly
+#: refilling the incoming VM's TLB through the Python fill hook (~55 pages), so a shorter
+#: slice costs throughput (README, "Hypervisor": 1 M instructions gave 0.82x)
+DEFAULT_SLICE = 4_000_000
 _ASM_SUFFIXES = (".s", ".S", ".asm")
 _M32 = 0xFFFFFFFF
 #: Unicorn's interrupt number for SVC
