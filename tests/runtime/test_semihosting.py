@@ -31,3 +31,23 @@ def test_semihosting_operations_match_qemu(board: str, guest_builder, qemu_arm) 
     assert b"err\n" in ref.stderr  # ":tt" opened "a": QEMU's stderr, where vtrans's console also goes
     assert got.semihost.replace(b"err\n", b"", 1).decode() == ref.semihost.decode()
     assert len(ref.semihost.splitlines()) > 15
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8"])   # (RAM at 0, where ld's default puts it)
+def test_thumb_newlib_program_matches_qemu(board: str, tmp_path, arm_gcc, qemu_arm) -> None:
+    """A Thumb build of the newlib sample: its C library calls semihosting with Thumb's
+    ``svc 0xab``; output and exit code must be QEMU's."""
+    import subprocess
+
+    from tests.conftest import SAMPLES
+
+    image = tmp_path / "hello_thumb.elf"
+    subprocess.run([arm_gcc, "-O2", "-mthumb", "--specs=rdimon.specs", "-o", str(image),
+                    str(SAMPLES / "arm" / "newlib_hello" / "hello.c")], check=True, capture_output=True)
+    ref = qemu_run(qemu_arm, image, board, serial="none")
+    got = vtrans_run(image, board)
+    assert ref.returncode == 7 and b"qsort" in ref.stdout
+    assert (got.returncode, got.stdout) == (ref.returncode, ref.stdout), got.stderr.decode()
+    assert got.semihost.decode() == ref.semihost.decode()

@@ -50,7 +50,7 @@ from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, walk
 from vtrans.isa.arm.ucfast import fast
-from vtrans.isa.arm.semihosting import SVC_IMM_ARM, HostIO, Semihosting, SemihostExit, is_semihosting_svc
+from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
 from vtrans.runtime.icount import STOP_LIMIT, STOP_UNMASK, IcountHook
@@ -534,6 +534,15 @@ class Machine:
                     and (regs.read(A.UC_ARM_REG_ESR) & 0xFFFF) == (SVC_IMM_ARM & 0xFFFF)):
                 word = self.read_insn(pc)
                 if word is not None and is_semihosting_svc(word):
+                    self._semihost(uc)
+                    return
+            if thumb and (cpsr & 0x1F) != 0x10 and (regs.read(A.UC_ARM_REG_ESR) & 0xFF) == SVC_IMM_THUMB:
+                # Thumb state: ``svc 0xab`` (what Thumb builds of newlib and picolibc use)
+                try:
+                    half = int.from_bytes(self.guest_memory.read(pc, 2), "little")
+                except Exception:  # noqa: BLE001 - an unmapped PC has no instruction
+                    half = None
+                if half is not None and is_semihosting_svc(half, thumb=True):
                     self._semihost(uc)
                     return
             self.icount.retire_through(pc)
