@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
+from tests.conftest import ROOT
 from tests.vmm.test_modes import (KERNELS, LIBC, assert_same_run, built, native,  # noqa: F401 - fixtures
                                   run_image, samples_build)
 
@@ -208,3 +209,32 @@ def test_diff_rewrites_an_elf_image(built, capsys):
     trap = verdicts["trap"]
     assert not trap["equal"]
     assert "mrs" in json.dumps(trap["first_divergence"]).lower()
+
+
+@pytest.fixture(scope="module")
+def thumb_newlib(tmp_path_factory, arm_gcc):
+    """A Thumb build of the newlib sample: Thumb code calling semihosting with ``svc 0xab``,
+    newlib's ARM start-up code with its eight sites."""
+    root = tmp_path_factory.mktemp("thumb-newlib")
+    image = root / "native" / "image.elf"
+    image.parent.mkdir()
+    subprocess.run([arm_gcc, "-O2", "-mthumb", "--specs=rdimon.specs", "-o", str(image),
+                    str(ROOT / "samples" / "arm" / "newlib_hello" / "hello.c")], check=True, capture_output=True)
+    return image
+
+
+@pytest.mark.gnu
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_thumb_libc_program_previrt_is_native(strategy, thumb_newlib):
+    from types import SimpleNamespace
+
+    sample = SimpleNamespace(board="versatilepb", icount_shift=None, stdin=None)
+    out = thumb_newlib.parent.parent / strategy / thumb_newlib.name   # same name: same argv[0]
+    out.parent.mkdir(exist_ok=True)
+    result = rewrite_elf(thumb_newlib.read_bytes(), strategy, name=str(thumb_newlib))
+    assert len(result.sites) == 8 and any("Thumb" in n for n in result.notes)
+    out.write_bytes(result.image)
+    ref = run_image(sample, thumb_newlib)
+    assert ref.stats.exit_code == 7 and b"qsort" in ref.output
+    got = run_image(sample, out, "previrt", image_path=str(out), strategy=strategy)
+    assert_same_run(ref, got, f"thumb newlib previrt/{strategy}")

@@ -41,7 +41,7 @@ from vtrans.isa.arm.cp15 import fsr_value
 from vtrans.isa.arm.emulate import Emulated, Emulator, Event, Form, VirtualAbort, decode
 from vtrans.isa.arm.mmu import MmuConfig, walk
 from vtrans.isa.arm.vcpu import (
-    PSR_M, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, Mode, VCpu, bank_of,
+    PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, Mode, VCpu, bank_of,
 )
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 M32 = 0xFFFFFFFF
 _UC_READ, _UC_WRITE, _UC_FETCH = unicorn.UC_MEM_READ, unicorn.UC_MEM_WRITE, unicorn.UC_MEM_FETCH
 _SEMIHOST_IMM = 0x123456
+_SEMIHOST_THUMB = 0xDFAB         # svc 0xab in Thumb state
 _WFE_YIELD = (0x0320F002, 0x0320F001)
 
 
@@ -475,14 +476,19 @@ class Vmm:
 
     def _on_svc(self, pc: int) -> None:
         word = self.mmu.fetch_word(pc)
-        call = hc.decode_hypercall(word)
-        if call is not None:
-            self._hypercall(call, pc)
-            return
-        if word & 0xFFFFFF == _SEMIHOST_IMM and self.vcpu.privileged and self.semihost is not None:
+        thumb = bool(self.vcpu._rd(A.UC_ARM_REG_CPSR) & PSR_T)   # (the execution state is the real CPU's)
+        if thumb:   # (hypercalls are A32: a Thumb svc is semihosting or the guest's own)
+            semihosting, size = (word & 0xFFFF) == _SEMIHOST_THUMB, 2
+        else:
+            call = hc.decode_hypercall(word)
+            if call is not None:
+                self._hypercall(call, pc)
+                return
+            semihosting, size = word & 0xFFFFFF == _SEMIHOST_IMM, 4
+        if semihosting and self.vcpu.privileged and self.semihost is not None:
             # QEMU honours semihosting only from a privileged mode: the guest's virtual one here
             self.stats.traps["semihosting"] += 1
-            self._set_pc(pc + 4)
+            self._set_pc((pc + size) | thumb)   # (bit 0 of a PC write selects Thumb state)
             self.semihost()
             return
         self.stats.traps["svc"] += 1
