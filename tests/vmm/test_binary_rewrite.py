@@ -238,3 +238,28 @@ def test_thumb_libc_program_previrt_is_native(strategy, thumb_newlib):
     assert ref.stats.exit_code == 7 and b"qsort" in ref.output
     got = run_image(sample, out, "previrt", image_path=str(out), strategy=strategy)
     assert_same_run(ref, got, f"thumb newlib previrt/{strategy}")
+
+
+@pytest.mark.gnu
+def test_analyze_an_elf_image(built, rewritten, capsys):
+    """`vtrans analyze IMAGE.elf`: newlib's eight sites and the verdict, before and after each
+    rewrite (a padded image is virtualizable after load-time patching)."""
+    import json
+
+    sample = next(s for s in LIBC if s.name == "newlib_hello")
+    verdicts = {}
+    for what, image in [("original", built(sample))] + [(s, rewritten(sample, s)) for s in STRATEGIES]:
+        capsys.readouterr()
+        assert vtrans_main(["analyze", "--json", str(image)]) == 0
+        out = json.loads(capsys.readouterr().out)
+        verdicts[what] = out
+    original = verdicts["original"]
+    assert [i["text"] for i in original["instructions"]] == ["mrs r4, apsr"] + ["msr cpsr_c, r1"] * 6 + ["msr cpsr_c, r4"]
+    assert {i["symbol"].split("+")[0] for i in original["instructions"]} == {"_stack_init"}
+    assert not original["virtualizable"] and original["verdict"].startswith("not virtualizable")
+    assert verdicts["hypercall"]["virtualizable"] and verdicts["hypercall"]["instructions"] == []
+    assert verdicts["stub"]["virtualizable"] and verdicts["stub"]["instructions"] == []
+    assert verdicts["pad"]["virtualizable"] and "load-time patching" in verdicts["pad"]["verdict"]
+    capsys.readouterr()
+    assert vtrans_main(["analyze", "--cfg", "x.svg", str(built(sample))]) == 2
+    assert "--cfg and --entry need assembly sources" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from vtrans.cli.common import is_elf
 from vtrans.errors import UsageError
 
 
@@ -16,7 +17,8 @@ def add_parser(subparsers) -> None:
         description="Parse GNU-as sources, build their control-flow graph and list every privileged, "
                     "sensitive or UNPREDICTABLE instruction with what it does in User mode and whether "
                     "it is reachable.")
-    p.add_argument("sources", nargs="+", metavar="FILE.s", help="assembly sources (one program)")
+    p.add_argument("sources", nargs="+", metavar="FILE.s|IMAGE.elf",
+                   help="assembly sources (one program), or one linked ELF image (no CFG: reachability unknown)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--cfg", metavar="OUT.dot|OUT.svg", help="write the control-flow graph (sensitive blocks red)")
     p.add_argument("--entry", metavar="SYMBOL", help="entry symbol (default: _start, else the first instruction)")
@@ -41,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.cfg and not args.cfg.endswith((".dot", ".gv", ".svg")):
         raise UsageError(f"--cfg {args.cfg}: the file name must end in .dot, .gv or .svg")
+    if is_elf(args.sources[0]):
+        return _run_binary(args)
     programs = parse_inputs(args.sources, args.include_dirs)
     result = analyze(programs, entry=args.entry)
     if args.cfg:
@@ -61,6 +65,44 @@ def run(args: argparse.Namespace) -> int:
 
 def _where(f) -> str:
     return f"{f.site.loc.file}:{f.site.loc.line}"
+
+
+def _run_binary(args: argparse.Namespace) -> int:
+    """``vtrans analyze IMAGE.elf``: the image's sensitive words (``translator/binary.py``)."""
+    from vtrans.translator.binary import analyze_elf
+
+    if len(args.sources) != 1:
+        raise UsageError("a linked ELF image is analyzed alone (one input)")
+    if args.cfg or args.entry:
+        raise UsageError("--cfg and --entry need assembly sources (an image is analyzed without a CFG)")
+    try:
+        with open(args.sources[0], "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise UsageError(f"{args.sources[0]}: {e.strerror}") from None
+    result = analyze_elf(data, name=args.sources[0])
+    if args.json:
+        json.dump(result.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    out = sys.stdout
+    rows = [(result.where(f), f.text, f.classification.cls.value, f.classification.kind.value,
+             f.classification.user_effect) for f in result.findings]
+    head = ("where", "instruction", "class", "kind", "in User mode")
+    if rows:
+        widths = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
+        for r in [head] + rows:
+            out.write("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + f"  {r[4]}\n")
+        out.write("\n")
+    s = result.summary()
+    out.write(f"{len(result.findings)} non-innocuous instructions: " + ", ".join(f"{n} {c}" for c, n in s.items())
+              + "\n")
+    if result.thumb_bytes:
+        out.write(f"{result.thumb_bytes} bytes of Thumb code not examined (only A32 is classified)\n")
+    out.write(result.verdict() + "\n")
+    for f in result.culprits:
+        out.write(f"  {result.where(f)}: {f.text}  ({f.classification.cls.value}: {f.classification.user_effect})\n")
+    return 0
 
 
 def _reach(f) -> str:

@@ -48,8 +48,7 @@ class Analysis:
     @property
     def culprits(self) -> list[Finding]:
         """Sensitive instructions that do not trap: they defeat trap-and-emulate."""
-        return [f for f in self.findings
-                if f.site.classification.cls in (InsnClass.SENSITIVE, InsnClass.UNPREDICTABLE)]
+        return [f for f in self.findings if is_culprit(f.site.classification.cls)]
 
     @property
     def pad_sites(self) -> list[Finding]:
@@ -60,19 +59,7 @@ class Analysis:
         return not self.culprits
 
     def verdict(self) -> str:
-        culprits = self.culprits
-        if culprits and all(f.pad_site for f in culprits):
-            return (f"virtualizable after load-time patching: all {len(culprits)} sensitive instructions "
-                    f"are annotated pad sites (.vtrans.sites)")
-        if not culprits:
-            priv = self.summary()[InsnClass.PRIVILEGED.value]
-            extra = f" ({priv} privileged instructions trap to the VMM)" if priv else ""
-            return "virtualizable by trap-and-emulate: every sensitive instruction traps" + extra
-        n_sens = sum(1 for f in culprits if f.site.classification.cls is InsnClass.SENSITIVE)
-        n_unp = len(culprits) - n_sens
-        tail = f" and {n_unp} are UNPREDICTABLE in User mode" if n_unp else ""
-        return (f"not virtualizable by trap-and-emulate: {n_sens} sensitive instructions do not trap"
-                f"{tail}")
+        return verdict([f.site.classification.cls for f in self.findings], [f.pad_site for f in self.findings])
 
     def as_dict(self) -> dict:
         return {
@@ -87,6 +74,28 @@ class Analysis:
                     "reachable_blocks": len(self.cfg.reachable()),
                     "vector_tables": len(self.cfg.vector_tables)},
         }
+
+
+def is_culprit(cls: InsnClass) -> bool:
+    """A sensitive instruction that does not trap in User mode (defeats trap-and-emulate)."""
+    return cls in (InsnClass.SENSITIVE, InsnClass.UNPREDICTABLE)
+
+
+def verdict(classes: list[InsnClass], pad_sites: list[bool]) -> str:
+    """The Popek-Goldberg verdict for findings of these classes (``pad_sites``: which are
+    annotated pad sites, patched at load time)."""
+    culprits = [(c, pad) for c, pad in zip(classes, pad_sites) if is_culprit(c)]
+    if culprits and all(pad for _c, pad in culprits):
+        return (f"virtualizable after load-time patching: all {len(culprits)} sensitive instructions "
+                f"are annotated pad sites (.vtrans.sites)")
+    if not culprits:
+        priv = sum(1 for c in classes if c is InsnClass.PRIVILEGED)
+        extra = f" ({priv} privileged instructions trap to the VMM)" if priv else ""
+        return "virtualizable by trap-and-emulate: every sensitive instruction traps" + extra
+    n_sens = sum(1 for c, _pad in culprits if c is InsnClass.SENSITIVE)
+    n_unp = len(culprits) - n_sens
+    tail = f" and {n_unp} are UNPREDICTABLE in User mode" if n_unp else ""
+    return f"not virtualizable by trap-and-emulate: {n_sens} sensitive instructions do not trap{tail}"
 
 
 def _text(program: Program, stmt: int) -> str:

@@ -42,6 +42,8 @@ from vtrans.translator.rewrite import Strategy
 log = logging.getLogger(__name__)
 
 _ISA_BY_MACHINE = {40: "arm"}
+#: sections vtrans adds (not the guest's code)
+GENERATED_PREFIX = ".vtrans."
 #: alignment of the stub region's start (a page, so it can be mapped on its own)
 STUB_REGION_ALIGN = 0x1000
 
@@ -53,6 +55,7 @@ class BinarySite:
     classification: Classification
     text: str               # capstone's text of the original
     where: str              # nearest symbol + offset
+    section: str = ".text"
 
 
 @dataclass
@@ -99,6 +102,8 @@ def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite
     for sec in editor.sections:
         if not (sec.flags & elfedit.SHF_ALLOC and sec.flags & elfedit.SHF_EXECINSTR) or sec.type == elfedit.SHT_NOBITS:
             continue
+        if sec.name.startswith(GENERATED_PREFIX):
+            continue  # vtrans's own stubs (their CPSR reads keep the flags only: audited)
         marks = sorted(mapping.get(sec.name, []))
         if not marks:
             if sec.size:
@@ -124,9 +129,72 @@ def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite
                     j = bisect.bisect_right(named_at, addr) - 1
                     where = (f"{named[j][1]}+0x{addr - named[j][0]:x}" if j >= 0 and addr != named[j][0]
                              else named[j][1] if j >= 0 else sec.name)
-                    sites.append(BinarySite(addr, word, c, text, where))
+                    sites.append(BinarySite(addr, word, c, text, where, sec.name))
                 addr += 4
     return sites, other_bytes
+
+
+@dataclass
+class BinaryAnalysis:
+    """``vtrans analyze IMAGE.elf``: the sensitive words of a linked image (no CFG: reachability
+    is unknown; vtrans's own ``.vtrans.*`` sections are not examined) and the Popek-Goldberg
+    verdict."""
+
+    name: str
+    findings: list[BinarySite]
+    pad_sites: set[int]                  # addresses listed in ``.vtrans.sites``
+    thumb_bytes: int
+
+    def summary(self) -> dict[str, int]:
+        from vtrans.isa.base import InsnClass
+
+        return {cls.value: sum(1 for f in self.findings if f.classification.cls is cls)
+                for cls in InsnClass if cls is not InsnClass.INNOCUOUS}
+
+    @property
+    def culprits(self) -> list[BinarySite]:
+        from vtrans.translator.analyze import is_culprit
+
+        return [f for f in self.findings if is_culprit(f.classification.cls)]
+
+    @property
+    def virtualizable(self) -> bool:
+        return not self.culprits or all(f.address in self.pad_sites for f in self.culprits)
+
+    def verdict(self) -> str:
+        from vtrans.translator.analyze import verdict
+
+        return verdict([f.classification.cls for f in self.findings],
+                       [f.address in self.pad_sites for f in self.findings])
+
+    def where(self, f: BinarySite) -> str:
+        return f"{self.name}:0x{f.address:08x} <{f.where}>"
+
+    def as_dict(self) -> dict:
+        def one(f: BinarySite) -> dict:
+            c = f.classification
+            d = {"address": f"0x{f.address:08x}", "symbol": f.where, "section": f.section, "text": f.text,
+                 "word": f"{f.word:08x}", "class": c.cls.value, "kind": c.kind.value, "form": c.name,
+                 "user_mode": c.user_effect, "exception_return": c.is_exception_return, "reachable": None}
+            if f.address in self.pad_sites:
+                d["pad_site"] = True
+            return d
+        return {"files": [self.name], "instructions": [one(f) for f in self.findings], "summary": self.summary(),
+                "virtualizable": self.virtualizable, "verdict": self.verdict(),
+                "culprits": [f"{self.where(f)}: {f.text}" for f in self.culprits],
+                "thumb_bytes_not_examined": self.thumb_bytes}
+
+
+def analyze_elf(data: bytes, *, name: str = "<image>") -> BinaryAnalysis:
+    editor = ElfEditor(data, name)
+    isa_name = _ISA_BY_MACHINE.get(editor.e_machine)
+    if isa_name is None:
+        raise ImageError(f"{name}: unsupported machine {editor.e_machine}")
+    sites, thumb = find_binary_sites(editor, isa_name)
+    abi = isa_registry.get(isa_name).translator.abi
+    table = editor.section(abi.SECTION_SITES)
+    pads = {e.address for e in abi.unpack_sites(editor.section_data(table))} if table is not None else set()
+    return BinaryAnalysis(name, sites, pads, thumb)
 
 
 def rewrite_elf(data: bytes, strategy: Strategy | str, *, name: str = "<image>",
