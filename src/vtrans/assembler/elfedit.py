@@ -89,6 +89,11 @@ class ElfEditor:
                 self.e_phoff + self.e_phnum * _PHDR.size > len(data):
             raise ImageError(f"{name}: truncated ELF file")
         raw = [list(_SHDR.unpack_from(data, self.e_shoff + i * _SHDR.size)) for i in range(self.e_shnum)]
+        if self.e_shstrndx >= self.e_shnum:
+            raise ImageError(f"{name}: malformed ELF file (section name table index {self.e_shstrndx})")
+        for i, f in enumerate(raw):
+            if (f[1] != SHT_NOBITS and f[4] + f[5] > len(data)) or f[6] >= self.e_shnum:
+                raise ImageError(f"{name}: malformed ELF file (section header {i})")
         shstr = raw[self.e_shstrndx]
         names = bytes(data[shstr[4]:shstr[4] + shstr[5]])
         self.shstrtab = names
