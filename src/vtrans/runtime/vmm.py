@@ -769,10 +769,6 @@ class VmmMode(ExecutionMode):
         """The virtual SCTLR (the machine enforces its A bit: alignment faults)."""
         return self.vmm.vcpu.cp15.get(Cp15.SCTLR, 0) if self.vmm is not None else 0
 
-    def guest_pa(self, va: int) -> int:
-        """Where the guest's access to ``va`` goes, with its virtual privilege."""
-        return self._ensure().mmu.translate(va)
-
     def deliver_interrupt(self, fiq: bool) -> None:
         self._ensure().take_interrupt(fiq)
 
