@@ -33,11 +33,12 @@ SHT_PROGBITS = 1
 SHT_SYMTAB = 2
 SHT_STRTAB = 3
 SHT_NOBITS = 8
+SHT_RELA, SHT_REL = 4, 9
 SHF_WRITE, SHF_ALLOC, SHF_EXECINSTR = 0x1, 0x2, 0x4
 PT_LOAD = 1
 PF_X, PF_W, PF_R = 1, 2, 4
 ET_EXEC = 2
-STB_GLOBAL = 1
+STB_LOCAL, STB_GLOBAL = 0, 1
 STT_NOTYPE, STT_OBJECT, STT_FUNC = 0, 1, 2
 
 
@@ -57,6 +58,7 @@ class NewSymbol:
     value: int
     size: int = 0
     type: int = STT_OBJECT
+    local: bool = False     # (locals go before the globals, as ELF requires: sh_info moves)
 
 
 @dataclass
@@ -215,7 +217,14 @@ class ElfEditor:
             raise ImageError(f"{self.name}: no symbol table to add {self._symbols[0].name} to")
         strndx = symtab.fields[6]
         strings = bytearray(self.section_data(self.sections[strndx]))
-        body = bytearray(self.section_data(symtab))
+        old = self.section_data(symtab)
+        first_global = symtab.fields[7]             # sh_info: index of the first non-local symbol
+        locals_, globals_ = bytearray(old[:first_global * _SYM.size]), bytearray(old[first_global * _SYM.size:])
+        new_locals = [sym for sym in self._symbols if sym.local]
+        if new_locals and any(sec.type in (SHT_REL, SHT_RELA) and sec.fields[6] == symtab.index
+                              for sec in self.sections):
+            # relocations refer to symbols by index: inserting locals would renumber the globals
+            raise ImageError(f"{self.name}: has relocations against its symbol table; cannot add local symbols")
         for sym in self._symbols:
             shndx = new_index.get(sym.section)
             if shndx is None:
@@ -225,7 +234,11 @@ class ElfEditor:
                 shndx = sec.index
             at = len(strings)
             strings.extend(sym.name.encode() + b"\0")
-            body.extend(_SYM.pack(at, sym.value, sym.size, (STB_GLOBAL << 4) | sym.type, 0, shndx))
+            bind = STB_LOCAL if sym.local else STB_GLOBAL
+            entry = _SYM.pack(at, sym.value, sym.size, (bind << 4) | sym.type, 0, shndx)
+            (locals_ if sym.local else globals_).extend(entry)
+        body = locals_ + globals_
+        headers[symtab.index][7] = first_global + len(new_locals)
         headers[symtab.index][4] = put(bytes(body), 4)
         headers[symtab.index][5] = len(body)
         headers[strndx][4] = put(bytes(strings), 1)

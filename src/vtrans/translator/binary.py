@@ -311,6 +311,11 @@ def _stubs(editor: ElfEditor, rules, sites: list[BinarySite], stub_base: int | N
     editor.add_section(NewSection(abi.SECTION_VCPU, built.section_data(vcpu_sec),
                                   elfedit.SHF_ALLOC | elfedit.SHF_WRITE, vcpu_at, abi.VCPU_ALIGN))
     editor.add_symbol(NewSymbol(abi.VCPU_SYMBOL, abi.SECTION_VCPU, vcpu_at, abi.VCPU_SIZE))
+    # the stubs' mapping symbols ($a code, $d save words and literal pools): disassemblers and
+    # ``vtrans analyze`` tell their code from their data as in the rest of the image
+    for mapping, address, section in image._mapping:
+        if section in (abi.SECTION_STUBS, abi.SECTION_VCPU):
+            editor.add_symbol(NewSymbol(mapping, section, address, 0, elfedit.STT_NOTYPE, local=True))
     stub_at = {s.name: s.value for s in image.symbol_list}
     for index, (site, how) in enumerate(zip(sites, hows)):
         target = stub_at[f"{_STUB_PREFIX}{index}"]
