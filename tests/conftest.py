@@ -9,6 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The suite is reproducible: hypothesis draws the same examples on every run (a failure seen
+# once is seen again).  HYPOTHESIS_PROFILE=explore draws fresh random examples, to look for
+# new failures; its finds are replayed from the local example database.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

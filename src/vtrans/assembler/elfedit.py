@@ -219,6 +219,9 @@ class ElfEditor:
         strings = bytearray(self.section_data(self.sections[strndx]))
         old = self.section_data(symtab)
         first_global = symtab.fields[7]             # sh_info: index of the first non-local symbol
+        if len(old) % _SYM.size or first_global * _SYM.size > len(old):
+            raise ImageError(f"{self.name}: malformed ELF file (symbol table section {symtab.index}: "
+                             f"{len(old)} bytes, first global symbol {first_global})")
         locals_, globals_ = bytearray(old[:first_global * _SYM.size]), bytearray(old[first_global * _SYM.size:])
         new_locals = [sym for sym in self._symbols if sym.local]
         if new_locals and any(sec.type in (SHT_REL, SHT_RELA) and sec.fields[6] == symtab.index

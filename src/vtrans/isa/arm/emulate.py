@@ -18,6 +18,7 @@ ones it can see.
 from __future__ import annotations
 
 import logging
+import struct
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable, Protocol
@@ -310,7 +311,7 @@ class Emulator:
         if block is not None and (address & 0x3FF) + 4 * count <= 0x400:
             # one translation and one read for a block inside one (1 KB) page
             data = block(address, 4 * count, privileged=priv)
-            return [int.from_bytes(data[4 * i:4 * i + 4], "little") for i in range(count)]
+            return list(struct.unpack_from(f"<{count}I", data))
         return [self.mem.read((address + 4 * i) & M32, 4, privileged=priv) for i in range(count)]
 
     def _write_words(self, address: int, values: list[int]) -> None:
@@ -502,8 +503,8 @@ class Emulator:
         regs = [i for i in range(15) if word & (1 << i)]
         address, wb = self._block_address(word, len(regs) + 1, pc)
         values = self._read_words(address, len(regs) + 1)
-        for i, v in zip(regs, values):
-            vcpu.set_reg(i, v)
+        if regs:
+            vcpu.set_regs(regs, values[:len(regs)])
         if word & (1 << 21) and n not in regs:
             vcpu.set_reg(n, wb)
         return self._exception_return(Form.LDM_ERET, values[-1], vcpu.spsr)

@@ -31,8 +31,10 @@ class FastAccess:
 
             self._handle = uc._uch
             self._c_read, self._c_write = uclib.uc_reg_read, uclib.uc_reg_write
+            self._c_write_batch = uclib.uc_reg_write_batch
         except (ImportError, AttributeError):
             self.read, self.write = uc.reg_read, uc.reg_write
+            self.write_many = lambda regs, values: [uc.reg_write(r, v) for r, v in zip(regs, values)]
             self.cp_read = lambda cp, opc1, crn, crm, opc2: uc.cpr_read(cp, opc1, crn, crm, opc2, 0, False)
             self.cp_write = lambda cp, opc1, crn, crm, opc2, v: uc.cpr_write(cp, opc1, crn, crm, opc2, 0, False, v)
             return
@@ -40,6 +42,7 @@ class FastAccess:
         self._ref = ctypes.byref(self._value)
         self._cp = _CpReg()
         self._cp_ref = ctypes.byref(self._cp)
+        self._batches: dict[tuple[int, ...], tuple] = {}
 
     def read(self, reg: int) -> int:
         status = self._c_read(self._handle, reg, self._ref)
@@ -50,6 +53,21 @@ class FastAccess:
     def write(self, reg: int, value: int) -> None:
         self._value.value = value & 0xFFFFFFFF
         status = self._c_write(self._handle, reg, self._ref)
+        if status:
+            raise unicorn.UcError(status)
+
+    def write_many(self, regs: tuple[int, ...], values) -> None:
+        """Write several 32-bit registers in one C call (``uc_reg_write_batch``)."""
+        batch = self._batches.get(regs)
+        if batch is None:
+            n = len(regs)
+            vals = (ctypes.c_uint32 * n)()
+            base = ctypes.addressof(vals)
+            batch = self._batches[regs] = ((ctypes.c_int * n)(*regs), vals,
+                                           (ctypes.c_void_p * n)(*(base + 4 * i for i in range(n))), n)
+        ids, vals, ptrs, n = batch
+        vals[:] = [v & 0xFFFFFFFF for v in values]
+        status = self._c_write_batch(self._handle, ids, ptrs, n)
         if status:
             raise unicorn.UcError(status)
 

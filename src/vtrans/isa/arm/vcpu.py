@@ -359,6 +359,9 @@ class VCpu:
                  on_translation_change: Callable[[], None] | None = None):
         self.uc = uc
         self._rd, self._wr = _fast_registers(uc)
+        from vtrans.isa.arm.ucfast import fast
+
+        self._wr_many = fast(uc).write_many
         #: M[4:0] of the virtual CPSR
         self.mode: int = int(mode)
         #: A, I, F bits of the virtual CPSR
@@ -435,6 +438,10 @@ class VCpu:
 
     def set_reg(self, n: int, value: int) -> None:
         self._wr(_GPR[n], value & 0xFFFFFFFF)
+
+    def set_regs(self, ns: list[int], values) -> None:
+        """Registers ``ns`` of the current virtual mode at once (an LDM's list)."""
+        self._wr_many(tuple(_GPR[n] for n in ns), values)
 
     @property
     def privileged(self) -> bool:
