@@ -260,11 +260,14 @@ class Machine:
         uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self._on_tlb_fill)
         self._mmu_fault = None
         #: SCTLR.A alignment checking (B3.12.4): the access hook while it is on, a change the
-        #: TLB fill saw (applied at the next block boundary), the unaligned access (address, write)
-        #: the hook found, which the TLB fill then refuses
+        #: TLB fill saw (applied at the next block boundary), the unaligned access the hook found
+        #: (physical address, write, and the virtual address once the TLB fill refusing it saw
+        #: its page), and which virtual pages the TLB holds for each physical one
         self._align_hook: int | None = None
         self._align_change = False
-        self._align_pending: tuple[int, bool] | None = None
+        self._align_pending: list | None = None
+        self._align_rmap: dict[int, set[int]] = {}
+        self._tlb_page = uc.query(unicorn.UC_QUERY_PAGE_SIZE)
         uc.hook_add(unicorn.UC_HOOK_INTR, self._on_interrupt)
         uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
         if self.board.generic_timer is not None:
@@ -568,8 +571,20 @@ class Machine:
 
     def _on_tlb_fill(self, uc: unicorn.Uc, vaddr: int, access: int, entry, _user) -> bool:
         """Translate one page for the CPU's TLB; a refusal makes Unicorn raise the abort."""
-        if self._align_pending is not None and access != unicorn.UC_MEM_FETCH:
-            return False  # the unaligned access the hook found: Unicorn raises the abort
+        if self._align_hook is None:
+            return self._fill_page(uc, vaddr, access, entry)
+        pending = self._align_pending
+        if pending is not None and access != unicorn.UC_MEM_FETCH:
+            # the unaligned access the hook found (its page was just flushed): refused, so
+            # Unicorn raises the abort; this fill knows the virtual page, the hook did not
+            pending[2] = vaddr | (pending[0] & (self._tlb_page - 1))
+            return False
+        if not self._fill_page(uc, vaddr, access, entry):
+            return False
+        self._align_rmap.setdefault(entry.paddr, set()).add(vaddr)
+        return True
+
+    def _fill_page(self, uc: unicorn.Uc, vaddr: int, access: int, entry) -> bool:
         # (the fill runs after every TLB flush, for every page touched: after each world switch
         # of a hypervisor too, so it reads SCTLR once and builds no MmuConfig with the MMU off)
         sctlr = self._regs.cp_read(15, 0, 1, 0, 0)
@@ -748,9 +763,13 @@ class Machine:
         if want:
             self._align_hook = self.uc.hook_add(unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE,
                                                 self._on_aligned_access)
+            # from now on every page the TLB gets is recorded (``_on_tlb_fill``)
+            self._align_rmap.clear()
+            self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
         else:
             self.uc.hook_del(self._align_hook)
             self._align_hook = None
+            self._align_rmap.clear()
         self.uc.ctl_flush_tb()
 
     def _guest_sctlr(self) -> int:
@@ -763,10 +782,18 @@ class Machine:
         access looks up the TLB; flushing the TLB makes that lookup miss, and the fill refuses
         it (``_on_tlb_fill``), so Unicorn raises the abort from inside the access with its
         precise state: PC on the instruction, no register, base or memory written (the PC a
-        memory hook reads is not reliable, the exception's is)."""
+        memory hook reads is not reliable, the exception's is).
+
+        Only the TLB entries of the accessed page go (TLBIMVA, by the virtual pages the fill
+        recorded for it): Unicorn's access helper holds a pointer into the TLB across the hook,
+        and a whole flush may reallocate the TLB (QEMU resizes it on a flush, by a wall-clock
+        window), after which the helper reads freed memory and the access sometimes
+        completes."""
         if address % size and self._align_pending is None:
-            self._align_pending = (address, access == unicorn.UC_MEM_WRITE)
-            uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+            self._align_pending = [address, access == unicorn.UC_MEM_WRITE, None]
+            page = address & -self._tlb_page
+            for va in self._align_rmap.get(page, ()) or (page,):
+                self._regs.cp_write(15, 0, 8, 7, 1, va)   # TLBIMVA
 
     def _emulate(self, start: int, until: int = _NO_UNTIL) -> None:
         self._mmu_fault = None
@@ -826,9 +853,12 @@ class Machine:
             self._emulate(pc | thumb)
             if self._stop is not None:
                 break
-            if st.reason == STOP_LIMIT and self.icount.per_block and st.count < st.limit and not thumb:
-                # the next block would cross the limit: run exactly the instructions left, up to
-                # an ``until`` address inside it (a block is straight-line code)
+            if (st.reason == STOP_LIMIT and at_deadline and self.icount.per_block and st.count < st.limit
+                    and not thumb):
+                # the next block would cross a deadline: run exactly the instructions left, up to
+                # an ``until`` address inside it (a block is straight-line code).  A plain slice
+                # end needs no exactness: the run goes on from the block boundary (splitting a
+                # block means dropping its translation twice, ~0.1 ms)
                 pc = uc.reg_read(PC)
                 if not uc.reg_read(CPSR) & PSR_T:
                     until = pc + 4 * (st.limit - st.count)
@@ -890,7 +920,8 @@ class Machine:
         if self._align_pending is not None and e.errno == unicorn.UC_ERR_EXCEPTION:
             # the TLB fill refused an unaligned access (``_on_aligned_access``): Unicorn stopped
             # precisely, PC on the instruction, nothing of it done
-            address, write = self._align_pending
+            pa, write, va = self._align_pending
+            address = pa if va is None else va
             self._align_pending = None
             self.icount.retire_through(pc)
             try:

@@ -209,6 +209,18 @@ class CpuPort:
                 return callback(port, access, address, size, value, user)
             return unmapped
 
+        if htype & (unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE):
+            base = self.base
+
+            def access(_uc, kind, address, size, value, user):
+                # as for unmapped accesses: the VM sees its guest-physical address
+                if shared.active is not port:
+                    return False
+                if base <= address < base + PARTITION_SIZE:
+                    address -= base
+                return callback(port, kind, address, size, value, user)
+            return access
+
         def hook(_uc, *args):
             if shared.active is not port:
                 return False
