@@ -48,7 +48,7 @@ from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
-from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, walk
+from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, is_unprivileged_access, walk
 from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
@@ -608,7 +608,13 @@ class Machine:
             return True
         cfg = self.mmu_config()
         write = access == unicorn.UC_MEM_WRITE
-        privileged = (uc.reg_read(CPSR) & 0x1F) != 0x10
+        cpsr = uc.reg_read(CPSR)
+        privileged = (cpsr & 0x1F) != 0x10
+        if privileged and not fetch and self._unprivileged_insn(cpsr):
+            # ldrt/strt & co.: QEMU looks them up in the User TLB and checks them as User
+            # accesses; the fill is for that TLB (Unicorn does not say which), so it answers with
+            # User permissions, as every later access through that TLB expects
+            privileged = False
         w = walk(cfg, self.memory.read32, vaddr, write=write, fetch=fetch, privileged=privileged)
         if w.pa is None:
             if not (fetch and vaddr >= _UNTIL_PAGE):
@@ -620,6 +626,19 @@ class Machine:
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
                        | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch) else 0))
         return True
+
+    def _unprivileged_insn(self, cpsr: int) -> bool:
+        """Is the instruction making the data access being translated an unprivileged load or
+        store?  (Unicorn synchronises PC before it asks for a translation.)"""
+        pc = self.uc.reg_read(PC)
+        if not cpsr & PSR_T:
+            word = self.read_insn(pc)
+            return word is not None and is_unprivileged_access(word)
+        try:  # two halfwords (a Thumb-2 instruction need not be word aligned)
+            data = self.guest_memory.read(pc, 2) + self.guest_memory.read(pc + 2, 2)
+        except Exception:  # noqa: BLE001 - no instruction there
+            return False
+        return is_unprivileged_access(int.from_bytes(data, "little"), thumb=True)
 
     def _executable_entry(self, pa: int, fetch: bool) -> bool:
         """Whether a TLB entry for physical page ``pa`` may carry execute permission.

@@ -282,7 +282,8 @@ class Emulator:
         vcpu = self.vcpu
         if abort.prefetch:
             vcpu.store_cp15(Cp15.IFSR, abort.fsr)
-            vcpu.store_cp15(Cp15.IFAR, abort.far)
+            if vcpu.model.implements(Cp15.IFAR):  # not before ARMv6 (the ARM926 has none)
+                vcpu.store_cp15(Cp15.IFAR, abort.far)
             return self._exception(form, ExceptionKind.PREFETCH_ABORT, pc)
         vcpu.store_cp15(Cp15.DFSR, abort.fsr)
         vcpu.store_cp15(Cp15.DFAR, abort.far)

@@ -150,6 +150,26 @@ def _check(va: int, pa: int, size: int, domain: int, ap: int, apx: int, xn: bool
     return Walk(va, pa, None, domain, size, readable, writable, executable, level)
 
 
+def is_unprivileged_access(word: int, thumb: bool = False) -> bool:
+    """Is ``word`` an unprivileged load or store (LDRT, LDRBT, LDRHT, LDRSBT, LDRSHT, STRT,
+    STRBT, STRHT: A8.8), whose access is checked as if in User mode whatever the mode?
+    ``word`` is an A32 instruction, or for Thumb the two halfwords, first in the low half."""
+    if thumb:
+        hw1, hw2 = word & 0xFFFF, word >> 16
+        # 1111 100s 0ssL nnnn | tttt 1110 imm8 (T1 of each; Rn = PC is a literal load)
+        if (hw1 & 0xFE80) != 0xF800 or (hw2 & 0x0F00) != 0x0E00 or (hw1 & 0xF) == 0xF:
+            return False
+        return not (hw1 & 0x0100) or bool(hw1 & 0x0010)     # signed forms are loads only
+    if word >> 28 == 0xF:
+        return False
+    if (word & 0x0D200000) == 0x04200000:                    # ldrt/ldrbt/strt/strbt: P=0, W=1
+        return (word & 0x02000010) != 0x02000010              # (register form with bit 4 set: media)
+    if (word & 0x0F200090) == 0x00200090:                    # ldrht/ldrsbt/ldrsht/strht: P=0, W=1
+        op2 = (word >> 5) & 3
+        return op2 != 0 and (bool(word & 0x00100000) or op2 == 1)
+    return False
+
+
 def _shifted(value: int, stype: int, imm5: int, carry: int) -> int:
     """Shift for register offsets (A8.4.3, DecodeImmShift + Shift)."""
     if stype == 0:
