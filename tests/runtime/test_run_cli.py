@@ -65,6 +65,10 @@ def test_same_run_twice_is_identical(tmp_path: Path) -> None:
     (["missing-image.elf"], b"missing-image.elf"),
     (["--board", "nosuchboard", "x.elf"], b"invalid choice"),
     (["--icount-shift", "11", "x.s"], b"--icount-shift"),
+    (["--max-insns", "-5", "x.s"], b"--max-insns: must not be negative"),
+    (["--timeout", "0", "x.s"], b"--timeout: must be positive"),
+    (["--base", "-1", "x.s"], b"--base: not a 32-bit address"),
+    (["--base", "0x100000000", "x.s"], b"--base: not a 32-bit address"),
 ])
 def test_user_errors_have_no_traceback(args, needle) -> None:
     proc = vtrans(*args)
@@ -79,3 +83,16 @@ def test_bad_image_is_reported(tmp_path: Path) -> None:
     proc = vtrans(str(bad))
     assert proc.returncode == 2 and b"Traceback" not in proc.stderr
     assert b"bad.elf" in proc.stderr
+
+
+def test_binary_data_given_as_assembly_is_reported(tmp_path: Path) -> None:
+    """A file that is neither ELF nor text goes to the assembler: one clear line, not a parse
+    error pointing at a random byte."""
+    blob = tmp_path / "kernel.img"
+    blob.write_bytes(bytes(range(256)) * 4)
+    for cmd in (["analyze"], ["rewrite", "-o", str(tmp_path / "out.s")], ["asm", "-o", str(tmp_path / "o.elf")]):
+        proc = subprocess.run([sys.executable, "-m", "vtrans", *cmd, str(blob)], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=60)
+        assert proc.returncode == 2 and b"Traceback" not in proc.stderr
+        assert f"{blob}:1:1: error: binary data, not assembly source".encode() in proc.stderr
+        assert not (tmp_path / "out.s").exists() and not (tmp_path / "o.elf").exists()

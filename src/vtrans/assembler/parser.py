@@ -581,6 +581,9 @@ def parse_file(path: str | os.PathLike, include_dirs: Sequence[str | os.PathLike
             text = f.read()
     except OSError as e:
         raise AsmError(f"cannot read '{p}': {e.strerror}") from None
+    if "\0" in text[:4096]:
+        raise AsmError("binary data, not assembly source (a raw image? the commands that take images "
+                       "want an ELF file)", SourceLoc(p, 1, 1))
     return parse_text(text, p, include_dirs, isa=isa)
 
 

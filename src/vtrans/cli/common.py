@@ -16,6 +16,33 @@ def int_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
 
 
+def address_arg(text: str) -> int:
+    """A 32-bit address option (any base)."""
+    value = int_arg(text)
+    if not 0 <= value <= 0xFFFFFFFF:
+        raise argparse.ArgumentTypeError(f"not a 32-bit address: {text!r}")
+    return value
+
+
+def count_arg(text: str) -> int:
+    """A non-negative count option (any base)."""
+    value = int_arg(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return value
+
+
+def seconds_arg(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
 def read_stdin(args: argparse.Namespace) -> bytes:
     """The bytes ``--stdin FILE|-`` names (empty without it, as QEMU's </dev/null)."""
     if args.stdin == "-":

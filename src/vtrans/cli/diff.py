@@ -18,7 +18,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from vtrans.cli.common import int_arg, is_elf, read_stdin
+from vtrans.cli.common import address_arg, count_arg, int_arg, is_elf, read_stdin, seconds_arg
 from vtrans.errors import UsageError
 from vtrans.fileio import write_atomically
 
@@ -81,15 +81,15 @@ def add_parser(subparsers) -> None:
                    help=f"modes to compare with native (default, for sources and ELF images: "
                         f"{','.join(ALL_MODES[1:])}; for a raw image: trap,bt)")
     p.add_argument("--board", "-M", default=DEFAULT_BOARD, choices=board_names())
-    p.add_argument("--base", type=int_arg, default=None, help="load/link address (default: the board's)")
+    p.add_argument("--base", type=address_arg, default=None, help="load/link address (default: the board's)")
     p.add_argument("--icount-shift", type=int, default=3, metavar="N")
-    p.add_argument("--max-insns", type=int_arg, default=None, metavar="N",
+    p.add_argument("--max-insns", type=count_arg, default=None, metavar="N",
                    help="instruction budget of every run (default: native runs to its end, the other "
                         "modes get twice native's count plus 100000)")
-    p.add_argument("--timeout", type=float, default=None, metavar="S", help="host seconds per mode")
+    p.add_argument("--timeout", type=seconds_arg, default=None, metavar="S", help="host seconds per mode")
     p.add_argument("--stdin", default=None, metavar="FILE|-", help="bytes fed to the guest (every mode)")
     p.add_argument("--tc-size", type=int_arg, default=None, help="bt: translation-cache size")
-    p.add_argument("--stub-at", type=int_arg, default=None, metavar="ADDR",
+    p.add_argument("--stub-at", type=address_arg, default=None, metavar="ADDR",
                    help=f"previrt:stub: address of the stub and vCPU-block sections (default: the base "
                         f"+ {STUB_OFFSET:#x} for sources, right below the image for an ELF image; "
                         "no address of the image moves)")

@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 
-from vtrans.cli.common import int_arg, is_elf
+from vtrans.cli.common import address_arg, is_elf
 from vtrans.errors import UsageError
 
 
@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="output file (one input) or directory (several inputs: one output each)")
     p.add_argument("--strategy", choices=("hypercall", "stub", "pad"), default="hypercall")
-    p.add_argument("--stub-base", type=int_arg, metavar="ADDR",
+    p.add_argument("--stub-base", type=address_arg, metavar="ADDR",
                    help="ELF input, --strategy stub: address of the stubs and the vCPU block "
                         "(default: right below the image's lowest load address)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print the per-site report")

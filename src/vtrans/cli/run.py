@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 
-from vtrans.cli.common import int_arg, read_stdin
+from vtrans.cli.common import address_arg, count_arg, int_arg, read_stdin, seconds_arg
 from vtrans.errors import UsageError
 from vtrans.fileio import write_json_atomically
 
@@ -40,10 +40,10 @@ def add_parser(subparsers) -> None:
                    help="--mode previrt: how the image was rewritten (default: read from its sections)")
     p.add_argument("--tc-size", type=int_arg, default=None, metavar="BYTES",
                    help="--mode bt: translation cache size (default 4 MiB); a full cache is flushed")
-    p.add_argument("--base", type=int_arg, default=None,
+    p.add_argument("--base", type=address_arg, default=None,
                    help="load/link address (raw images and assembly; default: the board's kernel address)")
-    p.add_argument("--max-insns", type=int_arg, default=None, metavar="N", help="stop after N guest instructions")
-    p.add_argument("--timeout", type=float, default=None, metavar="S", help="stop after S host seconds")
+    p.add_argument("--max-insns", type=count_arg, default=None, metavar="N", help="stop after N guest instructions")
+    p.add_argument("--timeout", type=seconds_arg, default=None, metavar="S", help="stop after S host seconds")
     p.add_argument("--stdin", default=None, metavar="FILE|-",
                    help="bytes fed to the first UART and to semihosting reads (default: none, like </dev/null)")
     p.add_argument("--stats-json", default=None, metavar="FILE", help="write run statistics as JSON")

@@ -293,3 +293,16 @@ class IcountHook:
             s.count = self.now_at(pc)
             s.block_base = s.count
             s.block_start = 0xFFFFFFFFFFFFFFFF
+
+    def retire_before(self, pc: int) -> None:
+        """The instruction at ``pc`` stopped before any of its effects and will run again: count
+        only the instructions before it."""
+        s = self.state
+        if self.per_block:
+            off = pc - s.block_start
+            if 0 <= off and s.block_base + (off >> 2) < s.count:
+                s.count = s.block_base + (off >> 2)
+            s.block_base = s.count
+            s.block_start = 0xFFFFFFFFFFFFFFFF
+        else:
+            s.count -= 1  # the per-instruction hook counted it as it began

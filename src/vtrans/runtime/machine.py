@@ -969,6 +969,11 @@ class Machine:
             self.mode.on_exception(kind, pc, **info)
             self._entered()
             return
+        if e.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED) and self.memory.map_pending_raz():
+            # an access to nothing on a board where that reads as zero: the page is mapped so
+            # now, and the instruction (stopped before any of its effects) runs again
+            self.icount.retire_before(pc)
+            return
         fault = self.memory.fault
         self.memory.fault = None
         if fault is not None and e.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED,

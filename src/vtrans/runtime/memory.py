@@ -121,6 +121,8 @@ class PhysicalMemory:
         self.ram: list[RamWindow] = []
         self._runs: list[_MmioRun] = []
         self._raz_pages: set[int] = set()
+        #: the page of an access to nothing that stopped the CPU, to map read-as-zero
+        self.raz_pending: int | None = None
         #: the last unassigned access, when the board aborts on them
         self.fault: BusFault | None = None
         self.before_access: Callable[[int, bool], None] = lambda addr, write: None
@@ -204,12 +206,30 @@ class PhysicalMemory:
             # QEMU aborts on a fetch from nowhere on every board; data accesses on ``virt``
             self.fault = BusFault(address, write, fetch)
             return False
-        page = _page_down(address)
+        # read-as-zero / write-ignored: the page gets mapped so, outside the access
+        # (``map_pending_raz``, when Unicorn has stopped on the instruction), and the instruction
+        # runs again.  Never from here: a mapping flushes the TLB, and Unicorn's access helper
+        # goes on with its pointer into the TLB and the entry it had looked up (it then reported
+        # UC_ERR_MAP, or crashed, for an access near the top of the address space)
+        self.raz_pending = _page_down(address)
+        return False
+
+    def map_pending_raz(self) -> bool:
+        """Map the page an access to nothing stopped the CPU for as read-as-zero / write-ignored
+        (see ``_on_unmapped``); False if there is none."""
+        page, self.raz_pending = self.raz_pending, None
+        if page is None:
+            return False
         if page not in self._raz_pages:
-            # map the page as read-as-zero / write-ignored and let the access retry
             self._raz_pages.add(page)
-            uc.mmio_map(page, PAGE, lambda *_a: 0, None, lambda *_a: None, None)
+            self.uc.mmio_map(page, PAGE, self._raz_read, None, self._raz_write, None)
         return True
+
+    def _raz_read(self, _uc, offset: int, size: int, _user) -> int:
+        return 0
+
+    def _raz_write(self, _uc, offset: int, size: int, value: int, _user) -> None:
+        return None
 
     def confine_unmapped_hook(self) -> None:
         """Re-install the unmapped-access hook over the holes between RAM windows only.
