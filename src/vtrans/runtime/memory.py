@@ -55,6 +55,8 @@ class RamWindow:
     size: int
     buffer: ctypes.Array
     alias_of: str | None = None
+    #: the buffer as bytes, for slicing without copying element by element
+    view: memoryview | None = None
 
     @property
     def end(self) -> int:
@@ -121,6 +123,7 @@ class PhysicalMemory:
         self.ram: list[RamWindow] = []
         self._runs: list[_MmioRun] = []
         self._raz_pages: set[int] = set()
+        self._last_window: RamWindow | None = None
         #: the page of an access to nothing that stopped the CPU, to map read-as-zero
         self.raz_pending: int | None = None
         #: the last unassigned access, when the board aborts on them
@@ -144,7 +147,7 @@ class PhysicalMemory:
             # (a ctypes array would be zeroed up front, ~0.5 ms per MiB)
             buf = (ctypes.c_ubyte * size).from_buffer(mmap.mmap(-1, size))
         self.uc.mem_map_ptr(base, size, unicorn.UC_PROT_ALL, ctypes.addressof(buf))
-        win = RamWindow(name, base, size, buf, alias_of)
+        win = RamWindow(name, base, size, buf, alias_of, memoryview(buf).cast("B"))
         self.ram.append(win)
         return win
 
@@ -155,8 +158,12 @@ class PhysicalMemory:
         raise KeyError(name)
 
     def ram_at(self, addr: int, size: int = 1) -> RamWindow | None:
+        w = self._last_window
+        if w is not None and w.base <= addr and addr + size <= w.base + w.size:
+            return w
         for w in self.ram:
             if w.base <= addr and addr + size <= w.end:
+                self._last_window = w
                 return w
         return None
 
@@ -268,7 +275,7 @@ class PhysicalMemory:
         w = self.ram_at(addr, size)
         if w is not None:
             off = addr - w.base
-            return bytes(w.buffer[off:off + size])
+            return bytes(w.view[off:off + size])
         try:
             return bytes(self.uc.mem_read(addr, size))
         except unicorn.UcError as e:
@@ -290,7 +297,7 @@ class PhysicalMemory:
         if w is None:
             return None
         off = addr - w.base
-        return int.from_bytes(bytes(w.buffer[off:off + 4]), "little")
+        return int.from_bytes(w.view[off:off + 4], "little")
 
     def digests(self) -> dict[str, str]:
         """BLAKE2b of every RAM region's contents (aliases skipped: they repeat their region)."""

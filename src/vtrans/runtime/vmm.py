@@ -86,10 +86,14 @@ class GuestMmu:
     devices included (``mem_read`` on an MMIO range calls the device).
     """
 
-    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool):
+    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool, memory=None):
         self.uc = uc
         self.vcpu = vcpu
         self.v7 = v7
+        #: the machine's ``PhysicalMemory``: RAM is read from its buffers (a slice, no Unicorn
+        #: call); devices, and every write (Unicorn invalidates translated code it overwrites),
+        #: go through Unicorn
+        self.memory = memory
         self._cfg: MmuConfig | None = None
         self.flushes = 0
 
@@ -108,9 +112,19 @@ class GuestMmu:
         self.flushes += 1
         self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
 
+    def _phys(self, pa: int, size: int):
+        """``size`` bytes at physical ``pa`` (bytes-like); ``UcError`` where nothing is."""
+        mem = self.memory
+        if mem is not None:
+            w = mem.ram_at(pa, size)
+            if w is not None:
+                off = pa - w.base
+                return w.view[off:off + size]
+        return self.uc.mem_read(pa, size)
+
     def _read32_phys(self, pa: int) -> int | None:
         try:
-            return int.from_bytes(self.uc.mem_read(pa, 4), "little")
+            return int.from_bytes(self._phys(pa, 4), "little")
         except unicorn.UcError:
             return None
 
@@ -156,7 +170,7 @@ class GuestMmu:
     def read(self, va: int, size: int, *, privileged: bool) -> int:
         pa = self.translate(va, privileged=privileged)
         try:
-            return int.from_bytes(self.uc.mem_read(pa, size), "little")
+            return int.from_bytes(self._phys(pa, size), "little")
         except unicorn.UcError:
             raise VirtualAbort(va & M32, fsr_value(0b01000)) from None  # synchronous external abort
 
@@ -164,7 +178,7 @@ class GuestMmu:
         """``size`` bytes at ``va``, which do not cross a 1 KB page (the smallest granule)."""
         pa = self.translate(va, privileged=privileged)
         try:
-            return bytes(self.uc.mem_read(pa, size))
+            return bytes(self._phys(pa, size))
         except unicorn.UcError:
             raise VirtualAbort(va & M32, fsr_value(0b01000)) from None
 
@@ -178,14 +192,14 @@ class GuestMmu:
     def fetch_word(self, va: int) -> int:
         """The instruction word at ``va`` as the guest fetched it (current virtual privilege)."""
         pa = self.translate(va, fetch=True)
-        return int.from_bytes(self.uc.mem_read(pa, 4), "little")
+        return int.from_bytes(self._phys(pa, 4), "little")
 
     # -- byte access with the privileged view (the vCPU block, load-time patching) ------------------
     def read_bytes(self, va: int, size: int) -> bytes:
         out = bytearray()
         while size > 0:
             chunk = min(size, 0x1000 - (va & 0xFFF))
-            out += self.uc.mem_read(self.translate(va, privileged=True), chunk)
+            out += self._phys(self.translate(va, privileged=True), chunk)
             va, size = va + chunk, size - chunk
         return bytes(out)
 
@@ -274,7 +288,7 @@ class Vmm:
                  cp15_overrides: dict[Cp15, int] | None = None,
                  lines: Callable[[], tuple[bool, bool]] | None = None,
                  on_wait: Callable[[], None] | None = None,
-                 coproc_hook=None):
+                 coproc_hook=None, memory=None):
         self.uc = uc
         #: the (IRQ, FIQ) input levels of the board's interrupt controller
         self.lines = lines or (lambda: (False, False))
@@ -282,7 +296,7 @@ class Vmm:
         self.stats = VmmStats()
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
-        self.mmu = GuestMmu(uc, self.vcpu, v7=v7)
+        self.mmu = GuestMmu(uc, self.vcpu, v7=v7, memory=memory)
         self.vcpu.on_privilege_change = self._privilege_changed
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
         self.hypercalls = hypercalls
@@ -641,7 +655,7 @@ class VmmMode(ExecutionMode):
             board = m.board
             vmm = Vmm(m.uc, v7=m.traits.v7, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
                       on_wait=self._idle, semihost=lambda: m._semihost(m.uc), coproc_hook=self._coproc,
-                      **self.vmm_options())
+                      memory=m.memory, **self.vmm_options())
             vmm.observer = self._observer
             vmm.on_interrupt_taken = lambda kind: m.stats.interrupts.update([kind.value])
             self.vmm = vmm

@@ -175,6 +175,7 @@ _GPR = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, A.UC
         A.UC_ARM_REG_R5, A.UC_ARM_REG_R6, A.UC_ARM_REG_R7, A.UC_ARM_REG_R8, A.UC_ARM_REG_R9,
         A.UC_ARM_REG_R10, A.UC_ARM_REG_R11, A.UC_ARM_REG_R12, A.UC_ARM_REG_SP, A.UC_ARM_REG_LR,
         A.UC_ARM_REG_PC)
+_SP_LR = (A.UC_ARM_REG_SP, A.UC_ARM_REG_LR)
 GPR_IDS = _GPR
 
 
@@ -506,8 +507,7 @@ class VCpu:
             old.sp = rd(A.UC_ARM_REG_SP)
             old.lr = rd(A.UC_ARM_REG_LR)
             new = self.banks[nb]
-            wr(A.UC_ARM_REG_SP, new.sp)
-            wr(A.UC_ARM_REG_LR, new.lr)
+            self._wr_many(_SP_LR, (new.sp, new.lr))
             if (ob == Mode.FIQ) != (nb == Mode.FIQ):
                 cur = [rd(r) for r in _GPR[8:13]]
                 for r, v in zip(_GPR[8:13], self.other_r8_r12):
