@@ -256,6 +256,8 @@ class BtMode(VmmMode):
         """A fault inside translated code, already mapped to the guest instruction."""
         vmm = self.vmm
         m = self.machine
+        if error.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED) and m.memory.map_pending_raz():
+            return guest_pc  # a read-as-zero page mapped now (PhysicalMemory): the access again
         fault = self._access_fault(guest_pc) if error.errno == unicorn.UC_ERR_EXCEPTION else None
         if fault is None:
             # an access no RAM or device decodes: a synchronous external abort (B3.13.3)
