@@ -454,6 +454,18 @@ class Vmm:
         finally:
             self._vmm_leave(t)
 
+    def emulate_as(self, pc: int, word: int, form: Form) -> None:
+        """Emulate ``word`` at ``pc`` as ``form`` (binary translation's block transfers that name
+        every register, which it cannot rewrite), as a trap would."""
+        t = self._vmm_enter()
+        try:
+            self.stats.traps[form.value] += 1
+            self._after_emulation(self.emulator.emulate(word, pc, form=form))
+        except GuestStateError as e:
+            self.exit_exception = GuestError(str(e), pc=pc)
+        finally:
+            self._vmm_leave(t)
+
     def handle_exception(self, kind: ExceptionKind, pc: int, **info) -> None:
         """A synchronous exception of the real CPU at guest address ``pc``."""
         t = self._vmm_enter()

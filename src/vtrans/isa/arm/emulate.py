@@ -26,7 +26,8 @@ from typing import Callable, Protocol
 from unicorn import arm_const as A
 
 from vtrans.isa.arm.vcpu import (
-    CP15_READ_ONLY, PSR_A, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, Mode, VCpu, bank_of, cp15_key, write_cp_raw,
+    CP15_READ_ONLY, PSR_A, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, GuestStateError, Mode,
+    VCpu, bank_of, cp15_key, write_cp_raw,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ class Form(StrEnum):
     LDM_USER = "ldm-user"       # B9.3.5  LDM (User registers)
     LDM_ERET = "ldm-eret"       # B9.3.4  LDM (exception return)
     STM_USER = "stm-user"       # B9.3.17 STM (User registers)
+    #: plain block transfers (A8.8.57-A8.8.61, A8.8.199-A8.8.202): never decoded from a trap (they
+    #: do not trap); the binary translator hands over the ones naming every register
+    LDM = "ldm"
+    STM = "stm"
     DP_ERET = "dp-eret"         # B9.3.20 SUBS PC, LR and related instructions
     ERET = "eret"               # B9.3.3
     LDR_T = "ldrt"              # A8.8.69/A8.8.72/A8.8.80/A8.8.84/A8.8.86 (unprivileged loads)
@@ -251,10 +256,12 @@ class Emulator:
     def _r(self, n: int, pc: int) -> int:
         return (pc + 8) & M32 if n == 15 else self.vcpu.reg(n)
 
-    def emulate(self, word: int, pc: int) -> Emulated:
-        """Execute ``word`` (at guest address ``pc``) in the virtual mode; set the real PC."""
+    def emulate(self, word: int, pc: int, form: Form | None = None) -> Emulated:
+        """Execute ``word`` (at guest address ``pc``) in the virtual mode; set the real PC.
+        ``form``: what the caller knows ``word`` to be, instead of decoding it."""
         vcpu = self.vcpu
-        form = decode(word)
+        if form is None:
+            form = decode(word)
         cond = word >> 28
         if form is not None and cond != 0xF and not condition_passed(cond, vcpu.cpsr):
             return self._finish(Emulated(form, (pc + 4) & M32))
@@ -496,6 +503,39 @@ class Emulator:
         values = [(pc + 8) & M32 if i == 15 else vcpu.user_reg(i) for i in regs]
         self._write_words(address, values)
         return Emulated(Form.STM_USER, (pc + 4) & M32)
+
+    def _ldm(self, word: int, pc: int) -> Emulated:
+        """LDM in the current mode (A8.8.57-A8.8.60); a loaded PC is a branch (LoadWritePC)."""
+        vcpu = self.vcpu
+        n = (word >> 16) & 0xF
+        regs = [i for i in range(16) if word & (1 << i)]
+        if not regs:
+            raise _Undefined  # an empty list is UNPREDICTABLE
+        address, wb = self._block_address(word, len(regs), pc)
+        values = self._read_words(address, len(regs))
+        low = [r for r in regs if r != 15]
+        if low:
+            vcpu.set_regs(low, values[:len(low)])
+        if word & (1 << 21) and n not in regs:
+            vcpu.set_reg(n, wb)        # (with the base in the list, the loaded value stays, as QEMU)
+        if 15 not in regs:
+            return Emulated(Form.LDM, (pc + 4) & M32)
+        target = values[-1]
+        if target & 1:
+            raise GuestStateError(f"ldm at 0x{pc:08x} branches to Thumb state (0x{target:08x}): not supported")
+        return Emulated(Form.LDM, target & ~3)
+
+    def _stm(self, word: int, pc: int) -> Emulated:
+        """STM in the current mode (A8.8.199-A8.8.202); a stored PC reads as its address + 8."""
+        n = (word >> 16) & 0xF
+        regs = [i for i in range(16) if word & (1 << i)]
+        if not regs:
+            raise _Undefined
+        address, wb = self._block_address(word, len(regs), pc)
+        self._write_words(address, [self._r(i, pc) for i in regs])   # the base's old value
+        if word & (1 << 21):
+            self.vcpu.set_reg(n, wb)
+        return Emulated(Form.STM, (pc + 4) & M32)
 
     def _ldm_eret(self, word: int, pc: int) -> Emulated:
         vcpu = self.vcpu

@@ -679,11 +679,7 @@ class ArmTranslator:
             e.emit(NOP)
             return False
         if kind is Kind.CALLOUT:
-            site = e.here
-            e.emit(0)
-            pending.append((site, ExitStub(ExitKind.CALLOUT, 0, gpc, word=word, site=site,
-                                           unretired=n - i)))
-            return True
+            return self._callout(e, word, gpc, i, n, pending)
         if kind is Kind.BRANCH:
             off = ((word & 0xFFFFFF) ^ 0x800000) - 0x800000
             target = (pcval + (off << 2)) & M32
@@ -745,11 +741,24 @@ class ArmTranslator:
             spills.append((begin - e.start + 4, e.here - e.start - 4, SLOT_T, t))
             return self._indirect(e, cond, nxt, pending)
         if kind is Kind.LDM_PC:
-            return self._ldm_pc(e, info, cond, nxt, pending, spills)
+            ended = self._ldm_pc(e, info, cond, nxt, pending, spills)
+            # None: every register is named, none is free to hold the PC's word: the host
+            # emulates the instruction
+            return self._callout(e, word, gpc, i, n, pending) if ended is None else ended
         if kind is Kind.STM_PC:
-            self._stm_pc(e, info, cond, pcval, spills)
+            if not self._stm_pc(e, info, cond, pcval, spills):
+                return self._callout(e, word, gpc, i, n, pending)
             return False
         raise TranslationError(f"unhandled instruction kind {kind}")
+
+    @staticmethod
+    def _callout(e: _Emitter, word: int, gpc: int, i: int, n: int, pending: list) -> bool:
+        """End the block with a callout: the host executes ``word`` (sensitive, exception-raising,
+        or a block transfer naming every register) and says where to go on."""
+        site = e.here
+        e.emit(0)
+        pending.append((site, ExitStub(ExitKind.CALLOUT, 0, gpc, word=word, site=site, unretired=n - i)))
+        return True
 
     def _indirect(self, e: _Emitter, cond: int, nxt: int, pending: list) -> bool:
         e.b(ibl_address(), cond)
@@ -782,7 +791,7 @@ class ArmTranslator:
         return None
 
     def _ldm_pc(self, e: _Emitter, info: InsnInfo, cond: int, nxt: int, pending: list,
-                spills: list) -> bool:
+                spills: list) -> bool | None:
         """``ldm{mode} rn{!}, {..., pc}`` (pop {..., pc}): load the PC's word into T first,
         then the other registers with an ldm of one register fewer, then fix writeback."""
         word = info.word
@@ -791,10 +800,14 @@ class ArmTranslator:
         count = bin(regs).count("1") + 1
         p, u, w = (word >> 24) & 1, (word >> 23) & 1, (word >> 21) & 1
         if w and regs & (1 << rn):
-            return self._as_callout(e, info, cond, pending)
+            return None
         t = self._scratch(info.regs)
         if t is None:
-            return self._as_callout(e, info, cond, pending)
+            return None
+        # the decrementing forms address words one lower without the PC, from scratch S
+        s = self._scratch(info.regs | (1 << t)) if regs and not u else None
+        if regs and not u and s is None:
+            return None
         # offset of the PC's word from rn (the highest address, A8.8.58-A8.8.61)
         pc_off = {(0, 1): 4 * (count - 1), (1, 1): 4 * count, (0, 0): 0, (1, 0): -4}[(p, u)]
         begin = e.here
@@ -806,10 +819,6 @@ class ArmTranslator:
                 if w:
                     e.emit(dp_imm(Op.ADD, rn, rn, 4, cond))
             else:
-                # the decrementing forms address words one lower without the PC
-                s = self._scratch(info.regs | (1 << t))
-                if s is None:
-                    return self._as_callout(e, info, cond, pending)
                 e.slot_access(False, s, SLOT_S)
                 e.emit(dp_imm(Op.SUB, s, rn, 4, cond))
                 e.emit(ldm_stm(True, s, regs, p, u, 0, cond))
@@ -823,7 +832,7 @@ class ArmTranslator:
         spills.append((begin - e.start + 4, e.here - e.start - 4, SLOT_T, t))
         return self._indirect(e, cond, nxt, pending)
 
-    def _stm_pc(self, e: _Emitter, info: InsnInfo, cond: int, pcval: int, spills: list) -> None:
+    def _stm_pc(self, e: _Emitter, info: InsnInfo, cond: int, pcval: int, spills: list) -> bool:
         """``stm{mode} rn{!}, {..., pc}`` stores PC+8 (A8.8.199, A2.3): store the other
         registers, then the guest PC value from scratch S to the highest address."""
         word = info.word
@@ -834,7 +843,7 @@ class ArmTranslator:
         s = self._scratch(info.regs)
         t = self._scratch(info.regs | (1 << (s if s is not None else 0)))
         if s is None or t is None or (w and regs & (1 << rn)):
-            raise TranslationError("stm with the PC: no scratch register free")
+            return False  # (nothing emitted yet)
         pc_off = {(0, 1): 4 * (count - 1), (1, 1): 4 * count, (0, 0): 0, (1, 0): -4}[(p, u)]
         begin = e.here
         e.slot_access(False, s, SLOT_S)
@@ -856,9 +865,7 @@ class ArmTranslator:
         elif w:
             e.emit(dp_imm(Op.ADD if u else Op.SUB, rn, rn, 4, cond))
         spills.append((begin - e.start + 4, begin - e.start + 4 * 7, SLOT_S, s))
-
-    def _as_callout(self, e: _Emitter, info: InsnInfo, cond: int, pending: list) -> bool:
-        raise TranslationError(f"cannot rewrite 0x{info.word:08x} (no scratch register)")
+        return True
 
     # ---------------------------------------------------------------- chaining
     @staticmethod

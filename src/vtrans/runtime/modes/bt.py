@@ -33,7 +33,7 @@ from vtrans.errors import GuestError
 from vtrans.isa.arm.cp15 import fsr_value
 from vtrans.isa.arm.emulate import Form, VirtualAbort, decode
 from vtrans.isa.arm.mmu import access_addresses
-from vtrans.isa.arm.translate import ArmTranslator
+from vtrans.isa.arm.translate import ArmTranslator, Kind, analyze
 from vtrans.isa.arm.vcpu import ExceptionKind
 from vtrans.runtime.dbt import DEFAULT_TC_SIZE, Dispatcher, UnicornCodeWatch
 from vtrans.runtime.machine import decode_cp_transfer
@@ -223,7 +223,10 @@ class BtMode(VmmMode):
         vfp_counter = self.ops.counter == "vfp"
         if vfp_counter and form in (Form.VMRS, Form.VMSR):
             uc.reg_write(_FPEXC, self._guest_fpexc)     # the guest sees and sets its own FPEXC
-        if form is Form.SVC:
+        if form is None and analyze(word).kind in (Kind.LDM_PC, Kind.STM_PC):
+            # a block transfer naming every register, none free as a scratch: emulated
+            vmm.emulate_as(guest_pc, word, Form.LDM if word & (1 << 20) else Form.STM)
+        elif form is Form.SVC:
             vmm.handle_exception(ExceptionKind.SVC, guest_pc)
         elif form is Form.BKPT:
             vmm.handle_exception(ExceptionKind.PREFETCH_ABORT, guest_pc)
