@@ -5,8 +5,8 @@ access while the guest has SCTLR.A set.  ``guests/alignment.s`` makes unaligned 
 str (with writeback) and ldm (with writeback) accesses with SCTLR.A clear, set and clear again;
 the abort handler prints DFSR and DFAR.  The output — values, fault statuses (WnR for the
 store), addresses, and the proof that a faulting instruction wrote neither memory nor
-registers — must be QEMU's, natively and pre-virtualized (the VMM's guest has a virtual
-SCTLR; the image is rewritten as a binary with each strategy).
+registers — must be QEMU's, natively, pre-virtualized (the VMM's guest has a virtual
+SCTLR; the image is rewritten as a binary with each strategy) and binary-translated.
 
 ``guests/alignment_tlb.s`` fills Unicorn's TLB with ~250 pages before each unaligned access.
 Unicorn's access helper holds a pointer into the TLB across the memory hook, and a whole TLB
@@ -25,7 +25,7 @@ from guestlib import GUESTS, qemu_run, vtrans_run
 
 @pytest.mark.qemu
 @pytest.mark.gnu
-@pytest.mark.parametrize("mode", ["native", "previrt:hypercall", "previrt:stub", "previrt:pad"])
+@pytest.mark.parametrize("mode", ["native", "previrt:hypercall", "previrt:stub", "previrt:pad", "bt"])
 @pytest.mark.parametrize("board", ["realview-pb-a8", "vexpress-a9", "virt"])
 @pytest.mark.parametrize("guest", ["alignment", "alignment_tlb", "alignment_mmu"])
 def test_alignment_faults_match_qemu(guest: str, board: str, mode: str, guest_builder, qemu_arm) -> None:
@@ -34,7 +34,7 @@ def test_alignment_faults_match_qemu(guest: str, board: str, mode: str, guest_bu
     assert ref.returncode == 0
     lines = ref.semihost.split()
     assert lines.count(b"00000001") >= 2 and b"00000801" in lines   # read and write alignment faults
-    extra: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ("--mode", "bt") if mode == "bt" else ()
     if mode.startswith("previrt"):
         from vtrans.translator.binary import rewrite_elf
 

@@ -590,8 +590,8 @@ class Machine:
         sctlr = self._regs.cp_read(15, 0, 1, 0, 0)
         virtual = self._virtual_sctlr
         guest_sctlr = sctlr if virtual is None else virtual()
-        if ((bool(guest_sctlr & cp15.SCTLR_A) and self.mode.checks_alignment)
-                != (self._align_hook is not None) and not self._align_change):
+        if (bool(guest_sctlr & cp15.SCTLR_A) != (self._align_hook is not None)
+                and not self._align_change):
             # SCTLR was written (QEMU flushes the TLB then, and so does the VMM for its virtual
             # one): switch the checks at the next block boundary, which the counter reaches at
             # once (a cp15 write ends the block)
@@ -770,13 +770,13 @@ class Machine:
         return (word & _WFI_MASK) == _WFI or (word & _CP15_WFI_MASK) == _CP15_WFI
 
     # -- alignment checking (SCTLR.A) -----------------------------------------------------------
-    def _switch_alignment_checks(self) -> None:
+    def update_alignment_checks(self) -> None:
         """Turn the access hook on or off as SCTLR.A says.  Unicorn never raises alignment
         faults for plain loads and stores; QEMU does when SCTLR.A is set (B3.12.4), so while
         it is set every access goes through a hook (Unicorn compiles memory hooks into its
         translated blocks, hence the cache flush)."""
         self._align_change = False
-        want = bool(self._guest_sctlr() & cp15.SCTLR_A) and self.mode.checks_alignment
+        want = bool(self._guest_sctlr() & cp15.SCTLR_A)
         if want == (self._align_hook is not None):
             return
         if want:
@@ -839,7 +839,7 @@ class Machine:
             if self._stop is not None:
                 break
             if self._align_change:
-                self._switch_alignment_checks()
+                self.update_alignment_checks()
             self._deliver_interrupts()
             count = st.count
             if max_insns is not None and count >= max_insns:

@@ -57,9 +57,6 @@ class ExecutionMode:
     """
 
     name = "?"
-    #: the machine enforces the real SCTLR.A on this mode's guest (alignment faults); a VMM
-    #: mode's guest has a virtual SCTLR (not implemented there: see ARCHITECTURE.md)
-    checks_alignment = True
     #: set by a tracer (``runtime/tracing.py``): told of every (virtual) exception taken,
     #: ``observer.exception_taken(kind, pc, cpsr_before, cpsr_after, vector)``
     observer = None

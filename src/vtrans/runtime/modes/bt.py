@@ -30,7 +30,7 @@ import unicorn
 from unicorn import arm_const as A
 
 from vtrans.errors import GuestError
-from vtrans.isa.arm.cp15 import fsr_value
+from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.emulate import Form, VirtualAbort, decode
 from vtrans.isa.arm.mmu import access_addresses
 from vtrans.isa.arm.translate import ArmTranslator, Kind, analyze
@@ -51,9 +51,6 @@ _FPEXC_EN = 1 << 30
 
 class BtMode(VmmMode):
     name = "bt"
-    #: guest accesses come from translated code (the hook would see host addresses): bt does not
-    #: enforce SCTLR.A (ARCHITECTURE.md, "Alignment")
-    checks_alignment = False
     #: default size of the translation cache's code (``--tc-size``)
     tc_size = DEFAULT_TC_SIZE
 
@@ -241,6 +238,9 @@ class BtMode(VmmMode):
             else:
                 self.ops.enable_vfp(uc)
         self._reraise()
+        # a write of SCTLR.A switches alignment checking before the next guest instruction (native
+        # mode's CPU stops after the cp15 write; translated code would run on to the block's end)
+        self.machine.update_alignment_checks()
         if self._mapping_changed(before, word):
             # another address space: translations are keyed by virtual address
             self.dbt.flush()
@@ -261,7 +261,17 @@ class BtMode(VmmMode):
         m = self.machine
         if error.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED) and m.memory.map_pending_raz():
             return guest_pc  # a read-as-zero page mapped now (PhysicalMemory): the access again
-        fault = self._access_fault(guest_pc) if error.errno == unicorn.UC_ERR_EXCEPTION else None
+        fault = None
+        pending = m._align_pending
+        if pending is not None and error.errno == unicorn.UC_ERR_EXCEPTION:
+            # the machine's access hook found an unaligned access with SCTLR.A set (Machine.
+            # _on_aligned_access): an alignment fault at the virtual address the fill saw
+            m._align_pending = None
+            pa, write, va = pending
+            fault = VirtualAbort(pa if va is None else va,
+                                 fsr_value(FaultStatus.ALIGNMENT, 0, write and m.traits.v7))
+        elif error.errno == unicorn.UC_ERR_EXCEPTION:
+            fault = self._access_fault(guest_pc)
         if fault is None:
             # an access no RAM or device decodes: a synchronous external abort (B3.13.3)
             mf = m.memory.fault
