@@ -98,7 +98,9 @@ def _run_binary(args: argparse.Namespace) -> int:
     out.write(f"{len(result.findings)} non-innocuous instructions: " + ", ".join(f"{n} {c}" for c, n in s.items())
               + "\n")
     if result.thumb_bytes:
-        out.write(f"{result.thumb_bytes} bytes of Thumb code not examined (only A32 is classified)\n")
+        thumb = sum(1 for f in result.findings if not f.rewritable)
+        out.write(f"{result.thumb_bytes} bytes of Thumb code examined: {thumb} of these instructions are Thumb "
+                  "(vtrans rewrites A32 code only)\n")
     out.write(result.verdict() + "\n")
     for f in result.culprits:
         out.write(f"  {result.where(f)}: {f.text}  ({f.classification.cls.value}: {f.classification.user_effect})\n")

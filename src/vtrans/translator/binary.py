@@ -20,8 +20,9 @@ strategies and the same tables, so ``vtrans run --mode previrt`` runs the result
   loaded above its RAM base (QEMU puts nothing there for an ELF kernel) — and the stubs
   branch back to absolute addresses.  The image must not use that memory.
 
-Thumb code (``$t``) is not rewritten: a Thumb sensitive instruction would be missed, so the
-number of Thumb bytes is reported.  ISA knowledge comes from the plugin's ``translator``
+Thumb code (``$t``) is examined (``isa/arm/thumb.py``: each instruction against the A32 table)
+but not rewritten: an image with a non-innocuous Thumb instruction is refused, and
+``vtrans analyze`` lists such instructions like the A32 ones.  ISA knowledge comes from the plugin's ``translator``
 rules (``code_mapping``, ``decode``, ``hypercall_word``, ``branch_word``, ``stubs``).
 """
 
@@ -56,6 +57,8 @@ class BinarySite:
     text: str               # capstone's text of the original
     where: str              # nearest symbol + offset
     section: str = ".text"
+    #: False for code the ISA only examines (Thumb): found, but not rewritable
+    rewritable: bool = True
 
 
 @dataclass
@@ -82,7 +85,8 @@ def is_elf(data: bytes) -> bool:
 
 
 def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite], int]:
-    """The sensitive words of the image's A32 code, and the number of Thumb code bytes."""
+    """The sensitive instructions of the image's code -- A32 (rewritable) and Thumb (examined
+    only: ``rewritable`` False) -- and the number of Thumb code bytes."""
     plugin = isa_registry.get(isa_name)
     rules = plugin.translator
     symbols = editor.symbols()
@@ -93,7 +97,8 @@ def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite
         if kind is not None:
             mapping.setdefault(sec, []).append((value, kind))
         elif name and info & 0xF in (elfedit.STT_NOTYPE, elfedit.STT_FUNC, elfedit.STT_OBJECT) and sec:
-            named.append((value, name))
+            # (a Thumb function's value has bit 0 set: ELF for the ARM Architecture, 5.5.3)
+            named.append((value & ~1 if info & 0xF == elfedit.STT_FUNC else value, name))
     named.sort()
     named_at = [v for v, _ in named]
     sites: list[BinarySite] = []
@@ -117,6 +122,10 @@ def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite
             start, end = max(start, sec.addr), min(end, sec.addr + sec.size)
             if kind == "other":
                 other_bytes += max(0, end - start)
+                lo = start + (start & 1)
+                for addr, enc, c, text in rules.other_code_sites(bytes(data[lo - sec.addr:end - sec.addr]), lo):
+                    sites.append(BinarySite(addr, enc, c, f"{text} (Thumb)", _where(named, named_at, addr, sec.name),
+                                            sec.name, rewritable=False))
             if kind != "code":
                 continue
             addr = (start + 3) & ~3
@@ -126,12 +135,18 @@ def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite
                 if c.is_sensitive:
                     decoded = next(cs.disasm_lite(word.to_bytes(4, "little"), addr), None)
                     text = f"{decoded[2]} {decoded[3]}".strip() if decoded else f".inst 0x{word:08x}"
-                    j = bisect.bisect_right(named_at, addr) - 1
-                    where = (f"{named[j][1]}+0x{addr - named[j][0]:x}" if j >= 0 and addr != named[j][0]
-                             else named[j][1] if j >= 0 else sec.name)
-                    sites.append(BinarySite(addr, word, c, text, where, sec.name))
+                    sites.append(BinarySite(addr, word, c, text, _where(named, named_at, addr, sec.name), sec.name))
                 addr += 4
+    sites.sort(key=lambda site: site.address)
     return sites, other_bytes
+
+
+def _where(named: list[tuple[int, str]], named_at: list[int], addr: int, section: str) -> str:
+    """The nearest symbol at or below ``addr``, with the offset from it."""
+    j = bisect.bisect_right(named_at, addr) - 1
+    if j < 0:
+        return section
+    return named[j][1] if addr == named[j][0] else f"{named[j][1]}+0x{addr - named[j][0]:x}"
 
 
 @dataclass
@@ -182,7 +197,7 @@ class BinaryAnalysis:
         return {"files": [self.name], "instructions": [one(f) for f in self.findings], "summary": self.summary(),
                 "virtualizable": self.virtualizable, "verdict": self.verdict(),
                 "culprits": [f"{self.where(f)}: {f.text}" for f in self.culprits],
-                "thumb_bytes_not_examined": self.thumb_bytes}
+                "thumb_bytes": self.thumb_bytes}
 
 
 def analyze_elf(data: bytes, *, name: str = "<image>") -> BinaryAnalysis:
@@ -217,9 +232,16 @@ def rewrite_elf(data: bytes, strategy: Strategy | str, *, name: str = "<image>",
     if stub_base is not None and strategy is not Strategy.STUB:
         raise UsageError("--stub-base is for --strategy stub")
     sites, other = find_binary_sites(editor, isa_name)
+    fixed = [site for site in sites if not site.rewritable]
+    if fixed:
+        listed = "; ".join(f"0x{site.address:08x} <{site.where}>: {site.text} [{site.classification.cls.value}]"
+                           for site in fixed[:3])
+        more = f" and {len(fixed) - 3} more" if len(fixed) > 3 else ""
+        raise ImageError(f"{name}: {len(fixed)} non-innocuous Thumb instructions ({listed}{more}): vtrans "
+                         "rewrites A32 code only, and the image would not run pre-virtualized")
     notes = []
     if other:
-        notes.append(f"{other} bytes of Thumb code were not examined (only A32 code is rewritten)")
+        notes.append(f"{other} bytes of Thumb code examined: no non-innocuous instruction")
     result = BinaryRewriteResult(strategy, name, b"", sites, [], notes=notes)
     if strategy is Strategy.HYPERCALL:
         for index, site in enumerate(sites):

@@ -218,6 +218,28 @@ class ArmRewriteRules:
             return None
         return {"a": "code", "d": "data", "t": "other"}[name[1]]
 
+    def other_code_sites(self, data: bytes, address: int) -> list[tuple[int, int, object, str]]:
+        """The non-innocuous instructions of ``"other"`` code (Thumb) at ``address``:
+        ``(address, encoding, classification, text)``; they are examined, not rewritten
+        (``isa/arm/thumb.py``)."""
+        import capstone
+
+        from vtrans.isa.arm import thumb
+
+        cs = self.__dict__.get("_cs_thumb")
+        if cs is None:
+            cs = self.__dict__["_cs_thumb"] = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+        out = []
+        for at, size, hw1, hw2 in thumb.instructions(data, address):
+            c = thumb.classify(hw1, hw2)
+            if c is None:
+                continue
+            raw = data[at - address:at - address + size]
+            decoded = next(cs.disasm_lite(raw, at), None)
+            text = f"{decoded[2]} {decoded[3]}".strip() if decoded else f".inst.{'w' if size == 4 else 'n'} 0x{raw.hex()}"
+            out.append((at, hw1 if hw2 is None else hw1 << 16 | hw2, c, text))
+        return out
+
     def decode(self, word: int, address: int, loc) -> Statement:
         """The IR of an A32 ``word`` (for a stub to work on its operands).
 
