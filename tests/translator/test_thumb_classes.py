@@ -119,3 +119,22 @@ def test_a_thumb_kernel_is_analyzed_and_refused_for_rewriting(thumb_image, tmp_p
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
     assert proc.returncode == 2 and b"cpsid i (Thumb)" in proc.stderr and b"Traceback" not in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.gnu
+def test_diff_skips_the_previrt_modes_it_cannot_make(thumb_image) -> None:
+    """``vtrans diff`` with its default modes compares what it can and says why not the rest;
+    asked by name for a previrt mode, it fails with the rewriter's reason."""
+    import sys
+
+    def diff(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "vtrans", "diff", "--max-insns", "2000", *extra,
+                               str(thumb_image)], stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+
+    proc = diff()
+    assert b"previrt modes skipped" in proc.stderr and b"cpsid i (Thumb)" in proc.stderr
+    rows = [line.split()[0] for line in proc.stdout.decode().splitlines()[1:4]]
+    assert rows == ["native", "trap", "bt"], proc.stdout.decode()
+    proc = diff("--modes", "previrt:stub")
+    assert proc.returncode == 2 and b"3 non-innocuous Thumb instructions" in proc.stderr
+    assert b"Traceback" not in proc.stderr

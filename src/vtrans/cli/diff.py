@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 
 from vtrans.cli.common import address_arg, count_arg, int_arg, is_elf, read_stdin, seconds_arg
-from vtrans.errors import UsageError
+from vtrans.errors import ImageError, UsageError
 from vtrans.fileio import write_atomically
 
 _ASM_SUFFIXES = (".s", ".S", ".asm")
@@ -192,9 +192,20 @@ def run(args: argparse.Namespace) -> int:
             rewritten = {spec: _previrtualized(programs, spec.strategy, base, args.include_dirs, tmp, stub_at)
                          for spec in specs if spec.mode == "previrt"}
         else:
-            rewritten = {spec: _previrtualized_elf(args.inputs[0], spec.strategy, board, args.base, tmp,
-                                                   args.stub_at)
-                         for spec in specs if spec.mode == "previrt"}
+            rewritten = {}
+            for spec in [s for s in specs if s.mode == "previrt"]:
+                try:
+                    rewritten[spec] = _previrtualized_elf(args.inputs[0], spec.strategy, board, args.base, tmp,
+                                                          args.stub_at)
+                except ImageError as e:
+                    if args.modes:
+                        raise  # asked for by name: the reason is the answer
+                    # the default modes: compare what can be compared (an image whose Thumb
+                    # code is sensitive cannot be pre-virtualized), and say why the rest is not
+                    print(f"vtrans diff: previrt modes skipped: {e.message}", file=sys.stderr)
+                    specs = [s for s in specs if s.mode != "previrt"]
+                    rewritten = {}
+                    break
         if rewritten:
             # every run digests memory without the code that differs by design between the images
             common["mask"] = _code_ranges(original, *(im for im, _ in rewritten.values()))
