@@ -798,8 +798,8 @@ class Machine:
 
     def _on_aligned_access(self, uc: unicorn.Uc, access: int, address: int, size: int, _value: int, _user) -> None:
         """An unaligned access while SCTLR.A is set: make it fault.  The hook runs before the
-        access looks up the TLB; flushing the TLB makes that lookup miss, and the fill refuses
-        it (``_on_tlb_fill``), so Unicorn raises the abort from inside the access with its
+        access looks up the TLB; dropping the page's TLB entries makes that lookup miss, and the
+        fill refuses it (``_on_tlb_fill``), so Unicorn raises the abort from inside the access with its
         precise state: PC on the instruction, no register, base or memory written (the PC a
         memory hook reads is not reliable, the exception's is).
 
