@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from elftools.common.exceptions import ELFError
+from elftools.construct import ConstructError
 from elftools.elf.constants import P_FLAGS
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from vtrans.errors import ImageError
 from vtrans.isa.arm.semihosting import Layout
@@ -85,15 +87,22 @@ def _elf_segments(path: str, data: bytes) -> tuple[int, list[Segment], dict[str,
         if elf.elfclass != 32 or not elf.little_endian:
             raise ImageError(f"{path}: only 32-bit little-endian ARM images are supported")
         segs = []
-        for ph in elf.iter_segments():
+        for i, ph in enumerate(elf.iter_segments()):
             if ph["p_type"] != "PT_LOAD" or ph["p_memsz"] == 0:
                 continue
-            body = ph.data()[: ph["p_filesz"]] + bytes(ph["p_memsz"] - ph["p_filesz"])
+            if ph["p_filesz"] > ph["p_memsz"]:
+                raise ImageError(f"{path}: malformed ELF image: segment {i} has more bytes in the file "
+                                 f"({ph['p_filesz']}) than in memory ({ph['p_memsz']})")
+            body = ph.data()[: ph["p_filesz"]]
+            if len(body) != ph["p_filesz"]:
+                raise ImageError(f"{path}: malformed ELF image: segment {i} runs past the end of the file")
+            body += bytes(ph["p_memsz"] - ph["p_filesz"])
             segs.append(Segment(ph["p_paddr"], body, bool(ph["p_flags"] & P_FLAGS.PF_X),
                                 bool(ph["p_flags"] & P_FLAGS.PF_W)))
         symbols: dict[str, int] = {}
         symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
+        # (a .symtab that is no symbol table is ignored, as QEMU's loader ignores sections)
+        if isinstance(symtab, SymbolTableSection):
             for sym in symtab.iter_symbols():
                 if sym.name == "$t" or sym.name.startswith("$t."):
                     symbols["$t"] = sym["st_value"]
@@ -101,7 +110,7 @@ def _elf_segments(path: str, data: bytes) -> tuple[int, list[Segment], dict[str,
                         and not sym.name.startswith("$"):
                     symbols.setdefault(sym.name, sym["st_value"])
         return elf["e_entry"], segs, symbols
-    except ELFError as e:
+    except (ELFError, ConstructError, ValueError, OverflowError) as e:
         raise ImageError(f"{path}: malformed ELF image: {e}") from e
 
 
