@@ -15,7 +15,6 @@ from vtrans.runtime.dbt.dispatcher import ClockHost
 
 RAM = 0x10000
 RAM_SIZE = 0x40000
-SCRATCH = 0x80000
 REGS = [getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)] + [A.UC_ARM_REG_SP, A.UC_ARM_REG_LR]
 
 
@@ -24,7 +23,6 @@ def new_uc(cpu: int | None = None) -> unicorn.Uc:
     if cpu is not None:
         uc.ctl_set_cpu_model(cpu)
     uc.mem_map(RAM, RAM_SIZE)
-    uc.mem_map(SCRATCH, 0x1000)
     return uc
 
 
@@ -65,11 +63,12 @@ class BareHost(ClockHost):
         raise RuntimeError(f"prefetch abort at 0x{pc:08x}")
 
     def callout(self, pc: int, word: int) -> int:
+        """Execute the instruction in place, privileged (the reference's own CPU state): it
+        may read the PC or branch (a block transfer naming every register)."""
         self.callouts.append(word)
-        self.uc.mem_write(SCRATCH, struct.pack("<I", word))
-        self.uc.ctl_remove_cache(SCRATCH, SCRATCH + 4)
-        self.uc.emu_start(SCRATCH, SCRATCH + 4, count=1)
-        return (pc + 4) & 0xFFFFFFFF
+        self.uc.reg_write(A.UC_ARM_REG_PC, pc)
+        self.uc.emu_start(pc, (pc + 4) & 0xFFFFFFFF, count=1)
+        return self.uc.reg_read(A.UC_ARM_REG_PC)
 
     def boundary(self, pc: int) -> int:
         self._pc = pc

@@ -49,11 +49,13 @@ def memop(draw) -> str:
 @st.composite
 def pcread(draw, label: str) -> str:
     rd = draw(reg)
-    k = draw(st.integers(0, 5))
+    k = draw(st.integers(0, 6))
     c = draw(cond)
     return [f"adr{c} {rd}, {label}", f"mov{c} {rd}, pc", f"add{c} {rd}, pc, #{draw(imm)}",
             f"ldr{c} {rd}, =0x{draw(st.integers(0, 2**32 - 1)):08x}", f"add{c} {rd}, {draw(src)}, pc",
-            f"str{c} pc, [r8, #{4 * draw(st.integers(0, 63))}]"][k]
+            f"str{c} pc, [r8, #{4 * draw(st.integers(0, 63))}]",
+            # every register, the PC too: no scratch register left (the VMM emulates it)
+            f"stm{c}{draw(st.sampled_from(['ia', 'ib']))} r8, {{r0-r15}}"][k]
 
 
 SENSITIVE = ["mrs {r}, cpsr", "msr cpsr_f, {r}", "mrc p15, 0, {r}, c0, c0, 0", "mrc p15, 0, {r}, c1, c0, 0",
@@ -85,10 +87,13 @@ def program(draw) -> str:
     lines.append(f"L{len(items)}:")
     lines.append("b end")
     for f in range(nfunc):
-        ret = draw(st.sampled_from(["bx lr", "mov pc, lr", "pop"]))
+        ret = draw(st.sampled_from(["bx lr", "mov pc, lr", "pop", "popall"]))
         body = draw(st.lists(st.one_of(alu(), memop()), min_size=0, max_size=5))
         if ret == "pop":
             lines += [f"F{f}:", "push {r4, lr}", *body, "pop {r4, pc}"]
+        elif ret == "popall":
+            # a return naming every register (no scratch register left: the VMM emulates it)
+            lines += [f"F{f}:", "push {lr}", "push {r0-r12, lr}", *body, "ldmia sp!, {r0-r12, lr, pc}"]
         else:
             lines += [f"F{f}:", *body, ret]
     return "\n".join(lines)

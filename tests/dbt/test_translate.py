@@ -98,6 +98,22 @@ PROGRAMS = {
         ldr r5, [r8, #8]
         sub r5, r5, pc
     """,
+    "block transfers naming every register (emulated by the host)": """
+        mov r0, #3
+        stmia r8, {r0-r15}
+        stmib r8, {r0-r15}
+        ldr r5, [r8, #60]
+        bl f
+        bl g
+        b end
+    f:  push {lr}
+        push {r0-r12, lr}
+        add r1, r1, #5
+        ldmia sp!, {r0-r12, lr, pc}
+    g:  push {lr}
+        push {r0-r12, lr}
+        ldmia sp, {r0-r12, lr, pc}
+    """,
     "jump tables: add pc, pc, rX; ldr pc, [pc, rX, lsl #2]": """
         mov r2, #0
         mov r0, #2
