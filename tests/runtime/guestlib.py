@@ -42,7 +42,7 @@ class GuestBuilder:
         syms.update(defsyms or {})
         stem = name or f"{source.stem}_{board}"
         obj, elf = self.tmp / f"{stem}.o", self.tmp / f"{stem}.elf"
-        cmd = [self.arm_as, "-o", str(obj), str(source)]
+        cmd = [self.arm_as, "-I", str(source.parent), "-o", str(obj), str(source)]   # (.include "puthex.inc")
         for k, v in syms.items():
             cmd += ["--defsym", f"{k}=0x{v:x}"]
         subprocess.run(cmd, check=True, capture_output=True)
@@ -79,3 +79,22 @@ def vtrans_run(image: Path | str, board: str, *extra: str, stdin: bytes | None =
     while lines and (lines[-1] == b"" or lines[-1].startswith(b"vtrans: ")):
         lines.pop()
     return Run(proc.stdout, b"\n".join(lines) + (b"\n" if lines else b""), proc.stderr, proc.returncode)
+
+
+def vtrans_run_in(image: Path, board: str, mode: str) -> Run:
+    """``vtrans run`` in ``mode``: native, trap, bt, or ``previrt:<strategy>`` (the image is
+    rewritten as a binary first, next to it)."""
+    if mode.startswith("previrt:"):
+        from vtrans.translator.binary import rewrite_elf
+
+        strategy = mode.split(":")[1]
+        rewritten = image.with_name(f"{image.stem}.{strategy}.elf")
+        rewritten.write_bytes(rewrite_elf(image.read_bytes(), strategy, name=str(image)).image)
+        return vtrans_run(rewritten, board, "--mode", "previrt")
+    return vtrans_run(image, board, "--mode", mode)
+
+
+def guest_console(run: Run) -> str:
+    """The guest's semihosting lines of a run: stderr before vtrans's summary (and, under the
+    VMM, its statistics rows)."""
+    return run.stderr.decode().split("vtrans: ")[0]

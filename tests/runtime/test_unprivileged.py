@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from guestlib import GUESTS, qemu_run, vtrans_run
+from guestlib import GUESTS, guest_console, qemu_run, vtrans_run_in
 from vtrans.isa.arm.mmu import is_unprivileged_access
 
 
@@ -27,17 +27,9 @@ def test_unprivileged_accesses_match_qemu(board: str, mode: str, guest_builder, 
     assert ref.returncode == 0
     lines = ref.semihost.split()
     assert lines.count(b"0000000d") == 2 and lines.count(b"0000080d") == 2   # User permission faults
-    extra: tuple[str, ...] = ()
-    if mode.startswith("previrt"):
-        from vtrans.translator.binary import rewrite_elf
-
-        strategy = mode.split(":")[1]
-        rewritten = image.with_name(f"{image.stem}.{strategy}.elf")
-        rewritten.write_bytes(rewrite_elf(image.read_bytes(), strategy, name=str(image)).image)
-        image, extra = rewritten, ("--mode", "previrt")
-    got = vtrans_run(image, board, *extra)
+    got = vtrans_run_in(image, board, mode)
     assert got.returncode == 0, got.stderr.decode()
-    assert got.stderr.decode().split("vtrans: ")[0] == ref.semihost.decode()
+    assert guest_console(got) == ref.semihost.decode()
 
 
 _UNPRIVILEGED = ["ldrt r0, [r1]", "ldrt r0, [r1], #4", "ldrt r0, [r1], -r2", "ldrbt r0, [r1], #1",

@@ -42,7 +42,7 @@ from typing import Callable
 import unicorn
 from unicorn import arm_const as A
 
-from vtrans.errors import GuestError
+from vtrans.errors import GuestError, ImageError
 from vtrans.isa.arm import cp15
 from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
@@ -610,7 +610,7 @@ class Machine:
         write = access == unicorn.UC_MEM_WRITE
         cpsr = uc.reg_read(CPSR)
         privileged = (cpsr & 0x1F) != 0x10
-        if privileged and not fetch and self._unprivileged_insn(cpsr):
+        if privileged and not fetch and self._unprivileged_insn(cfg, cpsr):
             # ldrt/strt & co.: QEMU looks them up in the User TLB and checks them as User
             # accesses; the fill is for that TLB (Unicorn does not say which), so it answers with
             # User permissions, as every later access through that TLB expects
@@ -627,18 +627,31 @@ class Machine:
                        | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch) else 0))
         return True
 
-    def _unprivileged_insn(self, cpsr: int) -> bool:
-        """Is the instruction making the data access being translated an unprivileged load or
-        store?  (Unicorn synchronises PC before it asks for a translation.)"""
-        pc = self.uc.reg_read(PC)
-        if not cpsr & PSR_T:
-            word = self.read_insn(pc)
-            return word is not None and is_unprivileged_access(word)
-        try:  # two halfwords (a Thumb-2 instruction need not be word aligned)
-            data = self.guest_memory.read(pc, 2) + self.guest_memory.read(pc + 2, 2)
-        except Exception:  # noqa: BLE001 - no instruction there
+    def _unprivileged_insn(self, cfg: MmuConfig, cpsr: int) -> bool:
+        """Is the instruction making the data access being translated (MMU on: ``cfg``) an
+        unprivileged load or store?  (Unicorn synchronises PC before it asks for a translation.)"""
+        pc = self._regs.read(PC)
+        word = self._code_word(cfg, pc & ~3)
+        if word is None:
             return False
-        return is_unprivileged_access(int.from_bytes(data, "little"), thumb=True)
+        if not cpsr & PSR_T:
+            return is_unprivileged_access(word)
+        if pc & 2:   # a Thumb-2 instruction need not be word aligned: its second halfword is next
+            nxt = self._code_word(cfg, (pc + 2) & 0xFFFFFFFF)
+            if nxt is None:
+                return False
+            word = (word >> 16) | (nxt & 0xFFFF) << 16
+        return is_unprivileged_access(word, thumb=True)
+
+    def _code_word(self, cfg: MmuConfig, va: int) -> int | None:
+        """The word at virtual ``va`` (word aligned) under translation ``cfg``, or None."""
+        w = walk(cfg, self.memory.read32, va, fetch=True)
+        if w.pa is None:
+            return None
+        try:
+            return int.from_bytes(self.memory.read(w.pa, 4), "little")
+        except ImageError:
+            return None
 
     def _executable_entry(self, pa: int, fetch: bool) -> bool:
         """Whether a TLB entry for physical page ``pa`` may carry execute permission.

@@ -41,7 +41,7 @@ from vtrans.isa.arm.cp15 import fsr_value
 from vtrans.isa.arm.emulate import Emulated, Emulator, Event, Form, VirtualAbort, decode
 from vtrans.isa.arm.mmu import MmuConfig, walk
 from vtrans.isa.arm.vcpu import (
-    PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, Mode, VCpu, bank_of,
+    PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, VCpu,
 )
 
 log = logging.getLogger(__name__)
@@ -443,13 +443,8 @@ class Vmm:
                     pc, word = pc - 4, prev
             if word is None:
                 raise GuestError("trap at an unreadable instruction", pc=pc)
-            form = decode(word)
-            self.stats.traps[form.value if form else "undefined"] += 1
-            self._after_emulation(self.emulator.emulate(word, pc))
-            return True
-        except GuestStateError as e:
-            self.exit_exception = GuestError(str(e), pc=pc)
-            uc.emu_stop()
+            if not self._emulate_trap(pc, word, decode(word)):
+                uc.emu_stop()
             return True
         finally:
             self._vmm_leave(t)
@@ -459,12 +454,20 @@ class Vmm:
         every register, which it cannot rewrite), as a trap would."""
         t = self._vmm_enter()
         try:
-            self.stats.traps[form.value] += 1
+            self._emulate_trap(pc, word, form)
+        finally:
+            self._vmm_leave(t)
+
+    def _emulate_trap(self, pc: int, word: int, form: Form | None) -> bool:
+        """Count the trap and emulate ``word`` at ``pc`` as ``form`` (None: undefined); False if
+        the guest reached a state vtrans cannot virtualize (``exit_exception`` says which)."""
+        self.stats.traps[form.value if form else "undefined"] += 1
+        try:
             self._after_emulation(self.emulator.emulate(word, pc, form=form))
         except GuestStateError as e:
             self.exit_exception = GuestError(str(e), pc=pc)
-        finally:
-            self._vmm_leave(t)
+            return False
+        return True
 
     def handle_exception(self, kind: ExceptionKind, pc: int, **info) -> None:
         """A synchronous exception of the real CPU at guest address ``pc``."""

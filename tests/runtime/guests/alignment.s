@@ -57,43 +57,8 @@ _start: cps #0x17
         mov r0, #0x18
         ldr r1, =0x20026
         svc 0x123456
-        .balign 32
-vec:    b .
-        b .
-        b .
-        b .
-        b dab
-        b .
-        b .
-        b .
-dab:    push {r0-r4, r12, lr}
-        mrc p15, 0, r0, c5, c0, 0
-        bl puthex
-        mrc p15, 0, r0, c6, c0, 0
-        bl puthex
-        pop {r0-r4, r12, lr}
-        subs pc, lr, #4
-puthex: push    {r0-r4, lr}
-        ldr     r1, =hexbuf
-        mov     r2, #8
-2:      mov     r3, r0, lsr #28
-        cmp     r3, #10
-        addlt   r3, r3, #'0'
-        addge   r3, r3, #'a' - 10
-        strb    r3, [r1], #1
-        lsl     r0, r0, #4
-        subs    r2, r2, #1
-        bne     2b
-        mov     r3, #'\n'
-        strb    r3, [r1], #1
-        mov     r3, #0
-        strb    r3, [r1]
-        ldr     r1, =hexbuf
-        mov     r0, #4
-        svc     #0x123456
-        pop     {r0-r4, pc}
-        .ltorg
+        .include "abort_vectors.inc"
+        .include "puthex.inc"
         .data
         .balign 8
 buf:    .word 0x03020100, 0x07060504, 0x0b0a0908, 0x0f0e0d0c
-hexbuf: .space 16

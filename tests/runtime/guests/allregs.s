@@ -65,29 +65,9 @@ fail:   mov r0, #0x18
         ldr r1, =0x20026
         ldr r1, [r1]                    @ (never)
         svc 0x123456
-puthex: push    {r0-r4, lr}
-        ldr     r1, =hexbuf
-        mov     r2, #8
-2:      mov     r3, r0, lsr #28
-        cmp     r3, #10
-        addlt   r3, r3, #'0'
-        addge   r3, r3, #'a' - 10
-        strb    r3, [r1], #1
-        lsl     r0, r0, #4
-        subs    r2, r2, #1
-        bne     2b
-        mov     r3, #'\n'
-        strb    r3, [r1], #1
-        mov     r3, #0
-        strb    r3, [r1]
-        ldr     r1, =hexbuf
-        mov     r0, #4
-        svc     #0x123456
-        pop     {r0-r4, pc}
-        .ltorg
+        .include "puthex.inc"
         .data
         .balign 8
 frame:  .word 0x100, 0x101, 0x102, 0x103, 0x104, 0x105, 0x106, 0x107
         .word 0x108, 0x109, 0x10a, 0x10b, 0x10c, 0x10e, back
 buf:    .space 64
-hexbuf: .space 16

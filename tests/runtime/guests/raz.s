@@ -50,25 +50,4 @@ _start: ldr sp, =RAM + 0x100000
         mov r0, #0x18
         ldr r1, =0x20026
         svc 0x123456
-puthex: push    {r0-r4, lr}
-        ldr     r1, =hexbuf
-        mov     r2, #8
-2:      mov     r3, r0, lsr #28
-        cmp     r3, #10
-        addlt   r3, r3, #'0'
-        addge   r3, r3, #'a' - 10
-        strb    r3, [r1], #1
-        lsl     r0, r0, #4
-        subs    r2, r2, #1
-        bne     2b
-        mov     r3, #'\n'
-        strb    r3, [r1], #1
-        mov     r3, #0
-        strb    r3, [r1]
-        ldr     r1, =hexbuf
-        mov     r0, #4
-        svc     #0x123456
-        pop     {r0-r4, pc}
-        .ltorg
-        .data
-hexbuf: .space 16
+        .include "puthex.inc"

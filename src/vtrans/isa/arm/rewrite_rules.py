@@ -20,6 +20,8 @@ The hypercall encoding and the table formats are in ``hypercall.py``.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from vtrans.assembler.ir import Binary, Directive, Instruction, Num, Program, Statement, Str, Sym, Unary
 from vtrans.errors import EncodeError
 from vtrans.isa.arm import hypercall as hc
@@ -218,17 +220,19 @@ class ArmRewriteRules:
             return None
         return {"a": "code", "d": "data", "t": "other"}[name[1]]
 
+    @cached_property
+    def _cs_thumb(self):
+        import capstone
+
+        return capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+
     def other_code_sites(self, data: bytes, address: int) -> list[tuple[int, int, object, str]]:
         """The non-innocuous instructions of ``"other"`` code (Thumb) at ``address``:
         ``(address, encoding, classification, text)``; they are examined, not rewritten
         (``isa/arm/thumb.py``)."""
-        import capstone
-
         from vtrans.isa.arm import thumb
 
-        cs = self.__dict__.get("_cs_thumb")
-        if cs is None:
-            cs = self.__dict__["_cs_thumb"] = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+        cs = self._cs_thumb
         out = []
         for at, size, hw1, hw2 in thumb.instructions(data, address):
             c = thumb.classify(hw1, hw2)

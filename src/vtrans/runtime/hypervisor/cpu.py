@@ -196,10 +196,10 @@ class CpuPort:
                 callback(port, intno, user)
             return intr
 
-        if htype & _MEM_UNMAPPED:
+        if htype & (_MEM_UNMAPPED | unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE):
             base = self.base
 
-            def unmapped(_uc, access, address, size, value, user):
+            def memory(_uc, access, address, size, value, user):
                 # Unicorn reports the host-physical address of an access the TLB fill sent into
                 # the partition: the VM sees its own guest-physical one
                 if shared.active is not port:
@@ -207,19 +207,7 @@ class CpuPort:
                 if base <= address < base + PARTITION_SIZE:
                     address -= base
                 return callback(port, access, address, size, value, user)
-            return unmapped
-
-        if htype & (unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE):
-            base = self.base
-
-            def access(_uc, kind, address, size, value, user):
-                # as for unmapped accesses: the VM sees its guest-physical address
-                if shared.active is not port:
-                    return False
-                if base <= address < base + PARTITION_SIZE:
-                    address -= base
-                return callback(port, kind, address, size, value, user)
-            return access
+            return memory
 
         def hook(_uc, *args):
             if shared.active is not port:

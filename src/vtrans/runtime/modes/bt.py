@@ -140,7 +140,6 @@ class BtMode(VmmMode):
             # a run resumed after ``on_halt`` gave the guest its FPEXC back (the hypervisor runs
             # a VM in slices, one ``Machine.run`` each): the counter takes the VFP again
             self.ops.enable_vfp(self.uc)
-        vmm = self.vmm
         if start & 1:
             raise GuestError("Thumb state is not supported by binary translation", pc=start & ~1)
         try:
