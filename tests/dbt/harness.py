@@ -8,6 +8,7 @@ import struct
 import unicorn
 from unicorn import arm_const as A
 
+from vtrans.isa.arm.ucfast import reset_security_state
 from vtrans.isa.arm.translate import ArmTranslator
 from vtrans.runtime.clock import VirtualClock
 from vtrans.runtime.dbt import Dispatcher, UnicornCodeWatch
@@ -22,6 +23,7 @@ def new_uc(cpu: int | None = None) -> unicorn.Uc:
     uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
     if cpu is not None:
         uc.ctl_set_cpu_model(cpu)
+        reset_security_state(uc, cpu)   # as the machine resets it
     uc.mem_map(RAM, RAM_SIZE)
     return uc
 

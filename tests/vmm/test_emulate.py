@@ -18,6 +18,7 @@ from unicorn import arm_const as A
 
 from tests.conftest import CAMPAIGN_CASES
 from vtrans.isa.arm.emulate import Emulator, Event, Form, decode
+from vtrans.isa.arm.ucfast import fast, reset_security_state
 from vtrans.isa.arm.vcpu import Cp15, ExceptionKind, Mode, VCpu, native_arch_state
 
 CODE = 0x1000
@@ -96,7 +97,9 @@ def cpu_state(draw, mode=None):
 
 def make_cpu(state, word: int, overrides: dict[int, int] | None = None) -> unicorn.Uc:
     uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
-    uc.ctl_set_cpu_model(state.get("model", unicorn.arm_const.UC_CPU_ARM_CORTEX_A15))
+    model = state.get("model", unicorn.arm_const.UC_CPU_ARM_CORTEX_A15)
+    uc.ctl_set_cpu_model(model)
+    reset_security_state(uc, model)   # as the machine resets it
     uc.mem_map(0, 0x10000)
     uc.mem_write(CODE, word.to_bytes(4, "little") + bytes.fromhex("feffffea"))
     uc.mem_write(DATA, state["data"])
@@ -410,11 +413,11 @@ def test_exceptions_enter_virtual_vectors(text, form, kind, vector, mode, lr_off
     ks = keystone.Ks(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM | keystone.KS_MODE_V8)
     word = int.from_bytes(bytes(ks.asm(text, CODE)[0]), "little")
     native = make_cpu(state, word)
-    native.cpr_write(15, 0, 12, 0, 0, 0, False, vbar)
+    fast(native).cp_write(15, 0, 12, 0, 0, vbar)
     with pytest.raises(unicorn.UcError):  # native privileged execution: the CPU raises it
         native.emu_start(CODE, CODE + 0x100, count=1)
     emu = make_cpu(state, word)
-    emu.cpr_write(15, 0, 12, 0, 0, 0, False, vbar)
+    fast(emu).cp_write(15, 0, 12, 0, 0, vbar)
     vcpu = VCpu.deprivilege(emu)
     old_cpsr = vcpu.cpsr
     result = Emulator(vcpu, IdentityMemory(emu)).emulate(word, CODE)

@@ -49,7 +49,7 @@ from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, is_unprivileged_access, walk
-from vtrans.isa.arm.ucfast import fast
+from vtrans.isa.arm.ucfast import fast, reset_security_state
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
@@ -198,6 +198,8 @@ class Machine:
             # ``cpu``: a CPU given by the hypervisor (runtime/hypervisor: a VM's port on a shared CPU)
             uc = cpu if cpu is not None else unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
             uc.ctl_set_cpu_model(board.cpu_model)
+            # the security state QEMU runs this CPU in (a shared CPU was put there when created)
+            reset_security_state(uc, board.cpu_model, write=cpu is None)
         except unicorn.UcError as e:
             raise GuestError(f"cannot create the {board.cpu_name} CPU: {e}") from e
         self.uc = uc

@@ -25,6 +25,7 @@ from typing import Callable, Protocol
 
 from unicorn import arm_const as A
 
+from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.vcpu import (
     CP15_READ_ONLY, PSR_A, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, GuestStateError, Mode,
     VCpu, bank_of, cp15_key, write_cp_raw,
@@ -694,7 +695,7 @@ class Emulator:
         elif coproc == 14:
             self._need_priv()
             try:
-                value = vcpu.uc.cpr_read(14, opc1, crn, crm, opc2, 0, False)
+                value = fast(vcpu.uc).cp_read(14, opc1, crn, crm, opc2)
             except Exception as e:  # noqa: BLE001
                 raise _Undefined from e
         elif coproc == 15:
@@ -704,7 +705,7 @@ class Emulator:
             value = vcpu.read_cp15(key)
             if value is None:
                 # implemented by the model (it did not UNDEF), not virtualized: the real copy
-                value = vcpu.uc.cpr_read(15, opc1, crn, crm, opc2, 0, False)
+                value = fast(vcpu.uc).cp_read(15, opc1, crn, crm, opc2)
         else:
             raise _Undefined
         if t == 15:  # APSR_nzcv form: flags from bits 31:28 (A8.8.107)

@@ -33,6 +33,7 @@ import unicorn
 from unicorn import arm_const as A
 
 from vtrans.isa.arm.modes import Mode  # noqa: F401 - part of this module's vocabulary
+from vtrans.isa.arm.ucfast import fast, reset_security_state
 log = logging.getLogger(__name__)
 
 
@@ -183,7 +184,7 @@ def read_cp15(uc: unicorn.Uc, reg: Cp15) -> int | None:
     """A cp15 register of a real (Unicorn) CPU, or None if its model does not implement it."""
     crn, opc1, crm, opc2 = reg.coords
     try:
-        return uc.cpr_read(15, opc1, crn, crm, opc2, 0, False)
+        return fast(uc).cp_read(15, opc1, crn, crm, opc2)
     except unicorn.UcError:
         return None
 
@@ -191,9 +192,9 @@ def read_cp15(uc: unicorn.Uc, reg: Cp15) -> int | None:
 class ReferenceModel:
     """What the real CPU model does with a word when it runs *privileged* — asked, not assumed.
 
-    The CPU models differ (ARM926 has no ``cps``/``srs``/VBAR; Unicorn's Cortex-A8/A9 cannot
-    write CPSR.A/F from PL1, its A15 can), and native mode is whatever the model does.  A
-    deprivileged guest must see the same, so the vCPU asks a scratch CPU of the same model,
+    The CPU models differ (ARM926 has no ``cps``/``srs``/VBAR, nor GE flags), and native mode
+    is whatever the model does.  A deprivileged guest must see the same, so the vCPU asks a
+    scratch CPU of the same model, reset as the machine resets it (``reset_security_state``),
     in SVC mode, once per distinct word, and caches the answer.
     """
 
@@ -225,6 +226,7 @@ class ReferenceModel:
     def _run(self, word: int, cpsr: int, r0: int = 0x8000) -> tuple[unicorn.Uc, int | None]:
         uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
         uc.ctl_set_cpu_model(self.model)
+        reset_security_state(uc, self.model)
         uc.mem_map(0, 0x10000)
         uc.mem_write(0x1000, word.to_bytes(4, "little"))
         uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
@@ -258,7 +260,7 @@ def write_cp_raw(uc: unicorn.Uc, cp: int, opc1: int, crn: int, crm: int, opc2: i
     constant (e.g. the A15's ACTLR) stores the value at offset 0 of the CPU state, which is r0.
     r0 is saved and restored around the write."""
     r0 = uc.reg_read(A.UC_ARM_REG_R0)
-    uc.cpr_write(cp, opc1, crn, crm, opc2, 0, False, value & 0xFFFFFFFF)
+    fast(uc).cp_write(cp, opc1, crn, crm, opc2, value & 0xFFFFFFFF)
     uc.reg_write(A.UC_ARM_REG_R0, r0)
 
 
@@ -645,7 +647,7 @@ class VCpu:
         """Set a cp15 register (no side effects): real CPU, then the mirror from what it kept."""
         crn, opc1, crm, opc2 = reg.coords
         write_cp_raw(self.uc, 15, opc1, crn, crm, opc2, value)
-        self.cp15[int(reg)] = self.uc.cpr_read(15, opc1, crn, crm, opc2, 0, False)
+        self.cp15[int(reg)] = fast(self.uc).cp_read(15, opc1, crn, crm, opc2)
 
     # -- snapshots ------------------------------------------------------------------------------
     def arch_state(self) -> ArchState:

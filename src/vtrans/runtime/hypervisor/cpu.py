@@ -41,6 +41,7 @@ from typing import Any, Callable
 import unicorn
 
 from vtrans.errors import GuestError, UsageError
+from vtrans.isa.arm.ucfast import reset_security_state
 
 log = logging.getLogger(__name__)
 
@@ -255,6 +256,7 @@ class SharedCpu:
         try:
             uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
             uc.ctl_set_cpu_model(cpu_model)
+            reset_security_state(uc, cpu_model)
             uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
         except unicorn.UcError as e:
             raise GuestError(f"cannot create the shared CPU: {e}") from e
