@@ -15,6 +15,7 @@ from vtrans.isa.arm.vcpu import (  # noqa: F401 - re-exported vocabulary
     GPR_IDS,
     PSR_A,
     PSR_AIF,
+    PSR_E,
     PSR_F,
     PSR_FLAGS,
     PSR_I,
@@ -25,8 +26,7 @@ from vtrans.isa.arm.vcpu import (  # noqa: F401 - re-exported vocabulary
     native_arch_state,
 )
 
-#: CPSR.E (B1.3.3) and the IT/J bits cleared on exception entry
-PSR_E = 1 << 9
+#: the IT/J bits cleared on exception entry (CPSR.E, B1.3.3, is the vCPU's)
 PSR_J = 1 << 24
 PSR_IT = (0x3F << 10) | (0x3 << 25)
 

@@ -259,7 +259,9 @@ def analyze(word: int) -> InsnInfo:
     """Decide how one A32 word is translated (A5.1 top-level encoding table)."""
     word &= M32
     cond = word >> 28
-    if _is_callout(word):
+    if _is_callout(word) or word & 0xFFFFFDFF == 0xF1010000:
+        # setend (A8.8.138) is innocuous but changes the byte order of every later load and
+        # store, the data page's too, which the dispatcher converts (``data_big_endian``)
         return InsnInfo(word, Kind.CALLOUT)
     op1 = (word >> 25) & 7
     if cond == 0xF:
@@ -495,6 +497,13 @@ class ArmTranslator:
         if self.counter == "vfp":
             return uc.reg_read(arm_const.UC_ARM_REG_S29)
         return cache.read_word(SLOT_BLOCK)
+
+    @staticmethod
+    def data_big_endian(uc) -> bool:
+        """The guest's data endianness (CPSR.E, B1.3.3): the byte order translated code's loads
+        and stores, the data page's included, use.  It changes only outside translated code:
+        ``setend`` is a callout, and so is everything else that writes CPSR.E."""
+        return bool(uc.reg_read(arm_const.UC_ARM_REG_CPSR) & (1 << 9))
 
     def spill_value(self, uc, cache, slot: int) -> int:
         if slot == SPILL_S30:

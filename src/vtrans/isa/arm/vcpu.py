@@ -45,7 +45,8 @@ SPSR_MODES = (Mode.SVC, Mode.ABT, Mode.UND, Mode.IRQ, Mode.FIQ)
 # CPSR bit masks (B1.3.3, figure B1-2)
 PSR_FLAGS = 0xF8000000  # N Z C V Q
 PSR_GE = 0x000F0000
-PSR_USER = PSR_FLAGS | PSR_GE  # what lives in the real CPSR
+PSR_E = 1 << 9          # data endianness: User code changes it itself (setend)
+PSR_USER = PSR_FLAGS | PSR_GE | PSR_E  # what lives in the real CPSR
 PSR_A = 1 << 8
 PSR_I = 1 << 7
 PSR_F = 1 << 6
@@ -208,9 +209,13 @@ class ReferenceModel:
         cpsr = uc.reg_read(A.UC_ARM_REG_CPSR) if err is None else PSR_AIF
         self.a_writable = not cpsr & PSR_A
         self.f_writable = not cpsr & PSR_F
-        # msr cpsr_fs, r0 with r0 = ~0: the flag bits the model has (no GE before ARMv6)
+        # msr cpsr_fs, r0 and msr cpsr_x, r0 with r0 = ~0: the flag bits the model has (no GE
+        # nor E before ARMv6)
         uc, err = self._run(0xE12CF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
         self.user_mask = uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_USER if err is None else PSR_FLAGS
+        uc, err = self._run(0xE122F000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
+        if err is None:
+            self.user_mask |= uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_E
         # msr spsr_fsxc, r0 with r0 = ~0, then read SPSR: the bits an SPSR holds on this model
         uc, err = self._run(0xE16FF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
         self.spsr_mask = uc.reg_read(A.UC_ARM_REG_SPSR) if err is None else 0xFFFFFFFF
@@ -337,7 +342,7 @@ def native_arch_state(uc: unicorn.Uc) -> ArchState:
         uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
     model = ReferenceModel.of(uc)
     cp15 = tuple((r.name, (read_cp15(uc, r) if model.implements(r) else 0) or 0) for r in CP15_STATE)
-    return ArchState(regs, cpsr & ~(PSR_T | (1 << 9)), tuple(banks), usr, fiq, cp15)
+    return ArchState(regs, cpsr & ~(PSR_T | PSR_E), tuple(banks), usr, fiq, cp15)
 
 
 def _fast_registers(uc: unicorn.Uc) -> tuple[Callable[[int], int], Callable[[int, int], None]]:
@@ -463,8 +468,9 @@ class VCpu:
     def write_cpsr(self, value: int, bytemask: int, *, exception_return: bool = False) -> None:
         """``CPSRWriteByInstr`` (ARM ARM B1.3.3 / pseudocode in B9.3.12) for the virtual CPSR.
 
-        Execution-state bits (IT, J, T, E) are not virtualized: vtrans guests run
-        in ARM state, little-endian; an exception return to Thumb is refused.
+        Execution-state bits IT, J and T are not virtualized: vtrans guests run in ARM
+        state; an exception return to Thumb is refused.  E (data endianness) lives in the real
+        CPSR, as User code changes it itself with ``setend``.
         """
         value &= 0xFFFFFFFF
         priv = self.privileged
@@ -474,6 +480,8 @@ class VCpu:
             new_flags = (new_flags & ~(PSR_FLAGS & writable)) | (value & PSR_FLAGS & writable)
         if bytemask & 4:
             new_flags = (new_flags & ~(PSR_GE & writable)) | (value & PSR_GE & writable)
+        if bytemask & 2:  # E is writable at any privilege (B9.3.12 CPSRWriteByInstr)
+            new_flags = (new_flags & ~(PSR_E & writable)) | (value & PSR_E & writable)
         masks = self.masks
         # A and F are writable only "if IsSecure() || SCR.AW/FW || HaveVirtExt()"; which holds
         # is the CPU model's business, so it is asked (ReferenceModel)
@@ -596,6 +604,11 @@ class VCpu:
         """
         vec = VECTORS[kind]
         old_cpsr = self.cpsr
+        if self.model.user_mask & PSR_E:
+            # the handler's data endianness is SCTLR.EE (B1.8.3)
+            ee = PSR_E if self.cp15.get(Cp15.SCTLR, 0) & (1 << 25) else 0
+            if old_cpsr & PSR_E != ee:
+                self.set_flags((old_cpsr & ~PSR_E) | ee)
         self.set_mode(vec.mode)
         self.banks[vec.mode].spsr = old_cpsr
         self._wr(A.UC_ARM_REG_LR, (pc + vec.lr_offset) & 0xFFFFFFFF)

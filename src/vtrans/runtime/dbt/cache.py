@@ -11,6 +11,7 @@ makes stale chains impossible.
 
 from __future__ import annotations
 
+import array
 import ctypes
 import logging
 import struct
@@ -35,6 +36,10 @@ class TranslationCache:
         self.pages = pages
         self.data = ctypes.create_string_buffer(geometry.page)
         self.view = memoryview(self.data).cast("B")
+        #: byte order of the data page's words: the order translated code's loads and stores
+        #: use, which is the guest's data endianness (``set_byte_order``)
+        self._u32, self._s32, self._pair = struct.Struct("<I"), struct.Struct("<i"), struct.Struct("<II")
+        self.big_endian = False
         # pages are mapped as the allocator reaches them: Unicorn's cost of a mapping grows
         # with the number of regions, and most runs use a few pages of a large cache
         self._mapped = 0
@@ -124,13 +129,26 @@ class TranslationCache:
 
     # -- data page -----------------------------------------------------------
     def read_word(self, offset: int) -> int:
-        return struct.unpack_from("<I", self.view, offset)[0]
+        return self._u32.unpack_from(self.view, offset)[0]
 
     def read_signed(self, offset: int) -> int:
-        return struct.unpack_from("<i", self.view, offset)[0]
+        return self._s32.unpack_from(self.view, offset)[0]
 
     def write_word(self, offset: int, value: int) -> None:
-        struct.pack_into("<I", self.view, offset, value & 0xFFFFFFFF)
+        self._u32.pack_into(self.view, offset, value & 0xFFFFFFFF)
 
     def write_pair(self, offset: int, a: int, b: int) -> None:
-        struct.pack_into("<II", self.view, offset, a & 0xFFFFFFFF, b & 0xFFFFFFFF)
+        self._pair.pack_into(self.view, offset, a & 0xFFFFFFFF, b & 0xFFFFFFFF)
+
+    def set_byte_order(self, big_endian: bool) -> None:
+        """Keep the data page in the byte order translated code now loads and stores words in
+        (the guest switched its data endianness, ARM ``setend``): every word of the page is
+        byte-reversed, so the lookup table and the slots keep their values for both sides."""
+        if big_endian == self.big_endian:
+            return
+        words = array.array("I", self.view.tobytes())
+        words.byteswap()
+        self.view[:] = words.tobytes()
+        self.big_endian = big_endian
+        o = ">" if big_endian else "<"
+        self._u32, self._s32, self._pair = struct.Struct(o + "I"), struct.Struct(o + "i"), struct.Struct(o + "II")

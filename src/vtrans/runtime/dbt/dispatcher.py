@@ -387,6 +387,7 @@ class Dispatcher:
                 guest_pc = host.fetch_fault(guest_pc)
                 continue
             self._entry_budget = budget
+            cache.set_byte_order(ops.data_big_endian(uc))
             ops.write_budget(uc, cache, budget)
             st.cache_entries += 1
             self.in_cache = True
