@@ -38,6 +38,25 @@ PARALLEL = [p + op for p in ("s", "q", "sh", "u", "uq", "uh")
 INTERESTING = [0, 1, 2, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000,
                0x80000001, 0xFFFFFFFF, 0xFFFFFFFE, 0x7FFF8000, 0x80007FFF, 0x00FF00FF, 0xFF00FF00, 31, 32, 33]
 
+#: multiplies and saturating arithmetic of ARMv5TE; those ARMv6 and ARMv7 added (``Generator._pick``)
+_MULTIPLY_V5 = [
+    "mul{s}{c} {rd}, {rn}, {rm}", "mla{s}{c} {rd}, {rn}, {rm}, {ra}",
+    "umull{s}{c} {lo}, {hi}, {rn}, {rm}", "umlal{s}{c} {lo}, {hi}, {rn}, {rm}",
+    "smull{s}{c} {lo}, {hi}, {rn}, {rm}", "smlal{s}{c} {lo}, {hi}, {rn}, {rm}",
+    "smul{xy}{c} {rd}, {rn}, {rm}", "smla{xy}{c} {rd}, {rn}, {rm}, {ra}",
+    "smulw{xy[0]}{c} {rd}, {rn}, {rm}", "smlaw{xy[0]}{c} {rd}, {rn}, {rm}, {ra}",
+    "smlal{xy}{c} {lo}, {hi}, {rn}, {rm}",
+    "qadd{c} {rd}, {rm}, {rn}", "qsub{c} {rd}, {rm}, {rn}", "qdadd{c} {rd}, {rm}, {rn}", "qdsub{c} {rd}, {rm}, {rn}",
+]
+_MULTIPLY_V6 = [
+    "smuad{x}{c} {rd}, {rn}, {rm}", "smusd{x}{c} {rd}, {rn}, {rm}",
+    "smlad{x}{c} {rd}, {rn}, {rm}, {ra}", "smlsd{x}{c} {rd}, {rn}, {rm}, {ra}",
+    "smlald{x}{c} {lo}, {hi}, {rn}, {rm}", "smlsld{x}{c} {lo}, {hi}, {rn}, {rm}",
+    "smmul{r}{c} {rd}, {rn}, {rm}", "smmla{r}{c} {rd}, {rn}, {rm}, {ra}", "smmls{r}{c} {rd}, {rn}, {rm}, {ra}",
+    "umaal{c} {lo}, {hi}, {rn}, {rm}", "mls{c} {rd}, {rn}, {rm}, {ra}",
+]
+_DIVIDE = ["sdiv{c} {rd}, {rn}, {rm}", "udiv{c} {rd}, {rn}, {rm}"]
+
 #: buffer layout: BUF_WORDS words, r12 starts in the middle
 BUF_WORDS = 1024
 
@@ -122,56 +141,20 @@ class Generator:
             return f"{self.rng.choice(DP_MOV)}{s}{c} {self.reg()}, {self.operand2()}"
         return f"{self.rng.choice(['movw', 'movt'])}{c} {self.reg()}, #{self.rng.randrange(0x10000)}"
 
+    def _pick(self, forms: list[str]) -> str:
+        """One of ``forms`` with its operands drawn: {c} condition, {s} S bit, {rd} {rn} {rm}
+        {ra} registers, {lo} {hi} a distinct pair, {xy} halves, {x} exchange, {r} rounding."""
+        lo, hi = self.two()
+        return self.rng.choice(forms).format(
+            c=self.cond(), s=self.rng.choice(["", "s"]), rd=self.reg(), rn=self.reg(), rm=self.reg(),
+            ra=self.reg(), lo=lo, hi=hi, xy=self.rng.choice(["bb", "bt", "tb", "tt"]),
+            x=self.rng.choice(["", "x"]), r=self.rng.choice(["", "r"]))
+
     def multiply_v5(self) -> str:
-        c = self.cond()
-        s = self.rng.choice(["", "s"])
-        k = self.rng.randrange(9)
-        rd, rn, rm, ra = self.reg(), self.reg(), self.reg(), self.reg()
-        xy = self.rng.choice(["bb", "bt", "tb", "tt"])
-        if k == 0:
-            return f"mul{s}{c} {rd}, {rn}, {rm}"
-        if k == 1:
-            return f"mla{s}{c} {rd}, {rn}, {rm}, {ra}"
-        if k == 2:
-            lo, hi = self.two()
-            return f"{self.rng.choice(['umull', 'umlal', 'smull', 'smlal'])}{s}{c} {lo}, {hi}, {rn}, {rm}"
-        if k == 3:
-            return f"smul{xy}{c} {rd}, {rn}, {rm}"
-        if k == 4:
-            return f"smla{xy}{c} {rd}, {rn}, {rm}, {ra}"
-        if k == 5:
-            return f"smulw{xy[0]}{c} {rd}, {rn}, {rm}"
-        if k == 6:
-            return f"smlaw{xy[0]}{c} {rd}, {rn}, {rm}, {ra}"
-        if k == 7:
-            lo, hi = self.two()
-            return f"smlal{xy}{c} {lo}, {hi}, {rn}, {rm}"
-        return f"{self.rng.choice(['qadd', 'qsub', 'qdadd', 'qdsub'])}{c} {rd}, {rm}, {rn}"
+        return self._pick(_MULTIPLY_V5)
 
     def multiply_v6(self) -> str:
-        c = self.cond()
-        k = self.rng.randrange(8)
-        rd, rn, rm, ra = self.reg(), self.reg(), self.reg(), self.reg()
-        x = self.rng.choice(["", "x"])
-        if k == 0:
-            return f"{self.rng.choice(['smuad', 'smusd'])}{x}{c} {rd}, {rn}, {rm}"
-        if k == 1:
-            return f"{self.rng.choice(['smlad', 'smlsd'])}{x}{c} {rd}, {rn}, {rm}, {ra}"
-        if k == 2:
-            lo, hi = self.two()
-            return f"{self.rng.choice(['smlald', 'smlsld'])}{x}{c} {lo}, {hi}, {rn}, {rm}"
-        if k == 3:
-            return f"smmul{self.rng.choice(['', 'r'])}{c} {rd}, {rn}, {rm}"
-        if k == 4:
-            return f"{self.rng.choice(['smmla', 'smmls'])}{self.rng.choice(['', 'r'])}{c} {rd}, {rn}, {rm}, {ra}"
-        if k == 5:
-            lo, hi = self.two()
-            return f"umaal{c} {lo}, {hi}, {rn}, {rm}"
-        if k == 6:
-            return f"mls{c} {rd}, {rn}, {rm}, {ra}"
-        if self.idiv:
-            return f"{self.rng.choice(['sdiv', 'udiv'])}{c} {rd}, {rn}, {rm}"
-        return f"usada8{c} {rd}, {rn}, {rm}, {ra}"
+        return self._pick(_MULTIPLY_V6 + (_DIVIDE if self.idiv else ["usada8{c} {rd}, {rn}, {rm}, {ra}"]))
 
     def media(self) -> str:
         c = self.cond()
@@ -354,7 +337,7 @@ class Generator:
         ]
 
     def program(self, snippets: int, length: int = 12) -> tuple[str, list[list[str]]]:
-        parts = [snip for i in range(snippets) for snip in [self.snippet(i, length)]]
+        parts = [self.snippet(i, length) for i in range(snippets)]
         buf = [self.rng.getrandbits(32) for _ in range(BUF_WORDS)]
         source = _PRELUDE.format(vbar=1 if self.arch >= 7 else 0, cpsr_mask=self.cpsr_mask, v6=int(self.arch >= 6))
         source += "\n".join(line for part in parts for line in part) + "\n" + _EPILOGUE
@@ -529,14 +512,10 @@ hex8:   mov r2, #8
         .ltorg
 
         .balign 32
-vectors: ldr pc, [pc, #24]
+vectors:
+        .rept 8
         ldr pc, [pc, #24]
-        ldr pc, [pc, #24]
-        ldr pc, [pc, #24]
-        ldr pc, [pc, #24]
-        ldr pc, [pc, #24]
-        ldr pc, [pc, #24]
-        ldr pc, [pc, #24]
+        .endr
         .word other, und, exc_svc, exc_pabt, exc_dabt, other, exc_irq, exc_fiq
 
         .bss

@@ -182,6 +182,13 @@ def test_cps(state, data):
 
 
 @SETTINGS
+@given(state=cpu_state(), big=st.booleans())
+def test_setend(state, big):
+    """setend is innocuous (it runs natively in User mode) but bt hands it to the VMM."""
+    assert_same(state, asm(f"setend {'be' if big else 'le'}"), form=Form.SETEND)
+
+
+@SETTINGS
 @given(state=cpu_state(), rd=st.integers(0, 12), spsr=st.booleans())
 def test_mrs(state, rd, spsr):
     assert_same(state, asm(f"mrs r{rd}, {'spsr' if spsr else 'cpsr'}"), form=Form.MRS)

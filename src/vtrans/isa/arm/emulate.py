@@ -27,7 +27,7 @@ from unicorn import arm_const as A
 
 from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.vcpu import (
-    CP15_READ_ONLY, PSR_A, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, GuestStateError, Mode,
+    CP15_READ_ONLY, PSR_A, PSR_E, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, GuestStateError, Mode,
     VCpu, bank_of, cp15_key, write_cp_raw,
 )
 
@@ -71,6 +71,9 @@ class Form(StrEnum):
     SMC = "smc"                 # B9.3.14
     HVC = "hvc"                 # B9.3.4 (Virtualization Extensions)
     UDF = "udf"                 # A8.8.247
+    #: innocuous, but it changes the byte order of later loads and stores: the binary
+    #: translator hands it over (its data page follows the guest's endianness)
+    SETEND = "setend"           # A8.8.138
 
 
 class Event(StrEnum):
@@ -118,6 +121,7 @@ _UNCOND: tuple[tuple[int, int, Form], ...] = (
     (0xFFF1FE20, 0xF1000000, Form.CPS),
     (0xFE5FFFE0, 0xF84D0500, Form.SRS),
     (0xFE50FFFF, 0xF8100A00, Form.RFE),
+    (0xFFFFFDFF, 0xF1010000, Form.SETEND),
 )
 #: (mask, value, form) for conditional instructions, first match wins (A5.1-A5.6)
 _COND: tuple[tuple[int, int, Form], ...] = (
@@ -331,6 +335,11 @@ class Emulator:
             self.mem.write((address + 4 * i) & M32, 4, v & M32, privileged=priv)
 
     # ---------------------------------------------------------------- status register access
+    def _setend(self, word: int, pc: int) -> Emulated:
+        vcpu = self.vcpu
+        vcpu.set_flags((vcpu.cpsr & ~PSR_E) | (PSR_E if word & (1 << 9) else 0))
+        return Emulated(Form.SETEND, (pc + 4) & M32)
+
     def _cps(self, word: int, pc: int) -> Emulated:
         vcpu = self.vcpu
         if vcpu.privileged:  # a NOP in User mode (B9.3.2)

@@ -53,7 +53,10 @@ from typing import Callable
 
 from unicorn import arm_const
 
+from vtrans.isa.arm.emulate import Form, decode
 from vtrans.isa.arm.sensitivity import classify
+from vtrans.isa.arm.ucfast import fast
+from vtrans.isa.arm.vcpu import PSR_E
 from vtrans.isa.base import SensitivityKind
 
 log = logging.getLogger(__name__)
@@ -259,16 +262,16 @@ def analyze(word: int) -> InsnInfo:
     """Decide how one A32 word is translated (A5.1 top-level encoding table)."""
     word &= M32
     cond = word >> 28
-    if _is_callout(word) or word & 0xFFFFFDFF == 0xF1010000:
-        # setend (A8.8.138) is innocuous but changes the byte order of every later load and
-        # store, the data page's too, which the dispatcher converts (``data_big_endian``)
+    if _is_callout(word):
         return InsnInfo(word, Kind.CALLOUT)
     op1 = (word >> 25) & 7
     if cond == 0xF:
         # unconditional space (A5.7): blx imm switches to Thumb (not supported: the VMM
-        # reports it); pld/pli with Rn = PC are hints; the rest (barriers, clrex, setend,
-        # NEON) never use the PC
-        if op1 == 0b101:
+        # reports it); setend is innocuous but changes the byte order of every later load and
+        # store, the data page's too, which the dispatcher converts (``data_big_endian``): the
+        # VMM's too; pld/pli with Rn = PC are hints; the rest (barriers, clrex, NEON) never use
+        # the PC
+        if op1 == 0b101 or decode(word) is Form.SETEND:
             return InsnInfo(word, Kind.CALLOUT)
         if (word & 0x0D70F000) == 0x0550F000 or (word & 0x0F70F000) == 0x0450F000:
             if (word >> 16) & 0xF == PC:
@@ -503,7 +506,7 @@ class ArmTranslator:
         """The guest's data endianness (CPSR.E, B1.3.3): the byte order translated code's loads
         and stores, the data page's included, use.  It changes only outside translated code:
         ``setend`` is a callout, and so is everything else that writes CPSR.E."""
-        return bool(uc.reg_read(arm_const.UC_ARM_REG_CPSR) & (1 << 9))
+        return bool(fast(uc).read(arm_const.UC_ARM_REG_CPSR) & PSR_E)
 
     def spill_value(self, uc, cache, slot: int) -> int:
         if slot == SPILL_S30:

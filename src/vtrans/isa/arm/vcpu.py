@@ -342,7 +342,7 @@ def native_arch_state(uc: unicorn.Uc) -> ArchState:
         uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
     model = ReferenceModel.of(uc)
     cp15 = tuple((r.name, (read_cp15(uc, r) if model.implements(r) else 0) or 0) for r in CP15_STATE)
-    return ArchState(regs, cpsr & ~(PSR_T | PSR_E), tuple(banks), usr, fiq, cp15)
+    return ArchState(regs, cpsr & ~PSR_T, tuple(banks), usr, fiq, cp15)
 
 
 def _fast_registers(uc: unicorn.Uc) -> tuple[Callable[[int], int], Callable[[int, int], None]]:

@@ -34,7 +34,7 @@ from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.emulate import Form, VirtualAbort, condition_passed, decode
 from vtrans.isa.arm.mmu import access_addresses
 from vtrans.isa.arm.translate import ArmTranslator, Kind, analyze
-from vtrans.isa.arm.vcpu import PSR_E, ExceptionKind
+from vtrans.isa.arm.vcpu import ExceptionKind
 from vtrans.runtime.dbt import DEFAULT_TC_SIZE, Dispatcher, UnicornCodeWatch
 from vtrans.runtime.machine import decode_cp_transfer
 from vtrans.runtime.vmm import VmmMode
@@ -199,16 +199,6 @@ class BtMode(VmmMode):
     def watch_code_page(self, page: int, on_write) -> None:
         self.watch.watch(page, on_write)
 
-    def _setend(self, guest_pc: int, word: int) -> None:
-        """``setend`` (A8.8.138), a callout so that the dispatcher sees the data endianness
-        change: CPSR.E as the instruction sets it, or UNDEFINED where the model has no E."""
-        vcpu = self.vmm.vcpu
-        if not vcpu.model.user_mask & PSR_E:
-            self.vmm.handle_exception(ExceptionKind.UNDEF, guest_pc)
-            return
-        vcpu.set_flags((vcpu.cpsr & ~PSR_E) | (PSR_E if word & (1 << 9) else 0))
-        self.uc.reg_write(_PC, guest_pc + 4)
-
     def callout(self, guest_pc: int, word: int) -> int:
         """A sensitive, privileged or exception-raising instruction: the VMM emulates it against
         the virtual CPU (or delivers the guest's exception), exactly as on a trap."""
@@ -232,8 +222,6 @@ class BtMode(VmmMode):
         if form is None and analyze(word).kind in (Kind.LDM_PC, Kind.STM_PC):
             # a block transfer naming every register, none free as a scratch: emulated
             vmm.emulate_as(guest_pc, word, Form.LDM if word & (1 << 20) else Form.STM)
-        elif word & 0xFFFFFDFF == 0xF1010000:
-            self._setend(guest_pc, word)
         elif form is Form.SVC:
             # the real CPU takes an SVC only if its condition passes; a callout is reached anyway
             if condition_passed(word >> 28, uc.reg_read(_CPSR)):
