@@ -36,6 +36,9 @@ import unicorn
 
 from vtrans.errors import ImageError, UsageError
 from vtrans.isa.arm import hypercall as hc
+from vtrans.isa.arm.ucfast import fast
+from vtrans.isa.arm.vcpu import PSR_E
+from vtrans.runtime.stats import ExitReason
 from vtrans.runtime.vmm import HypercallTable, Vmm, VmmMode, hypercall_table_from_elf
 
 log = logging.getLogger(__name__)
@@ -117,7 +120,8 @@ class PrevirtMode(VmmMode):
                 uc.hook_add(unicorn.UC_HOOK_BLOCK, self._stub_block, begin=lo, end=hi - 1)
 
     def _stub_block(self, uc: unicorn.Uc, address: int, size: int, _user) -> None:
-        """A block of stub code starts: its instructions are not guest instructions.
+        """A block of stub code starts: its instructions are not guest instructions.  (Entered
+        with big-endian data, the run stops: see ARCHITECTURE.md, the stub strategy's limits.)
 
         The machine's counter (a block hook too) adds a block's instructions as it enters it;
         whichever of the two hooks runs first, the count after the block is the count before
@@ -133,6 +137,12 @@ class PrevirtMode(VmmMode):
         st.count -= n
         if entered:
             st.block_base -= n
+        if fast(uc).read(unicorn.arm_const.UC_ARM_REG_CPSR) & PSR_E:
+            # the stubs' loads of the vCPU block and of their literals would be byte-reversed
+            self.machine.request_stop(
+                ExitReason.GUEST_ERROR,
+                f"stub at 0x{address:08x} entered with big-endian data (CPSR.E, setend be): the stub "
+                "strategy's stubs read the vCPU block little-endian; rewrite with --strategy hypercall or pad", 3)
 
     def stub_entry(self) -> None:
         """A VMM entry from inside a stub: the stub's instructions so far do not count."""
