@@ -43,6 +43,11 @@ def arm_ld() -> str:
 
 
 @pytest.fixture(scope="session")
+def arm_objdump() -> str:
+    return require_tool("arm-none-eabi-objdump", "binutils-arm-none-eabi")
+
+
+@pytest.fixture(scope="session")
 def arm_gcc() -> str:
     return require_tool("arm-none-eabi-gcc", "gcc-arm-none-eabi")
 

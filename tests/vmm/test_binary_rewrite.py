@@ -236,7 +236,7 @@ def test_thumb_libc_program_previrt_is_native(strategy, thumb_newlib):
     out = thumb_newlib.parent.parent / strategy / thumb_newlib.name   # same name: same argv[0]
     out.parent.mkdir(exist_ok=True)
     result = rewrite_elf(thumb_newlib.read_bytes(), strategy, name=str(thumb_newlib))
-    assert len(result.sites) == 8 and any("Thumb" in n for n in result.notes)
+    assert len(result.sites) == 8 and any("Thumb" in n for n in result.warnings)
     out.write_bytes(result.image)
     ref = run_image(sample, thumb_newlib)
     assert ref.stats.exit_code == 7 and b"qsort" in ref.output

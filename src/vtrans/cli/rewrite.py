@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import sys
 
@@ -65,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         programs = parse_inputs(args.sources, args.include_dirs)
         result = rewrite(programs, args.strategy)
+        for warning in result.warnings:
+            logging.getLogger("vtrans").warning("%s", warning)
         texts = [print_program(p) for p in result.programs]   # everything rendered before any write
     finally:
         gc.enable()
@@ -84,8 +87,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_binary(args: argparse.Namespace, paths: list[str]) -> int:
     """``vtrans rewrite IMAGE.elf -o OUT.elf``: the binary rewriter (``translator/binary.py``)."""
-    import logging
-
     from vtrans.fileio import write_atomically
     from vtrans.translator.binary import rewrite_elf
 
@@ -98,16 +99,14 @@ def _run_binary(args: argparse.Namespace, paths: list[str]) -> int:
     except OSError as e:
         raise UsageError(f"{src}: {e.strerror}") from None
     result = rewrite_elf(data, args.strategy, name=src, stub_base=args.stub_base)
-    for note in result.notes:
-        if "Thumb" in note:
-            logging.getLogger("vtrans").warning("%s: %s", src, note)
+    for warning in result.warnings:
+        logging.getLogger("vtrans").warning("%s", warning)
     write_atomically(paths[0], result.image)
     if not args.quiet:
         out = sys.stdout
         for line in result.lines():
             out.write(line + "\n")
         for note in result.notes:
-            if "Thumb" not in note:
-                out.write(f"{note}\n")
+            out.write(f"{note}\n")
         out.write(f"{len(result.sites)} sites rewritten with the {result.strategy.value} strategy -> {paths[0]}\n")
     return 0

@@ -70,6 +70,8 @@ class BinaryRewriteResult:
     actions: list[str]
     stub_region: tuple[int, int] | None = None
     notes: list[str] = field(default_factory=list)
+    #: what may go wrong when the image runs (the CLI prints them as warnings)
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = []
@@ -84,26 +86,10 @@ def is_elf(data: bytes) -> bool:
     return data[:4] == b"\x7fELF"
 
 
-def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite], int]:
-    """The sensitive instructions of the image's code -- A32 (rewritable) and Thumb (examined
-    only: ``rewritable`` False) -- and the number of Thumb code bytes."""
-    plugin = isa_registry.get(isa_name)
-    rules = plugin.translator
-    symbols = editor.symbols()
-    mapping: dict[str, list[tuple[int, str]]] = {}
-    named: list[tuple[int, str]] = []
-    for name, value, _size, info, sec in symbols:
-        kind = rules.code_mapping(name)
-        if kind is not None:
-            mapping.setdefault(sec, []).append((value, kind))
-        elif name and info & 0xF in (elfedit.STT_NOTYPE, elfedit.STT_FUNC, elfedit.STT_OBJECT) and sec:
-            # (a Thumb function's value has bit 0 set: ELF for the ARM Architecture, 5.5.3)
-            named.append((value & ~1 if info & 0xF == elfedit.STT_FUNC else value, name))
-    named.sort()
-    named_at = [v for v, _ in named]
-    sites: list[BinarySite] = []
-    other_bytes = 0
-    cs = plugin.cs_fast
+def _code_ranges(editor: ElfEditor, rules, mapping: dict[str, list[tuple[int, str]]]):
+    """The code of the image's executable sections, by mapping symbol: ``(section, kind, start,
+    end, section data)`` with ``kind`` as ``rules.code_mapping`` says (vtrans's own generated
+    sections skipped)."""
     for sec in editor.sections:
         if not (sec.flags & elfedit.SHF_ALLOC and sec.flags & elfedit.SHF_EXECINSTR) or sec.type == elfedit.SHT_NOBITS:
             continue
@@ -119,26 +105,72 @@ def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite
         data = editor.section_data(sec)
         for i, (start, kind) in enumerate(marks):
             end = starts[i + 1] if i + 1 < len(starts) else sec.addr + sec.size
-            start, end = max(start, sec.addr), min(end, sec.addr + sec.size)
-            if kind == "other":
-                other_bytes += max(0, end - start)
-                lo = start + (start & 1)
-                for addr, enc, c, text in rules.other_code_sites(bytes(data[lo - sec.addr:end - sec.addr]), lo):
-                    sites.append(BinarySite(addr, enc, c, f"{text} (Thumb)", _where(named, named_at, addr, sec.name),
-                                            sec.name, rewritable=False))
-            if kind != "code":
-                continue
-            addr = (start + 3) & ~3
-            while addr + 4 <= end:
-                word = int.from_bytes(data[addr - sec.addr:addr - sec.addr + 4], "little")
-                c = plugin.classify(word)
-                if c.is_sensitive:
-                    decoded = next(cs.disasm_lite(word.to_bytes(4, "little"), addr), None)
-                    text = f"{decoded[2]} {decoded[3]}".strip() if decoded else f".inst 0x{word:08x}"
-                    sites.append(BinarySite(addr, word, c, text, _where(named, named_at, addr, sec.name), sec.name))
-                addr += 4
+            yield sec, kind, max(start, sec.addr), min(end, sec.addr + sec.size), data
+
+
+def _code_words(sec, start: int, end: int, data):
+    """``(address, word)`` of the A32 words in ``[start, end)`` of section ``sec``."""
+    addr = (start + 3) & ~3
+    while addr + 4 <= end:
+        yield addr, int.from_bytes(data[addr - sec.addr:addr - sec.addr + 4], "little")
+        addr += 4
+
+
+def _mapping_and_names(editor: ElfEditor, rules):
+    mapping: dict[str, list[tuple[int, str]]] = {}
+    named: list[tuple[int, str]] = []
+    for name, value, _size, info, sec in editor.symbols():
+        kind = rules.code_mapping(name)
+        if kind is not None:
+            mapping.setdefault(sec, []).append((value, kind))
+        elif name and info & 0xF in (elfedit.STT_NOTYPE, elfedit.STT_FUNC, elfedit.STT_OBJECT) and sec:
+            # (a Thumb function's value has bit 0 set: ELF for the ARM Architecture, 5.5.3)
+            named.append((value & ~1 if info & 0xF == elfedit.STT_FUNC else value, name))
+    named.sort()
+    return mapping, named
+
+
+def find_binary_sites(editor: ElfEditor, isa_name: str) -> tuple[list[BinarySite], int]:
+    """The sensitive instructions of the image's code -- A32 (rewritable) and Thumb (examined
+    only: ``rewritable`` False) -- and the number of Thumb code bytes."""
+    plugin = isa_registry.get(isa_name)
+    rules = plugin.translator
+    mapping, named = _mapping_and_names(editor, rules)
+    named_at = [v for v, _ in named]
+    sites: list[BinarySite] = []
+    other_bytes = 0
+    cs = plugin.cs_fast
+    for sec, kind, start, end, data in _code_ranges(editor, rules, mapping):
+        if kind == "other":
+            other_bytes += max(0, end - start)
+            lo = start + (start & 1)
+            for addr, enc, c, text in rules.other_code_sites(bytes(data[lo - sec.addr:end - sec.addr]), lo):
+                sites.append(BinarySite(addr, enc, c, f"{text} (Thumb)", _where(named, named_at, addr, sec.name),
+                                        sec.name, rewritable=False))
+        if kind != "code":
+            continue
+        for addr, word in _code_words(sec, start, end, data):
+            c = plugin.classify(word)
+            if c.is_sensitive:
+                decoded = next(cs.disasm_lite(word.to_bytes(4, "little"), addr), None)
+                text = f"{decoded[2]} {decoded[3]}".strip() if decoded else f".inst 0x{word:08x}"
+                sites.append(BinarySite(addr, word, c, text, _where(named, named_at, addr, sec.name), sec.name))
     sites.sort(key=lambda site: site.address)
     return sites, other_bytes
+
+
+def stub_hazards(editor: ElfEditor, rules) -> list[str]:
+    """Warnings for the stub strategy: the A32 words ``rules.stub_hazard_word`` objects to."""
+    mapping, named = _mapping_and_names(editor, rules)
+    named_at = [v for v, _ in named]
+    out = []
+    for sec, kind, start, end, data in _code_ranges(editor, rules, mapping):
+        if kind == "code":
+            for addr, word in _code_words(sec, start, end, data):
+                why = rules.stub_hazard_word(word)
+                if why is not None:
+                    out.append(f"{editor.name}:0x{addr:08x} <{_where(named, named_at, addr, sec.name)}>: {why}")
+    return out
 
 
 def _where(named: list[tuple[int, str]], named_at: list[int], addr: int, section: str) -> str:
@@ -239,10 +271,12 @@ def rewrite_elf(data: bytes, strategy: Strategy | str, *, name: str = "<image>",
         more = f" and {len(fixed) - 3} more" if len(fixed) > 3 else ""
         raise ImageError(f"{name}: {len(fixed)} non-innocuous Thumb instructions ({listed}{more}): vtrans "
                          "rewrites A32 code only, and the image would not run pre-virtualized")
-    notes = []
+    warnings = []
     if other:
-        notes.append(f"{other} bytes of Thumb code examined: no non-innocuous instruction")
-    result = BinaryRewriteResult(strategy, name, b"", sites, [], notes=notes)
+        warnings.append(f"{name}: {other} bytes of Thumb code examined: no non-innocuous instruction")
+    if strategy is Strategy.STUB:
+        warnings += stub_hazards(editor, rules)
+    result = BinaryRewriteResult(strategy, name, b"", sites, [], warnings=warnings)
     if strategy is Strategy.HYPERCALL:
         for index, site in enumerate(sites):
             word = rules.hypercall_word(site.word, index)

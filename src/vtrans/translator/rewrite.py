@@ -26,7 +26,7 @@ All ISA knowledge comes from the plugin's ``translator`` rules.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from vtrans import isa as isa_registry
@@ -62,6 +62,8 @@ class RewriteResult:
     strategy: Strategy
     programs: list[Program]
     reports: list[SiteReport]
+    #: what may go wrong when the result runs (``file:line:col: …``; the CLI prints them)
+    warnings: list[str] = field(default_factory=list)
 
 
 def statement_text(program: Program, i: int) -> str:
@@ -104,8 +106,12 @@ def rewrite(programs: list[Program], strategy: Strategy | str) -> RewriteResult:
     # the ABI's symbols are defined once, in the first output
     if strategy is Strategy.STUB:
         out[0] = _with_tail(out[0], vcpu_block(rules, out[0]))
+    warnings = []
+    if strategy is Strategy.STUB:
+        warnings = [f"{st.loc}: {why}" for p in programs for st in p.statements
+                    if (why := rules.stub_hazard(st)) is not None]
     log.info("%s: %d sites", strategy.value, len(reports))
-    return RewriteResult(strategy, out, reports)
+    return RewriteResult(strategy, out, reports, warnings)
 
 
 def _with_tail(program: Program, tail: list[Statement]) -> Program:

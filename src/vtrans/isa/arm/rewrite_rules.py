@@ -207,6 +207,28 @@ class ArmRewriteRules:
         return emit_stubs(items)
 
 
+    #: what the stub strategy cannot do (``stub_hazard``): its stubs read the vCPU block and
+    #: their literals with the guest's own loads, which assume little-endian data
+    STUB_HAZARD = ("setend be: a stub entered with big-endian data (CPSR.E) stops the run; keep "
+                   "sensitive instructions out of big-endian stretches, or rewrite with --strategy "
+                   "hypercall or pad")
+
+    def stub_hazard(self, st: Statement) -> str | None:
+        """Why the stub strategy may fail at run time on this statement, or None (``setend be``:
+        the stubs need little-endian data).  Warned about, not refused: code that switches to
+        big-endian data and back around plain loads is fine."""
+        if (isinstance(st, Instruction) and st.mnemonic == "setend" and len(st.operands) == 1
+                and isinstance(st.operands[0], ExprOperand) and isinstance(st.operands[0].expr, Sym)
+                and st.operands[0].expr.name.lower() == "be"):
+            return self.STUB_HAZARD
+        if isinstance(st, Directive) and st.name == "inst" and len(st.args) == 1 and isinstance(st.args[0], Num):
+            return self.stub_hazard_word(st.args[0].value)
+        return None
+
+    def stub_hazard_word(self, word: int) -> str | None:
+        """``stub_hazard`` for an A32 word of a linked image (SETEND BE, A8.8.138)."""
+        return self.STUB_HAZARD if word & 0xFFFFFFFF == 0xF1010200 else None
+
     # ------------------------------------------------------------------ linked images
 
     #: ELF e_machine of this ISA's images (EM_ARM)
