@@ -126,6 +126,8 @@ TABLE = [
     ("cps #0x13", insn("cps", Imm(Num(0x13)))),
     ("cpsie if", insn("cpsie", Iflags("if"))),
     ("cpsid aif, #0x13", insn("cpsid", Iflags("aif"), Imm(Num(0x13)))),
+    ("cpsid fia", insn("cpsid", Iflags("aif"))),   # one spelling for every order (GNU as takes any)
+    ("cpsie ff", insn("cpsie", Iflags("f"))),
     ("mcr p15, 0, r0, c1, c0, 0", insn("mcr", Coproc(15), ExprOperand(Num(0)), R("r0"), CReg(1), CReg(0),
                                        ExprOperand(Num(0)))),
     ("mrc p15, 0, r0, c0, c0, 5", insn("mrc", Coproc(15), ExprOperand(Num(0)), R("r0"), CReg(0), CReg(0),

@@ -10,6 +10,8 @@ _start:
         cpsid   i
         cpsie   aif
         cpsid   if, #0x13
+        cpsid   fia                     @ the letters in any order, repeated or not (GNU as)
+        cpsie   aa
         cps     #0x1f
         mrs     r0, cpsr
         mrs     r1, spsr

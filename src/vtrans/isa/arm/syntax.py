@@ -208,7 +208,8 @@ class _Ctx:
         if self.barrier and low in BARRIERS:
             return Barrier(low)
         if self.cps and low and all(c in "aif" for c in low):
-            return Iflags(low)
+            # any order, letters repeated or not, as GNU as takes them: one canonical spelling
+            return Iflags("".join(c for c in "aif" if c in low))
         return None
 
 
