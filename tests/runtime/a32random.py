@@ -69,21 +69,36 @@ class Generator:
     """``system``: also generate what only privileged code does (mode changes with ``cps`` and
     ``msr cpsr_c``, SPSR accesses, interrupt-mask changes, a trip to User mode ended by a system
     call), and print the whole CPSR but T; without it a program is user-level code and prints
-    the APSR and the E bit only.  ``big_endian_data=False``: no ``setend be``."""
+    the APSR and the E bit only.  ``big_endian_data=False``: no ``setend be``.
 
-    def __init__(self, seed: int, board: str, system: bool = True, big_endian_data: bool = True):
+    ``deprivileged``: system code that a trap-and-emulate VMM can run -- every sensitive
+    instruction also privileged: modes change only by exception returns (``msr spsr_fsxc, #imm``
+    then ``movs pc, lr``), never by ``cps``/``msr cpsr_c``, and no ``mrs cpsr`` reveals the
+    mode (the dump prints the flags, GE and E of the CPSR; the mode and masks show in the SPSRs
+    the system-call handler and ``mrs spsr`` print, and in the banked registers)."""
+
+    def __init__(self, seed: int, board: str, system: bool = True, big_endian_data: bool = True,
+                 deprivileged: bool = False):
         self.rng = random.Random(seed)
         self.arch = BOARD_ARCH[board]
         self.idiv = board in BOARD_IDIV
         self.system = system
         #: also generate ``setend be`` (ARMv6 and later)
         self.big_endian_data = big_endian_data
+        self.deprivileged = deprivileged
         self.labels = 0
 
     @property
-    def cpsr_mask(self) -> int:
+    def spsr_mask(self) -> int:
+        """What the system-call handler prints of the SPSR."""
         flags = 0xF80F0200 if self.arch >= 6 else 0xF8000000   # NZCVQ, GE, E
         return flags | (0x1DF if self.system else 0)          # A, I, F, M
+
+    @property
+    def cpsr_mask(self) -> int:
+        """What the dump prints of the CPSR (its ``mrs cpsr`` must not reveal the mode to a
+        deprivileged program)."""
+        return self.spsr_mask & ~(0x1DF if self.deprivileged else 0)
 
     # -- operands -------------------------------------------------------------------------
     def reg(self) -> str:
@@ -242,12 +257,23 @@ class Generator:
             return [f".inst 0xe7f000f0 | 0x{(imm >> 4) << 8 | (imm & 0xF):x}"]
         return [f"setend {self.rng.choice(['be', 'le'])}"]
 
+    def _exception_return(self, spsr: int) -> list[str]:
+        """To the next instruction in the mode (and with the masks and flags) of ``spsr``, by an
+        exception return: the trap-and-emulate way to change modes."""
+        self.labels += 1
+        label = f".Leret{self.labels}"
+        # every field written: the body may have put IT bits in the SPSR with ``msr spsr_x``,
+        # which an exception return to ARM state must not restore (UNPREDICTABLE)
+        return [f"adr lr, {label}", f"msr spsr_fsxc, #0x{spsr:x}", "movs pc, lr", f"{label}:"]
+
     def excursion(self) -> list[str]:
         """Some instructions in another privileged mode (banked r8-r12 in FIQ, the mode's SPSR),
         back in SVC mode; or in User mode, back by ``svc #0xff``; or an interrupt-mask change."""
         r = self.rng.random()
         name = self.rng.choice(sorted(MODES))
         mode = MODES[name]
+        if self.deprivileged:
+            return self._deprivileged_excursion(r, name, mode)
         if r < 0.15 and self.arch >= 6:
             iflags = "".join(sorted(self.rng.sample("aif", self.rng.randrange(1, 4))))
             return [f"cps{self.rng.choice(['ie', 'id'])} {iflags}"]
@@ -271,6 +297,28 @@ class Generator:
             else:
                 body.append(self.media())
         return [line.strip() for line in enter] + body + leave
+
+    def _deprivileged_excursion(self, r: float, name: str, mode: int) -> list[str]:
+        """``excursion`` by exception returns (System mode, which has no SPSR to return with, is
+        not visited); no ``mrs cpsr`` in the body."""
+        bits = self.rng.choice([0xC0, 0x80, 0x40, 0x00])
+        if r < 0.3:
+            enter, leave, banked = self._exception_return(bits | 0x10), ["svc #0xff"], False
+        else:
+            if name == "sys":
+                name, mode = "fiq", MODES["fiq"]
+            enter, leave, banked = self._exception_return(bits | mode), self._exception_return(0xD3), True
+        body: list[str] = []
+        for _ in range(self.rng.randrange(1, 5)):
+            k = self.rng.random()
+            if banked and k < 0.3:
+                fields = self.rng.choice(["fsxc", "f", "c", "fc", "sx"])
+                body.append(self.rng.choice([f"mrs {self.reg()}, spsr", f"msr spsr_{fields}, {self.reg()}"]))
+            elif k < 0.7 or self.arch < 6:
+                body.append(self.data_processing())
+            else:
+                body.append(self.media())
+        return enter + body + leave
 
     def instruction(self) -> str | list[str]:
         r = self.rng.random()
@@ -339,7 +387,8 @@ class Generator:
     def program(self, snippets: int, length: int = 12) -> tuple[str, list[list[str]]]:
         parts = [self.snippet(i, length) for i in range(snippets)]
         buf = [self.rng.getrandbits(32) for _ in range(BUF_WORDS)]
-        source = _PRELUDE.format(vbar=1 if self.arch >= 7 else 0, cpsr_mask=self.cpsr_mask, v6=int(self.arch >= 6))
+        source = _PRELUDE.format(vbar=1 if self.arch >= 7 else 0, cpsr_mask=self.cpsr_mask, spsr_mask=self.spsr_mask,
+                                 v6=int(self.arch >= 6))
         source += "\n".join(line for part in parts for line in part) + "\n" + _EPILOGUE
         source += "        .data\n        .balign 8\nbuf:\n" + "".join(
             f"        .word {', '.join(f'0x{w:08x}' for w in buf[i:i + 8])}\n" for i in range(0, BUF_WORDS, 8))
@@ -355,12 +404,21 @@ _PRELUDE = """\
         .equ BUF_BYTES, {buf_bytes}
         .equ HAVE_VBAR, {vbar}
         .equ CPSR_MASK, 0x{cpsr_mask:08x}
+        .equ SPSR_MASK, 0x{spsr_mask:08x}
         .equ V6, {v6}
         .global _start
-_start: msr cpsr_c, #0xdb               @ Undefined mode: its stack
-        ldr sp, =SCRATCH + 0x20000
-        msr cpsr_c, #0xd3               @ SVC mode, interrupts masked
-        ldr sp, =SCRATCH + 0x10000
+@ the mode changes of the start-up are exception returns, which trap when the kernel runs
+@ deprivileged: the programs run under trap-and-emulate too (an msr cpsr_c would not trap)
+_start: adr lr, 1f
+        mov r0, #0xdb                   @ Undefined mode, interrupts masked: its stack
+        msr spsr_cxsf, r0
+        movs pc, lr
+1:      ldr sp, =SCRATCH + 0x20000
+        adr lr, 2f
+        mov r0, #0xd3                   @ SVC mode, interrupts masked
+        msr spsr_cxsf, r0
+        movs pc, lr
+2:      ldr sp, =SCRATCH + 0x10000
         .if HAVE_VBAR
         ldr r0, =vectors
         mcr p15, 0, r0, c12, c0, 0
@@ -477,7 +535,7 @@ exc_svc: push {r0-r12, lr}
         str r0, [r10], #4
         mov r0, r4
         bl hex8
-        ldr r1, =CPSR_MASK
+        ldr r1, =SPSR_MASK
         and r0, r5, r1
         bl hex8
         bl emit
