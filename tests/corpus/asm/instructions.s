@@ -5,6 +5,30 @@
         .text
         .global _start
 _start:
+        @ a zero offset written -0 subtracts (U = 0), in every addressing mode and size
+        ldr     r0, [r12, #-0]
+        strb    r0, [r12, #-0]!
+        ldr     r0, [r12], #-0
+        ldrh    r0, [r12, #-0]
+        strh    r0, [r12], #-0
+        ldrsb   r0, [r12, #-0]!
+        ldrd    r0, r1, [r12, #-0]
+        strd    r0, r1, [r12], #-0
+        ldrt    r0, [r12], #-0
+        ldrht   r0, [r12], #-0
+        pld     [r12, #-0]
+        ldc     p14, c5, [r1, #-0]
+        ldr     r0, [r12, #-(4-4)]
+        ldr     r0, [r12, #-4+4]
+        ldr     r0, [r12, #0-0]
+        ldr     r0, [r12, #0]
+        @ a register shifted left by 0 is the register
+        add     r0, r1, r2, lsl #0
+        mvns    r0, r2, lsl #0
+        cmp     r0, r2, lsl #0
+        ldr     r0, [r1, r2, lsl #0]
+        ssat    r0, #8, r1, lsl #0
+        pkhbt   r0, r1, r2, lsl #0
         ldrexd  r0, r1, [r2]
         strexd  r3, r0, r1, [r2]
         ldrexb  r0, [r1]

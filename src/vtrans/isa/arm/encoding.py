@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
 
-from vtrans.assembler.ir import Directive, Float, Instruction, Num, Str, Sym
+from vtrans.assembler.ir import Binary, Directive, Float, Instruction, Num, Str, Sym, Unary
 from vtrans.errors import AsmError, EncodeError
 from vtrans.isa.arm.mnemonics import split_mnemonic
 from vtrans.isa.arm.operands import (Barrier, Coproc, CReg, ExprOperand, Iflags, Imm, Literal, Mem, Psr, Reg,
@@ -258,7 +258,9 @@ def _render_mem(m: Mem, resolve: Resolve) -> str:
         v = _signed32(resolve(m.offset))
         if m.subtract:
             v = -v
-        text = "#" + _num(v)
+        # an offset of 0 written with a leading minus (#-0) is encoded subtracting (U = 0), as
+        # gas does (tc-arm.c, parse_address_main: "find out if it's a +0 or -0")
+        text = "#-0" if v == 0 and (m.subtract or _leading_minus(m.offset)) else "#" + _num(v)
         inner, post = (", " + text, "") if m.pre_index else ("", ", " + text)
     if m.option is not None:
         return f"[{base}], {{{resolve(m.option)}}}"
@@ -266,6 +268,13 @@ def _render_mem(m: Mem, resolve: Resolve) -> str:
     if m.pre_index and m.writeback:
         s += "!"
     return s
+
+
+def _leading_minus(e) -> bool:
+    """Does the expression's text start with a unary minus (``-0``, ``-(4-4)``, ``-4+4``)?"""
+    while type(e) is Binary:
+        e = e.left
+    return type(e) is Unary and e.op == "-"
 
 
 def _signed32(v: int) -> int:
@@ -530,6 +539,11 @@ def canonical(mnemonic: str, op_str: str) -> tuple:
     if base.endswith("t") and base[:3] in ("ldr", "str") and len(tokens) >= 2 and tokens[-2] == "]" \
             and tokens[-1] == 0:
         tokens = tokens[:-1]
+    # a register shifted left by nothing is the register: rm, lsl #0 == rm (A8.4.1)
+    if "lsl" in tokens:
+        tokens = [t for i, t in enumerate(tokens)
+                  if not (t == "lsl" and i + 1 < len(tokens) and tokens[i + 1] == 0)
+                  and not (t == 0 and i > 0 and tokens[i - 1] == "lsl")]
     # drop a zero immediate offset: [rn, #0] == [rn]
     out = []
     for i, t in enumerate(tokens):
