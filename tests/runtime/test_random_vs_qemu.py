@@ -17,6 +17,9 @@ vtrans in each mode.  A mismatch names the snippet and shows both lines.
   (On the system programs it fails, as it must: ``msr cpsr_c`` does not trap in User mode --
   the classic failure ``vtrans diff`` reports.)
 
+* Rewritten sources (``vtrans rewrite prog.s``, each strategy), assembled by GNU as: run
+  pre-virtualized; the padded source also on QEMU itself, natively and in bt.
+
 ``VTRANS_CAMPAIGN_CASES`` scales the number of programs (CI: the default); the seeds are
 fixed, so a failure is reproduced by ``python tests/runtime/a32random.py --board B --seed S``.
 """
@@ -31,7 +34,7 @@ import sys
 import pytest
 
 from a32random import Generator
-from guestlib import guest_console, qemu_run, vtrans_run_in
+from guestlib import guest_console, qemu_run, vtrans_run, vtrans_run_in
 from tests.conftest import CAMPAIGN_CASES
 
 BOARDS = ["versatilepb", "realview-pb-a8", "vexpress-a9", "virt"]
@@ -64,12 +67,15 @@ def _program(board: str, seed: int, kind: str, builder, qemu: str):
 def _check(board: str, seed: int, kind: str, mode: str, builder, qemu: str) -> None:
     image, parts, expected = _program(board, seed, kind, builder, qemu)
     got = vtrans_run_in(image, board, mode)
+    _compare(f"{board} seed {seed} ({kind} program), {mode}", got, expected, parts)
+
+
+def _compare(what: str, got, expected: list[str], parts: list[list[str]]) -> None:
     lines = guest_console(got).splitlines()
     for i, (want, have) in enumerate(zip(expected + ["<exit>"], lines + ["<exit>"])):
         if want != have:
             snippet = sum(1 for line in expected[:i] if not line.startswith(("svc ", "undef ")))
-            pytest.fail(f"{board} seed {seed} ({kind} program), {mode}: line {i} "
-                        f"(snippet {snippet}) differs\n  qemu:   {want}\n  vtrans: {have}\n"
+            pytest.fail(f"{what}: line {i} (snippet {snippet}) differs\n  qemu:   {want}\n  vtrans: {have}\n"
                         + "\n".join(parts[min(snippet, len(parts) - 1)]))
     assert got.returncode == 0, got.stderr.decode()[-1000:]
 
@@ -102,6 +108,45 @@ def test_user_programs_match_qemu(board: str, seed: int, mode: str, guest_builde
 @pytest.mark.parametrize("board", BOARDS)
 def test_deprivileged_programs_match_qemu(board: str, seed: int, mode: str, guest_builder, qemu_arm) -> None:
     _check(board, 2000 + seed, "deprivileged", mode, guest_builder, qemu_arm)
+
+
+#: (strategy, program kind): the stub strategy needs little-endian data (user programs)
+SOURCE_REWRITES = [("hypercall", "system"), ("pad", "system"), ("stub", "user"), ("hypercall", "deprivileged")]
+
+
+@pytest.mark.campaign
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("strategy,kind", SOURCE_REWRITES, ids=[f"{s}-{k}" for s, k in SOURCE_REWRITES])
+@pytest.mark.parametrize("seed", range(1, max(1, PROGRAMS // 2) + 1))
+@pytest.mark.parametrize("board", BOARDS)
+def test_rewritten_sources_match_qemu(board: str, seed: int, strategy: str, kind: str, guest_builder,
+                                      qemu_arm) -> None:
+    """Pre-virtualization at the assembly level (``vtrans rewrite prog.s``): the rewritten source,
+    assembled by GNU as, runs pre-virtualized as the original runs on QEMU.  The padded source
+    (Afterburner's promise: still runnable on bare hardware) has other addresses, so QEMU runs it
+    too, and vtrans must match that natively, in bt and pre-virtualized."""
+    from vtrans.assembler.parser import parse_text
+    from vtrans.assembler.printer import print_program
+    from vtrans.translator.rewrite import rewrite
+
+    seed += {"system": 3000, "user": 4000, "deprivileged": 5000}[kind]
+    image, parts, expected = _program(board, seed, kind, guest_builder, qemu_arm)
+    source = guest_builder.tmp / f"random_{board}_{seed}_{kind}.s"
+    result = rewrite([parse_text(source.read_text(), str(source))], strategy)
+    rewritten = guest_builder.tmp / f"random_{board}_{seed}_{kind}_{strategy}.s"
+    rewritten.write_text(print_program(result.programs[0]))
+    image2 = guest_builder.build(rewritten, board, name=rewritten.stem)
+    modes = ["previrt"]
+    if strategy == "pad":
+        ref = qemu_run(qemu_arm, image2, board)
+        assert ref.returncode == 0, f"qemu: {ref.stderr.decode()[-500:]}"
+        expected = ref.semihost.decode().splitlines()
+        assert len(expected) == len(_program(board, seed, kind, guest_builder, qemu_arm)[2])
+        modes = ["previrt", "native", "bt"]
+    for mode in modes:
+        got = vtrans_run(image2, board, "--mode", mode)
+        _compare(f"{board} seed {seed} ({kind} program, rewritten with {strategy}), {mode}", got, expected, parts)
 
 
 def test_deprivileged_programs_keep_sensitive_instructions_privileged(tmp_path) -> None:
