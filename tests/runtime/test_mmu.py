@@ -57,3 +57,20 @@ def test_armv5_tables_match_qemu(mode: str, guest_builder, qemu_arm) -> None:
     assert got.returncode == 0, got.stderr.decode()
     # the guest's lines, then vtrans's summary (and, in bt mode, its statistics rows)
     assert got.stderr.decode().split("vtrans: ")[0] == ref.semihost.decode()
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("mode", ["native", "trap", "bt"])
+@pytest.mark.parametrize("board", ["realview-pb-a8", "vexpress-a9", "virt"])
+def test_long_run_with_sparse_tables_matches_qemu(board: str, mode: str, guest_builder, qemu_arm) -> None:
+    """``guests/mmu_sparse.s``: the MMU on for several run slices with the top of the address
+    space unmapped, then a fetch from it: QEMU's output (the prefetch abort's IFSR and IFAR
+    included) in every mode that runs the guest's own tables."""
+    image = guest_builder.build(GUESTS / "mmu_sparse.s", board)
+    ref = qemu_run(qemu_arm, image, board)
+    assert ref.returncode == 0
+    assert ref.semihost.split() == [b"00001111", b"00000005", b"fffffc00", b"00002222"]
+    got = vtrans_run(image, board, "--mode", mode)
+    assert got.returncode == 0, got.stderr.decode()
+    assert got.stderr.decode().split("vtrans: ")[0] == ref.semihost.decode()

@@ -261,6 +261,9 @@ class Machine:
         uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
         uc.hook_add(unicorn.UC_HOOK_TLB_FILL, self._on_tlb_fill)
         self._mmu_fault = None
+        #: the last run left a TLB entry for the ``until`` page the guest does not map (see
+        #: ``_until_page_entry``), to be dropped before the guest runs again
+        self._until_stub = False
         #: SCTLR.A alignment checking (B3.12.4): the access hook while it is on, a change the
         #: TLB fill saw (applied at the next block boundary), the unaligned access the hook found
         #: (physical address, write, and the virtual address once the TLB fill refusing it saw
@@ -619,15 +622,37 @@ class Machine:
             privileged = False
         w = walk(cfg, self.memory.read32, vaddr, write=write, fetch=fetch, privileged=privileged)
         if w.pa is None:
-            if not (fetch and vaddr >= _UNTIL_PAGE):
-                # (Unicorn also translates the page of the ``until`` address when it stops: not
-                # a guest access)
-                self._mmu_fault = (vaddr, w, write, fetch)
+            if fetch and vaddr >= _UNTIL_PAGE and self._regs.read(PC) & -0x400 != vaddr:
+                return self._until_page_entry(vaddr, entry)
+            self._mmu_fault = (vaddr, w, write, fetch)
             return False
         entry.paddr = w.pa  # ``vaddr`` is the start of a target page (1 KB on ARM), so is ``w.pa``
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
                        | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch) else 0))
         return True
+
+    def _until_page_entry(self, vaddr: int, entry) -> bool:
+        """The translation of the ``until`` page (0xFFFFFC00, never executed: the run's
+        ``until`` is odd) when the guest's tables leave it unmapped.
+
+        Whenever ``emu_start`` returns, Unicorn drops the blocks at its ``until`` address
+        (``uc_invalidate_tb``), translating that page for a fetch; a refused translation there
+        is ignored by Unicorn but leaves UC_ERR_EXCEPTION as the result of the whole run -- so
+        every run slice of a guest with the MMU on and the top of its address space unmapped
+        would end in an error.  The answer is an entry to physical memory nothing backs (Unicorn
+        then has no block to drop), removed before the guest runs again (``_drop_until_stub``):
+        a fetch the guest makes there must still take its translation fault.  That fetch is told
+        from Unicorn's by the PC: on the page for the guest's (a block never crosses a page),
+        wherever the guest stopped for Unicorn's."""
+        entry.paddr = vaddr
+        entry.perms = unicorn.UC_PROT_EXEC
+        self._until_stub = True
+        return True
+
+    def _drop_until_stub(self) -> None:
+        if self._until_stub:
+            self._until_stub = False
+            self._regs.cp_write(15, 0, 8, 7, 1, _UNTIL_PAGE)   # TLBIMVA: that page only
 
     def _unprivileged_insn(self, cfg: MmuConfig, cpsr: int) -> bool:
         """Is the instruction making the data access being translated (MMU on: ``cfg``) an
@@ -831,6 +856,7 @@ class Machine:
 
     def _emulate(self, start: int, until: int = _NO_UNTIL) -> None:
         self._mmu_fault = None
+        self._drop_until_stub()
         try:
             run_cpu = getattr(self.mode, "run_cpu", None)
             if run_cpu is not None:  # the mode runs the CPU itself (bt: the translation cache)
