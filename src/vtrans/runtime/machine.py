@@ -48,7 +48,7 @@ from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
-from vtrans.isa.arm.mmu import MmuConfig, access_addresses, fault_address, is_unprivileged_access, walk
+from vtrans.isa.arm.mmu import MmuConfig, Walk, access_addresses, fault_address, is_unprivileged_access, walk
 from vtrans.isa.arm.ucfast import fast, reset_security_state
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
@@ -474,10 +474,12 @@ class Machine:
     def mmu_config(self) -> MmuConfig:
         uc = self.uc
         sctlr = cp15.read(uc, cp15.Cp15.SCTLR)
+        traits = self.traits
         if not sctlr & 1:
-            return MmuConfig(sctlr, 0, 0, 0, 0, self.traits.v7)
+            return MmuConfig(sctlr, 0, 0, 0, 0, traits.v7, traits.pxn)
         return MmuConfig(sctlr, cp15.read(uc, cp15.Cp15.TTBR0), cp15.try_read(uc, cp15.Cp15.TTBR1) or 0,
-                         cp15.try_read(uc, cp15.Cp15.TTBCR) or 0, cp15.read(uc, cp15.Cp15.DACR), self.traits.v7)
+                         cp15.try_read(uc, cp15.Cp15.TTBCR) or 0, cp15.read(uc, cp15.Cp15.DACR), traits.v7,
+                         traits.pxn)
 
     def read_insn(self, va: int) -> int | None:
         try:
@@ -604,9 +606,16 @@ class Machine:
             st = self.icount.state
             st.limit = min(st.limit, st.count)
         mode_fill = self._mode_fill
-        if mode_fill is not None and mode_fill(vaddr, access, entry):
-            return True  # an address range the mode owns (bt: the translation cache)
         fetch = access == unicorn.UC_MEM_FETCH
+        if mode_fill is not None:
+            # the mode's answer: True (filled: an address range it owns, bt's translation cache,
+            # or the guest's tables walked with the virtual privilege), the walk that faulted, or
+            # False (not the mode's: the machine walks with the real privilege)
+            answer = mode_fill(vaddr, access, entry)
+            if answer is True:
+                return True
+            if answer is not False:
+                return self._refuse(vaddr, answer, access == unicorn.UC_MEM_WRITE, fetch, entry)
         if not sctlr & 1:
             entry.paddr = vaddr
             entry.perms = unicorn.UC_PROT_ALL if self._executable_entry(vaddr, fetch) else _PROT_RW
@@ -622,14 +631,19 @@ class Machine:
             privileged = False
         w = walk(cfg, self.memory.read32, vaddr, write=write, fetch=fetch, privileged=privileged)
         if w.pa is None:
-            if fetch and vaddr >= _UNTIL_PAGE and self._regs.read(PC) & -0x400 != vaddr:
-                return self._until_page_entry(vaddr, entry)
-            self._mmu_fault = (vaddr, w, write, fetch)
-            return False
+            return self._refuse(vaddr, w, write, fetch, entry)
         entry.paddr = w.pa  # ``vaddr`` is the start of a target page (1 KB on ARM), so is ``w.pa``
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
                        | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch) else 0))
         return True
+
+    def _refuse(self, vaddr: int, w: Walk, write: bool, fetch: bool, entry) -> bool:
+        """A translation the guest's tables refuse: remembered for the abort (``_fault_info``),
+        unless it is Unicorn's own look at the ``until`` page."""
+        if fetch and vaddr >= _UNTIL_PAGE and self._regs.read(PC) & -0x400 != vaddr:
+            return self._until_page_entry(vaddr, entry)
+        self._mmu_fault = (vaddr, w, write, fetch)
+        return False
 
     def _until_page_entry(self, vaddr: int, entry) -> bool:
         """The translation of the ``until`` page (0xFFFFFC00, never executed: the run's

@@ -39,7 +39,7 @@ from vtrans.errors import GuestError
 from vtrans.isa.arm import hypercall as hc
 from vtrans.isa.arm.cp15 import fsr_value
 from vtrans.isa.arm.emulate import Emulated, Emulator, Event, Form, VirtualAbort, decode
-from vtrans.isa.arm.mmu import MmuConfig, walk
+from vtrans.isa.arm.mmu import MmuConfig, Walk, walk
 from vtrans.isa.arm.vcpu import (
     PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, VCpu,
 )
@@ -86,10 +86,11 @@ class GuestMmu:
     devices included (``mem_read`` on an MMIO range calls the device).
     """
 
-    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool, memory=None):
+    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool, pxn: bool = False, memory=None):
         self.uc = uc
         self.vcpu = vcpu
         self.v7 = v7
+        self.pxn = pxn
         #: the machine's ``PhysicalMemory``: RAM is read from its buffers (a slice, no Unicorn
         #: call); devices, and every write (Unicorn invalidates translated code it overwrites),
         #: go through Unicorn
@@ -103,7 +104,7 @@ class GuestMmu:
         if cfg is None:
             c = self.vcpu.cp15
             cfg = self._cfg = MmuConfig(c.get(Cp15.SCTLR, 0), c.get(Cp15.TTBR0, 0), c.get(Cp15.TTBR1, 0),
-                                        c.get(Cp15.TTBCR, 0), c.get(Cp15.DACR, 0), self.v7)
+                                        c.get(Cp15.TTBCR, 0), c.get(Cp15.DACR, 0), self.v7, self.pxn)
         return cfg
 
     def flush(self) -> None:
@@ -141,9 +142,10 @@ class GuestMmu:
             raise VirtualAbort(va & M32, fsr, prefetch=fetch)
         return w.pa
 
-    def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
-        """Unicorn's TLB-fill request, answered with the guest's *virtual* privilege.  A refusal
-        makes the machine walk again (for the fault's address and status) and raise the abort."""
+    def tlb_fill(self, vaddr: int, access: int, entry) -> "bool | Walk":
+        """Unicorn's TLB-fill request, answered with the guest's *virtual* privilege: True, or
+        the faulting walk (the machine raises the abort with its status; a walk with the real
+        privilege, User, could allow what the virtual one does not: PXN)."""
         cfg = self.config()
         if not cfg.enabled:
             entry.paddr = vaddr
@@ -152,7 +154,7 @@ class GuestMmu:
         write, fetch = access == _UC_WRITE, access == _UC_FETCH
         w = walk(cfg, self._read32_phys, vaddr, write=write, fetch=fetch, privileged=self.vcpu.privileged)
         if w.pa is None:
-            return False
+            return w
         entry.paddr = w.pa
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
                        | (unicorn.UC_PROT_EXEC if w.executable else 0))
@@ -282,7 +284,7 @@ class Vmm:
     #: told of every virtual exception delivered (a tracer; see ``runtime/tracing.py``)
     observer = None
 
-    def __init__(self, uc: unicorn.Uc, *, v7: bool, hypercalls: HypercallTable | None = None,
+    def __init__(self, uc: unicorn.Uc, *, v7: bool, pxn: bool = False, hypercalls: HypercallTable | None = None,
                  vcpu_block: int | None = None, stub_ranges: list[tuple[int, int]] | None = None,
                  semihost: Callable[[], None] | None = None,
                  cp15_overrides: dict[Cp15, int] | None = None,
@@ -296,7 +298,7 @@ class Vmm:
         self.stats = VmmStats()
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
-        self.mmu = GuestMmu(uc, self.vcpu, v7=v7, memory=memory)
+        self.mmu = GuestMmu(uc, self.vcpu, v7=v7, pxn=pxn, memory=memory)
         self.vcpu.on_privilege_change = self._privilege_changed
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
         self.hypercalls = hypercalls
@@ -668,7 +670,7 @@ class VmmMode(ExecutionMode):
         if vmm is None:
             m = self.machine
             board = m.board
-            vmm = Vmm(m.uc, v7=m.traits.v7, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
+            vmm = Vmm(m.uc, v7=m.traits.v7, pxn=m.traits.pxn, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
                       on_wait=self._idle, semihost=lambda: m._semihost(m.uc), coproc_hook=self._coproc,
                       memory=m.memory, **self.vmm_options())
             vmm.observer = self._observer
@@ -770,10 +772,12 @@ class VmmMode(ExecutionMode):
             regions = self._regions = list(self.uc.mem_regions())  # refresh once: new mappings
         return False
 
-    def tlb_fill(self, vaddr: int, access: int, entry) -> bool:
-        """The machine's TLB-fill hook asks the mode first: translate with the virtual privilege."""
-        if not self._ensure().mmu.tlb_fill(vaddr, access, entry):
-            return False
+    def tlb_fill(self, vaddr: int, access: int, entry) -> "bool | Walk":
+        """The machine's TLB-fill hook asks the mode first: translate with the virtual privilege
+        (True, or the walk that faulted: see ``Machine._fill_page``)."""
+        answer = self._ensure().mmu.tlb_fill(vaddr, access, entry)
+        if answer is not True:
+            return answer
         mem = self.machine.memory
         pa = entry.paddr
         fetch = access == unicorn.UC_MEM_FETCH

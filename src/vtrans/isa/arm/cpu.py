@@ -40,6 +40,8 @@ CPU_MODELS: dict[str, int] = {
 }
 #: architecture version of each model: ARMv5 has no SCTLR.TE, no VBAR, no CPS (B1.8, A8.8.32)
 CPU_ARCH_V7 = frozenset({A.UC_CPU_ARM_CORTEX_A8, A.UC_CPU_ARM_CORTEX_A9, A.UC_CPU_ARM_CORTEX_A15})
+#: CPUs with the Large Physical Address Extension, whose short-descriptor tables have PXN (B3.5.1)
+CPU_HAS_PXN = frozenset({A.UC_CPU_ARM_CORTEX_A15})
 #: models with the Security Extensions, hence VBAR (B1.8.1 "Exception vectors"; ARM1176 has TrustZone)
 CPU_HAS_VBAR = frozenset({A.UC_CPU_ARM_1176, *CPU_ARCH_V7})
 

@@ -28,6 +28,7 @@ from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.cpu import (
     CPSR,
     CPU_ARCH_V7,
+    CPU_HAS_PXN,
     CPU_HAS_VBAR,
     LR,
     PC,
@@ -62,10 +63,12 @@ class CpuTraits:
 
     v7: bool
     has_vbar: bool
+    #: PXN in the short-descriptor tables (the MMU's, not exception entry's: kept with the rest)
+    pxn: bool = False
 
     @classmethod
     def of_model(cls, model: int) -> "CpuTraits":
-        return cls(v7=model in CPU_ARCH_V7, has_vbar=model in CPU_HAS_VBAR)
+        return cls(v7=model in CPU_ARCH_V7, has_vbar=model in CPU_HAS_VBAR, pxn=model in CPU_HAS_PXN)
 
 
 def vector_base(uc: unicorn.Uc, traits: CpuTraits, sctlr: int | None = None) -> int:

@@ -10,7 +10,11 @@ client -> permission check, manager -> none), AP[2:0] without the access flag
 format with SCTLR.XP = 0) small pages carry four AP fields, one per 1 KB subpage,
 and there is no XN or APX; a first-level descriptor 0b11 is a fine page table
 (1024 entries indexed by VA[19:10]) whose 0b11 entries are 1 KB tiny pages with one
-AP field (ARM926EJ-S TRM 3.2; QEMU's get_phys_addr_v5).
+AP field (ARM926EJ-S TRM 3.2; QEMU's get_phys_addr_v5); AP = 0b00 there is governed by
+SCTLR.S and R (no access; privileged read-only; read-only), and a first-level fault
+reports the domain field of the descriptor it read, as QEMU's walk does.  With the
+Large Physical Address Extension (Cortex-A15) the short descriptors carry PXN: bit 2 of
+a page-table descriptor, bit 0 of a section (0b11, a fault without the extension).
 """
 
 from __future__ import annotations
@@ -46,15 +50,28 @@ class MmuConfig:
     ttbcr: int
     dacr: int
     v7: bool = True
+    #: PXN in the descriptors (LPAE implemented: CpuTraits.pxn)
+    pxn: bool = False
 
     @property
     def enabled(self) -> bool:
         return bool(self.sctlr & 1)
 
 
-def _ap_allows(apx: int, ap: int, privileged: bool, write: bool) -> bool:
-    """Access permissions, AFE = 0 (B3.7.1, table B3-8)."""
+#: SCTLR.S and SCTLR.R: what AP = 0b00 allows on ARMv5 (ARM926EJ-S TRM table 3-7)
+_SCTLR_S, _SCTLR_R = 1 << 8, 1 << 9
+
+
+def _ap_allows(apx: int, ap: int, privileged: bool, write: bool, v5_sr: int | None = None) -> bool:
+    """Access permissions, AFE = 0 (B3.7.1, table B3-8); ``v5_sr``: SCTLR's S and R bits on
+    ARMv5, where they decide AP = 0b00 (both set: no access, as QEMU takes it)."""
     code = (apx << 2) | ap
+    if code == 0 and v5_sr:
+        if v5_sr == _SCTLR_S:
+            return privileged and not write
+        if v5_sr == _SCTLR_R:
+            return not write
+        return False
     if code in (0b000, 0b100):
         return False  # no access (0b100 reserved: treated as no access)
     if code == 0b001:
@@ -84,10 +101,11 @@ def walk(cfg: MmuConfig, read32: Callable[[int], int | None], va: int, *, write:
     if l1 is None:
         return Walk(va, None, FaultStatus.EXTERNAL_L1, level=1)
     kind = l1 & 3
-    if kind == 0 or (kind == 3 and cfg.v7):
-        return Walk(va, None, FaultStatus.TRANSLATION_SECTION, level=1)
+    if kind == 0 or (kind == 3 and cfg.v7 and not cfg.pxn):
+        # (ARMv5: the domain field of whatever was read -- QEMU reports it; VMSAv7: 0)
+        return Walk(va, None, FaultStatus.TRANSLATION_SECTION, 0 if cfg.v7 else (l1 >> 5) & 0xF, level=1)
     domain = (l1 >> 5) & 0xF
-    if kind == 2:
+    if kind == 2 or (kind == 3 and cfg.v7):
         supersection = cfg.v7 and bool(l1 & (1 << 18))
         if supersection:
             domain = 0
@@ -96,7 +114,15 @@ def walk(cfg: MmuConfig, read32: Callable[[int], int | None], va: int, *, write:
             pa, size = (l1 & 0xFFF00000) | (va & 0x000FFFFF), 1 << 20
         ap, apx = (l1 >> 10) & 3, ((l1 >> 15) & 1) if cfg.v7 else 0
         xn = bool(l1 & (1 << 4)) and cfg.v7
-        return _check(va, pa, size, domain, ap, apx, xn, cfg, write, fetch, privileged, page=False)
+        pxn = kind == 3   # a section with PXN (LPAE)
+        return _check(va, pa, size, domain, ap, apx, xn, cfg, write, fetch, privileged, page=False, pxn=pxn)
+    pxn = cfg.pxn and bool(l1 & (1 << 2))   # a page table whose pages are PXN (LPAE)
+    if (cfg.dacr >> (2 * domain)) & 3 in (0, 2):
+        # a page table in a no-access (or reserved) domain: a page domain fault before its entry
+        # is read, whatever that entry holds -- QEMU's order (get_phys_addr_v5/_v6), which the
+        # guests are written against; the ARM ARM's fault-checking sequence reports an invalid
+        # second-level entry as a translation fault first
+        return Walk(va, None, FaultStatus.DOMAIN_PAGE, domain, level=2)
     fine = kind == 3  # ARMv5 fine page table: 1024 entries, one per KB (VA[19:10])
     if fine:
         l2 = read32((l1 & 0xFFFFF000) | (((va >> 10) & 0x3FF) << 2))
@@ -128,11 +154,11 @@ def walk(cfg: MmuConfig, read32: Callable[[int], int | None], va: int, *, write:
         else:
             ap, apx = (l2 >> (4 + 2 * ((va >> 10) & 3))) & 3, 0
             size = 1 << 10  # the permission granule is the 1 KB subpage
-    return _check(va, pa, size, domain, ap, apx, xn, cfg, write, fetch, privileged, page=True)
+    return _check(va, pa, size, domain, ap, apx, xn, cfg, write, fetch, privileged, page=True, pxn=pxn)
 
 
 def _check(va: int, pa: int, size: int, domain: int, ap: int, apx: int, xn: bool, cfg: MmuConfig,
-           write: bool, fetch: bool, privileged: bool, *, page: bool) -> Walk:
+           write: bool, fetch: bool, privileged: bool, *, page: bool, pxn: bool = False) -> Walk:
     access = (cfg.dacr >> (2 * domain)) & 3
     level = 2 if page else 1
     if access in (0, 2):  # no access, reserved (B3.12.3)
@@ -140,9 +166,10 @@ def _check(va: int, pa: int, size: int, domain: int, ap: int, apx: int, xn: bool
                     level=level)
     if access == 3:  # manager: no permission checks, not even XN (B3.7.2)
         return Walk(va, pa, None, domain, size, True, True, True, level)
-    readable = _ap_allows(apx, ap, privileged, False)
-    writable = _ap_allows(apx, ap, privileged, True)
-    executable = readable and not xn
+    v5_sr = None if cfg.v7 else cfg.sctlr & (_SCTLR_S | _SCTLR_R)
+    readable = _ap_allows(apx, ap, privileged, False, v5_sr)
+    writable = _ap_allows(apx, ap, privileged, True, v5_sr)
+    executable = readable and not xn and not (pxn and privileged)
     ok = executable if fetch else writable if write else readable
     if not ok:
         return Walk(va, None, FaultStatus.PERMISSION_PAGE if page else FaultStatus.PERMISSION_SECTION,

@@ -110,8 +110,9 @@ class BtMode(VmmMode):
         dbt = self.dbt
         if dbt is not None and dbt.cache.tlb_fill(vaddr, access, entry):
             return True
-        if not super().tlb_fill(vaddr, access, entry):
-            return False
+        answer = super().tlb_fill(vaddr, access, entry)
+        if answer is not True:
+            return answer
         if self.watch is not None:
             self.watch.fill(entry.paddr, access, entry)
         return True
