@@ -5,7 +5,8 @@ physical RAM: first-level faults (with random bits in the rest of the descriptor
 coarse page tables of 4 KB small and 64 KB large pages and holes, and on the ARM926
 (versatilepb) fine tables of 1 KB tiny pages and the four per-subpage AP fields of ARMv5
 pages -- with random domains, AP/APX, XN, PXN (Cortex-A15), memory attributes, a random DACR
-(no access, client, the reserved value and manager) and, on ARMv5, random SCTLR.S/R.  A
+(no access, client, the reserved value and manager), on ARMv7 a random TTBCR.N (the window then
+goes through TTBR1's table) and sometimes PD0/PD1, and on ARMv5 random SCTLR.S/R.  A
 second window (0xB0000000) holds first-level faults only.  Everything else is an identity map
 of the board's first 4 MB of RAM (the program, its tables, the pool).
 
@@ -192,6 +193,16 @@ class MmuGenerator:
                 l1_window.append(self.page_table(va, k))
         fault_window = [self._fault() for _ in range(WINDOW_MB)]
         dacr = self.dacr()
+        ttbcr = 0
+        if not self.v5:
+            # TTBCR.N: the window (and, for N >= 2, the RAM) above TTBR0's part; sometimes walks
+            # through the half without the program's own mappings disabled (PD0/PD1)
+            n = self.rng.choice([0, 1, 1, 2, 3])
+            ttbcr = n
+            if n and self.rng.random() < 0.15:
+                ram_in_ttbr1 = self.ram >= 1 << (32 - n)
+                ttbcr |= 1 << 4 if ram_in_ttbr1 else 1 << 5
+        window_ttbr0 = [self._fault() for _ in range(WINDOW_MB)]
         sr = self.rng.getrandbits(2) << 8 if self.v5 else 0     # ARMv5 SCTLR.S (8) and R (9)
         lines: list[str] = []
         pooled = 0
@@ -217,6 +228,8 @@ class MmuGenerator:
         identity = self.ram >> 20
         return _PROGRAM.format(
             ram=self.ram, pool=self.ram + POOL, v6=int(not self.v5), dacr=dacr, sr=sr, probes=probes,
+            ttbcr=ttbcr, ttbcr_n=ttbcr & 7,
+            window_ttbr0="\n".join(f"        .word 0x{w:08x}" for w in window_ttbr0),
             identity_lo=identity, window_index=WINDOW >> 20, fault_index=FAULT_WINDOW >> 20,
             section_bits=0xC12 if self.v5 else 0xC02,
             window="\n".join(f"        .word {self._l1_word(w, label)}" for w, label in l1_window),
@@ -253,6 +266,7 @@ _PROGRAM = """\
         .equ POOL, 0x{pool:08x}
         .equ V6, {v6}
         .equ PROBES, {probes}
+        .equ TTBCR_N, {ttbcr_n}
         .global _start
 @ modes change by exception returns: they trap when the kernel runs deprivileged
 _start: adr lr, 0f
@@ -285,8 +299,43 @@ _start: adr lr, 0f
         streq r3, [r0, #-4]
         cmp r0, r1
         bne 1b
-        @ the first-level table: identity sections over the first 4 MB of RAM, the windows
+        @ the first-level tables: identity sections over the first 4 MB of RAM, the windows
+        @ (TTBR0's only while TTBCR.N = 0: above its boundary, addresses go through TTBR1)
+        ldr r0, =l1b
+        ldr r5, =window
+        bl build_l1
         ldr r0, =l1
+        .if TTBCR_N
+        ldr r5, =window_ttbr0
+        .else
+        ldr r5, =window
+        .endif
+        bl build_l1
+        ldr r1, =0x{dacr:08x}
+        mcr p15, 0, r1, c3, c0, 0       @ DACR
+        mcr p15, 0, r0, c2, c0, 0       @ TTBR0
+        .if V6
+        ldr r1, =l1b
+        mcr p15, 0, r1, c2, c0, 1       @ TTBR1
+        ldr r1, =0x{ttbcr:x}
+        mcr p15, 0, r1, c2, c0, 2       @ TTBCR: N, PD0/PD1; short descriptors
+        .endif
+        mov r1, #0
+        mcr p15, 0, r1, c8, c7, 0       @ TLBIALL
+        mrc p15, 0, r1, c1, c0, 0
+        bic r1, r1, #0x300
+        orr r1, r1, #0x{sr:x}                 @ ARMv5: SCTLR.S and R
+        orr r1, r1, #1                  @ M
+        mcr p15, 0, r1, c1, c0, 0
+        .if V6
+        isb
+        .endif
+        ldr r12, =slot
+        ldr r11, =resume
+        b probes
+
+@ build_l1: the first-level table at r0, its window from r5 (r0 kept; r1-r4, r5 scratch)
+build_l1:
         mov r1, #0
         mov r2, #0
 2:      str r2, [r0, r1, lsl #2]        @ 0: a fault
@@ -301,10 +350,9 @@ _start: adr lr, 0f
         add r1, r1, #1
         cmp r1, #4
         bne 3b
-        ldr r1, =window
         add r3, r0, #{window_index} * 4
         mov r2, #16
-4:      ldr r4, [r1], #4
+4:      ldr r4, [r5], #4
         str r4, [r3], #4
         subs r2, r2, #1
         bne 4b
@@ -315,24 +363,10 @@ _start: adr lr, 0f
         str r4, [r3], #4
         subs r2, r2, #1
         bne 5b
-        ldr r1, =0x{dacr:08x}
-        mcr p15, 0, r1, c3, c0, 0       @ DACR
-        mcr p15, 0, r0, c2, c0, 0       @ TTBR0
-        mov r1, #0
-        .if V6
-        mcr p15, 0, r1, c2, c0, 2       @ TTBCR: TTBR0 only, short descriptors
-        .endif
-        mcr p15, 0, r1, c8, c7, 0       @ TLBIALL
-        mrc p15, 0, r1, c1, c0, 0
-        bic r1, r1, #0x300
-        orr r1, r1, #0x{sr:x}                 @ ARMv5: SCTLR.S and R
-        orr r1, r1, #1                  @ M
-        mcr p15, 0, r1, c1, c0, 0
-        .if V6
-        isb
-        .endif
-        ldr r12, =slot
-        ldr r11, =resume
+        bx lr
+        .ltorg
+
+probes:
 {body}
 @ report: one line per probe, then a hash of the pool
         ldr r4, =results
@@ -455,6 +489,8 @@ window:
 {window}
 fault_window:
 {fault_window}
+window_ttbr0:
+{window_ttbr0}
 slot:   .word 0
 resume: .word 0
 line:   .space 64
@@ -463,6 +499,7 @@ results:
 {tables}
         .balign 16384
 l1:     .space 16384
+l1b:    .space 16384
 """.replace("{pool_size:x}", f"{POOL_SIZE:x}").replace("{pattern:08x}", f"{PATTERN:08x}") \
    .replace("{bx_lr:08x}", f"{BX_LR:08x}")
 

@@ -74,3 +74,23 @@ def test_long_run_with_sparse_tables_matches_qemu(board: str, mode: str, guest_b
     got = vtrans_run(image, board, "--mode", mode)
     assert got.returncode == 0, got.stderr.decode()
     assert got.stderr.decode().split("vtrans: ")[0] == ref.semihost.decode()
+
+
+#: what QEMU 7.2 gives for guests/ttbcr_pd.s: PD1 kept (a translation fault) on the Cortex-A9 only
+TTBCR_PD_EXPECTED = {"realview-pb-a8": [b"600d600d"], "vexpress-a9": [b"00000005", b"deadbeef"],
+                     "virt": [b"600d600d"]}
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("mode", ["native", "bt"])
+@pytest.mark.parametrize("board", sorted(TTBCR_PD_EXPECTED))
+def test_ttbcr_walk_disable_bits_as_qemu_keeps_them(board: str, mode: str, guest_builder, qemu_arm) -> None:
+    """TTBCR.PD1 disables walks through TTBR1 where the CPU keeps the bit, as QEMU builds it."""
+    image = guest_builder.build(GUESTS / "ttbcr_pd.s", board)
+    ref = qemu_run(qemu_arm, image, board)
+    assert ref.returncode == 0
+    assert ref.semihost.split() == TTBCR_PD_EXPECTED[board]
+    got = vtrans_run(image, board, "--mode", mode)
+    assert got.returncode == 0, got.stderr.decode()
+    assert got.stderr.decode().split("vtrans: ")[0] == ref.semihost.decode()

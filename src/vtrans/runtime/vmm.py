@@ -86,11 +86,13 @@ class GuestMmu:
     devices included (``mem_read`` on an MMIO range calls the device).
     """
 
-    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool, pxn: bool = False, memory=None):
+    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool, pxn: bool = False, ttbcr_mask: int = 0xFFFFFFFF,
+                 memory=None):
         self.uc = uc
         self.vcpu = vcpu
         self.v7 = v7
         self.pxn = pxn
+        self.ttbcr_mask = ttbcr_mask
         #: the machine's ``PhysicalMemory``: RAM is read from its buffers (a slice, no Unicorn
         #: call); devices, and every write (Unicorn invalidates translated code it overwrites),
         #: go through Unicorn
@@ -104,7 +106,8 @@ class GuestMmu:
         if cfg is None:
             c = self.vcpu.cp15
             cfg = self._cfg = MmuConfig(c.get(Cp15.SCTLR, 0), c.get(Cp15.TTBR0, 0), c.get(Cp15.TTBR1, 0),
-                                        c.get(Cp15.TTBCR, 0), c.get(Cp15.DACR, 0), self.v7, self.pxn)
+                                        c.get(Cp15.TTBCR, 0) & self.ttbcr_mask, c.get(Cp15.DACR, 0), self.v7,
+                                        self.pxn)
         return cfg
 
     def flush(self) -> None:
@@ -284,7 +287,8 @@ class Vmm:
     #: told of every virtual exception delivered (a tracer; see ``runtime/tracing.py``)
     observer = None
 
-    def __init__(self, uc: unicorn.Uc, *, v7: bool, pxn: bool = False, hypercalls: HypercallTable | None = None,
+    def __init__(self, uc: unicorn.Uc, *, v7: bool, pxn: bool = False, ttbcr_mask: int = 0xFFFFFFFF,
+                 hypercalls: HypercallTable | None = None,
                  vcpu_block: int | None = None, stub_ranges: list[tuple[int, int]] | None = None,
                  semihost: Callable[[], None] | None = None,
                  cp15_overrides: dict[Cp15, int] | None = None,
@@ -298,7 +302,7 @@ class Vmm:
         self.stats = VmmStats()
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
-        self.mmu = GuestMmu(uc, self.vcpu, v7=v7, pxn=pxn, memory=memory)
+        self.mmu = GuestMmu(uc, self.vcpu, v7=v7, pxn=pxn, ttbcr_mask=ttbcr_mask, memory=memory)
         self.vcpu.on_privilege_change = self._privilege_changed
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
         self.hypercalls = hypercalls
@@ -670,7 +674,7 @@ class VmmMode(ExecutionMode):
         if vmm is None:
             m = self.machine
             board = m.board
-            vmm = Vmm(m.uc, v7=m.traits.v7, pxn=m.traits.pxn, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
+            vmm = Vmm(m.uc, v7=m.traits.v7, pxn=m.traits.pxn, ttbcr_mask=m.traits.ttbcr_mask, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
                       on_wait=self._idle, semihost=lambda: m._semihost(m.uc), coproc_hook=self._coproc,
                       memory=m.memory, **self.vmm_options())
             vmm.observer = self._observer

@@ -42,6 +42,13 @@ CPU_MODELS: dict[str, int] = {
 CPU_ARCH_V7 = frozenset({A.UC_CPU_ARM_CORTEX_A8, A.UC_CPU_ARM_CORTEX_A9, A.UC_CPU_ARM_CORTEX_A15})
 #: CPUs with the Large Physical Address Extension, whose short-descriptor tables have PXN (B3.5.1)
 CPU_HAS_PXN = frozenset({A.UC_CPU_ARM_CORTEX_A15})
+#: the TTBCR bits QEMU 7.2 keeps on each board's CPU (vmsa_ttbcr_raw_write): with LPAE, bits
+#: [21:19], [15:14] and [6:3] go (PD0/PD1 among them, even with EAE = 0); with the Security
+#: Extensions N, PD0 and PD1 stay (the Cortex-A9 of vexpress-a9); without them only N (the
+#: Cortex-A8 of realview-pb-a8, which QEMU builds without EL3).  Unicorn keeps more: the walk
+#: uses what QEMU would have kept.
+TTBCR_KEPT = {A.UC_CPU_ARM_CORTEX_A15: 0xFFFFFFFF & ~((7 << 19) | (3 << 14) | (0xF << 3)),
+              A.UC_CPU_ARM_CORTEX_A9: 0x37, A.UC_CPU_ARM_CORTEX_A8: 0x07}
 #: models with the Security Extensions, hence VBAR (B1.8.1 "Exception vectors"; ARM1176 has TrustZone)
 CPU_HAS_VBAR = frozenset({A.UC_CPU_ARM_1176, *CPU_ARCH_V7})
 

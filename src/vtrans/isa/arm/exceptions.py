@@ -31,6 +31,7 @@ from vtrans.isa.arm.cpu import (
     CPU_HAS_PXN,
     CPU_HAS_VBAR,
     LR,
+    TTBCR_KEPT,
     PC,
     PSR_E,
     PSR_IT,
@@ -63,12 +64,15 @@ class CpuTraits:
 
     v7: bool
     has_vbar: bool
-    #: PXN in the short-descriptor tables (the MMU's, not exception entry's: kept with the rest)
+    #: PXN in the short-descriptor tables, and the TTBCR bits the walk honours (the MMU's
+    #: traits, not exception entry's: kept with the rest)
     pxn: bool = False
+    ttbcr_mask: int = 0xFFFFFFFF
 
     @classmethod
     def of_model(cls, model: int) -> "CpuTraits":
-        return cls(v7=model in CPU_ARCH_V7, has_vbar=model in CPU_HAS_VBAR, pxn=model in CPU_HAS_PXN)
+        return cls(v7=model in CPU_ARCH_V7, has_vbar=model in CPU_HAS_VBAR, pxn=model in CPU_HAS_PXN,
+                   ttbcr_mask=TTBCR_KEPT.get(model, 0))
 
 
 def vector_base(uc: unicorn.Uc, traits: CpuTraits, sctlr: int | None = None) -> int:

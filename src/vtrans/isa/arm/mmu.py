@@ -58,6 +58,8 @@ class MmuConfig:
         return bool(self.sctlr & 1)
 
 
+#: TTBCR.PD0 and PD1: translation table walks through TTBR0/TTBR1 disabled
+_TTBCR_PD0, _TTBCR_PD1 = 1 << 4, 1 << 5
 #: SCTLR.S and SCTLR.R: what AP = 0b00 allows on ARMv5 (ARM926EJ-S TRM table 3-7)
 _SCTLR_S, _SCTLR_R = 1 << 8, 1 << 9
 
@@ -92,7 +94,11 @@ def walk(cfg: MmuConfig, read32: Callable[[int], int | None], va: int, *, write:
     if not cfg.enabled:
         return Walk(va, va, size=1 << 12, readable=True, writable=True, executable=True)
     n = cfg.ttbcr & 7 if cfg.v7 else 0
-    if n and va >> (32 - n):
+    ttbr1 = bool(n and va >> (32 - n))
+    if cfg.v7 and cfg.ttbcr & (_TTBCR_PD1 if ttbr1 else _TTBCR_PD0):
+        # TTBCR.PD0/PD1: no walk through that table -- a section translation fault (B4.1.153)
+        return Walk(va, None, FaultStatus.TRANSLATION_SECTION, level=1)
+    if ttbr1:
         base, index = cfg.ttbr1 & 0xFFFFC000, va >> 20
     else:
         base = cfg.ttbr0 & (0xFFFFC000 >> n) & 0xFFFFFFFF
