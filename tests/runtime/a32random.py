@@ -257,14 +257,40 @@ class Generator:
             return [f".inst 0xe7f000f0 | 0x{(imm >> 4) << 8 | (imm & 0xF):x}"]
         return [f"setend {self.rng.choice(['be', 'le'])}"]
 
-    def _exception_return(self, spsr: int) -> list[str]:
+    def _exception_return(self, spsr: int, mode: int = 0x13) -> list[str]:
         """To the next instruction in the mode (and with the masks and flags) of ``spsr``, by an
-        exception return: the trap-and-emulate way to change modes."""
+        exception return -- the trap-and-emulate way to change modes -- from ``mode``: ``movs
+        pc, lr``; ``ldm sp!, {pc}^``; ``rfe`` of a frame pushed on the stack; on ARMv6 and later
+        also ``srs`` of LR and SPSR to the mode's own stack, then ``rfe``."""
         self.labels += 1
         label = f".Leret{self.labels}"
         # every field written: the body may have put IT bits in the SPSR with ``msr spsr_x``,
         # which an exception return to ARM state must not restore (UNPREDICTABLE)
-        return [f"adr lr, {label}", f"msr spsr_fsxc, #0x{spsr:x}", "movs pc, lr", f"{label}:"]
+        form = self.rng.choice(["movs", "ldm"] + (["rfe", "srs"] if self.arch >= 6 else []))
+        if form == "rfe":
+            return self._psr_to_lr(spsr) + ["str lr, [sp, #-4]!", f"adr lr, {label}", "str lr, [sp, #-4]!",
+                                            "rfeia sp!", f"{label}:"]
+        head = self._psr_to_lr(spsr) + ["msr spsr_fsxc, lr", f"adr lr, {label}"]
+        if form == "movs":
+            return head + ["movs pc, lr", f"{label}:"]
+        if form == "ldm":
+            return head + ["str lr, [sp, #-4]!", "ldm sp!, {pc}^", f"{label}:"]
+        return head + [f"srsdb sp!, #0x{mode:x}", "rfeia sp!", f"{label}:"]
+
+    @staticmethod
+    def _psr_to_lr(value: int) -> list[str]:
+        """``value`` into LR by immediates (a literal load would read it byte-reversed after a
+        ``setend be``; the frames rfe and srs use go through memory in either order alike)."""
+        parts = [value & 0xFF000000, value & 0x00FF0000, value & 0x0000FF00, value & 0x000000FF]
+        parts = [v for v in parts if v] or [0]
+        return [f"mov lr, #0x{parts[0]:x}"] + [f"orr lr, lr, #0x{v:x}" for v in parts[1:]]
+
+    def _psr(self, mode: int) -> int:
+        """A CPSR to return with: ``mode``, random flags, GE, I, F (and A on ARMv6 and later)."""
+        value = self.rng.getrandbits(5) << 27 | self.rng.choice([0xC0, 0x80, 0x40, 0x00]) | mode
+        if self.arch >= 6:
+            value |= self.rng.getrandbits(4) << 16 | self.rng.choice([0, 0x100])
+        return value
 
     def excursion(self) -> list[str]:
         """Some instructions in another privileged mode (banked r8-r12 in FIQ, the mode's SPSR),
@@ -279,8 +305,11 @@ class Generator:
             return [f"cps{self.rng.choice(['ie', 'id'])} {iflags}"]
         if r < 0.3:
             enter, leave, banked = ["        cps #0x10" if self.arch >= 6 else "        msr cpsr_c, #0xd0"], ["svc #0xff"], False
-        elif self.arch >= 6 and r < 0.65:
+        elif self.arch >= 6 and r < 0.55:
             enter, leave, banked = [f"cps #0x{mode:x}"], ["cps #0x13"], True
+        elif r < 0.75 and name != "sys":   # (System mode has no SPSR and no stack of its own)
+            enter = self._exception_return(self._psr(mode))
+            leave, banked = self._exception_return(self._psr(0x13), mode), True
         else:
             bits = self.rng.choice([0xC0, 0x80, 0x40, 0x00])   # the I and F masks change too
             enter, leave, banked = [f"msr cpsr_c, #0x{bits | mode:x}"], ["msr cpsr_c, #0xd3"], True
@@ -301,13 +330,13 @@ class Generator:
     def _deprivileged_excursion(self, r: float, name: str, mode: int) -> list[str]:
         """``excursion`` by exception returns (System mode, which has no SPSR to return with, is
         not visited); no ``mrs cpsr`` in the body."""
-        bits = self.rng.choice([0xC0, 0x80, 0x40, 0x00])
         if r < 0.3:
-            enter, leave, banked = self._exception_return(bits | 0x10), ["svc #0xff"], False
+            enter, leave, banked = self._exception_return(self._psr(0x10)), ["svc #0xff"], False
         else:
             if name == "sys":
                 name, mode = "fiq", MODES["fiq"]
-            enter, leave, banked = self._exception_return(bits | mode), self._exception_return(0xD3), True
+            enter = self._exception_return(self._psr(mode))
+            leave, banked = self._exception_return(self._psr(0x13), mode), True
         body: list[str] = []
         for _ in range(self.rng.randrange(1, 5)):
             k = self.rng.random()
@@ -409,16 +438,34 @@ _PRELUDE = """\
         .global _start
 @ the mode changes of the start-up are exception returns, which trap when the kernel runs
 @ deprivileged: the programs run under trap-and-emulate too (an msr cpsr_c would not trap)
-_start: adr lr, 1f
-        mov r0, #0xdb                   @ Undefined mode, interrupts masked: its stack
-        msr spsr_cxsf, r0
-        movs pc, lr
-1:      ldr sp, =SCRATCH + 0x20000
+_start: mov r1, #0xdb                   @ Undefined, FIQ, IRQ, Abort mode (interrupts masked): stacks
+        ldr r2, =SCRATCH + 0x20000
+        bl 1f
+        mov r1, #0xd1
+        ldr r2, =SCRATCH + 0x30000
+        bl 1f
+        mov r1, #0xd2
+        ldr r2, =SCRATCH + 0x40000
+        bl 1f
+        mov r1, #0xd7
+        ldr r2, =SCRATCH + 0x50000
+        bl 1f
+        mov r1, #0xd3                   @ SVC mode, interrupts masked
+        ldr r2, =SCRATCH + 0x10000
+        bl 1f
+        b 3f
+@ (from SVC mode) sp of mode r1 := r2, then back in SVC mode with lr intact
+1:      mov r3, lr
         adr lr, 2f
-        mov r0, #0xd3                   @ SVC mode, interrupts masked
+        msr spsr_cxsf, r1
+        movs pc, lr
+2:      mov sp, r2
+        adr lr, 4f
+        mov r0, #0xd3
         msr spsr_cxsf, r0
         movs pc, lr
-2:      ldr sp, =SCRATCH + 0x10000
+4:      bx r3
+3:
         .if HAVE_VBAR
         ldr r0, =vectors
         mcr p15, 0, r0, c12, c0, 0

@@ -21,6 +21,7 @@ def test_big_endian_data_matches_qemu(mode: str, guest_builder, qemu_arm) -> Non
     ref = qemu_run(qemu_arm, image, "virt")
     assert ref.returncode == 0
     assert ref.semihost.split()[0] == b"44332211"   # stored big-endian, loaded little-endian
+    assert ref.semihost.split()[2] == b"d3020000"   # srs's SPSR (0x2d3), stored big-endian
     got = vtrans_run_in(image, "virt", mode)
     assert got.returncode == 0, got.stderr.decode()
     assert guest_console(got) == ref.semihost.decode()

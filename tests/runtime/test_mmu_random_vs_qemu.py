@@ -48,9 +48,10 @@ def _program(board: str, seed: int, deprivileged: bool, builder, qemu: str):
 
 def _check(board: str, seed: int, mode: str, builder, qemu: str) -> None:
     image, source, expected = _program(board, seed, mode == "trap", builder, qemu)
-    # the reference exercised what we compare: accesses that worked, data and prefetch aborts
+    # the reference ran every probe to a known end (done, data abort, prefetch abort), with data
+    # aborts among them (TTBCR.PD can make a whole program's window fault)
     kinds = {line.split()[4] for line in expected[:-1]}
-    assert kinds == {"00000000", "00000001", "00000002"}
+    assert "00000001" in kinds and kinds <= {"00000000", "00000001", "00000002"}
     got = vtrans_run(image, board, "--mode", mode)
     lines = guest_console(got).splitlines()
     for i, (want, have) in enumerate(zip(expected + ["<exit>"], lines + ["<exit>"])):

@@ -315,8 +315,25 @@ class Emulator:
         self.vcpu.write_cpsr(spsr, 0xF, exception_return=True)
         return Emulated(form, new_pc & ~3 & M32, Event.EXCEPTION_RETURN)
 
+    def _big_endian(self) -> bool:
+        """CPSR.E: data accesses are big-endian (``setend be``, SCTLR.EE on exception entry)."""
+        return bool(self.vcpu.cpsr & PSR_E)
+
+    def _load(self, va: int, size: int, privileged: bool) -> int:
+        """A data load of ``size`` bytes in the current data byte order (A3.3.1)."""
+        value = self.mem.read(va, size, privileged=privileged)
+        if size > 1 and self._big_endian():
+            value = int.from_bytes(value.to_bytes(size, "little"), "big")
+        return value
+
+    def _store(self, va: int, size: int, value: int, privileged: bool) -> None:
+        if size > 1 and self._big_endian():
+            value = int.from_bytes(value.to_bytes(size, "little"), "big")
+        self.mem.write(va, size, value, privileged=privileged)
+
     def _read_words(self, address: int, count: int) -> list[int]:
-        """``MemA`` word reads with the current privilege; alignment fault first (B3.12.3)."""
+        """``MemA`` word reads with the current privilege and data byte order; alignment fault
+        first (B3.12.3)."""
         priv = self.vcpu.privileged
         if address & 3:
             raise VirtualAbort(address, 0x01)
@@ -324,15 +341,15 @@ class Emulator:
         if block is not None and (address & 0x3FF) + 4 * count <= 0x400:
             # one translation and one read for a block inside one (1 KB) page
             data = block(address, 4 * count, privileged=priv)
-            return list(struct.unpack_from(f"<{count}I", data))
-        return [self.mem.read((address + 4 * i) & M32, 4, privileged=priv) for i in range(count)]
+            return list(struct.unpack_from(f"{'>' if self._big_endian() else '<'}{count}I", data))
+        return [self._load((address + 4 * i) & M32, 4, priv) for i in range(count)]
 
     def _write_words(self, address: int, values: list[int]) -> None:
         priv = self.vcpu.privileged
         if address & 3:
             raise VirtualAbort(address, 0x801)
         for i, v in enumerate(values):
-            self.mem.write((address + 4 * i) & M32, 4, v & M32, privileged=priv)
+            self._store((address + 4 * i) & M32, 4, v & M32, priv)
 
     # ---------------------------------------------------------------- status register access
     def _setend(self, word: int, pc: int) -> Emulated:
@@ -615,7 +632,7 @@ class Emulator:
         else:
             sh = (word >> 5) & 3
             size, signed = {1: (2, False), 2: (1, True), 3: (2, True)}[sh]
-        value = self.mem.read(base, size, privileged=False)
+        value = self._load(base, size, False)
         if signed and value & (1 << (8 * size - 1)):
             value -= 1 << (8 * size)
         vcpu.set_reg(n, base + offset if word & (1 << 23) else base - offset)
@@ -634,7 +651,7 @@ class Emulator:
         else:
             size = 2
         value = self._r(t, pc) & ((1 << (8 * size)) - 1)
-        self.mem.write(base, size, value, privileged=False)
+        self._store(base, size, value, False)
         vcpu.set_reg(n, base + offset if word & (1 << 23) else base - offset)
         return Emulated(Form.STR_T, (pc + 4) & M32)
 
