@@ -22,6 +22,8 @@ import argparse
 import random
 import sys
 
+from guestasm import CONSOLE, install_vectors, vector_table
+
 #: architecture level of each board's CPU model (QEMU's defaults; virt runs a Cortex-A15)
 BOARD_ARCH = {"versatilepb": 5, "realview-pb-a8": 7, "vexpress-a9": 7, "virt": 7}
 #: the Cortex-A15 has SDIV/UDIV in ARM state; the A8 and A9 do not
@@ -417,7 +419,7 @@ class Generator:
         parts = [self.snippet(i, length) for i in range(snippets)]
         buf = [self.rng.getrandbits(32) for _ in range(BUF_WORDS)]
         source = _PRELUDE.format(vbar=1 if self.arch >= 7 else 0, cpsr_mask=self.cpsr_mask, spsr_mask=self.spsr_mask,
-                                 v6=int(self.arch >= 6))
+                                 v6=int(self.arch >= 6), install_vectors=install_vectors("HAVE_VBAR"))
         source += "\n".join(line for part in parts for line in part) + "\n" + _EPILOGUE
         source += "        .data\n        .balign 8\nbuf:\n" + "".join(
             f"        .word {', '.join(f'0x{w:08x}' for w in buf[i:i + 8])}\n" for i in range(0, BUF_WORDS, 8))
@@ -466,18 +468,7 @@ _start: mov r1, #0xdb                   @ Undefined, FIQ, IRQ, Abort mode (inter
         movs pc, lr
 4:      bx r3
 3:
-        .if HAVE_VBAR
-        ldr r0, =vectors
-        mcr p15, 0, r0, c12, c0, 0
-        .else
-        ldr r0, =vectors                @ no VBAR (ARM926): the table goes at address 0
-        mov r1, #0
-        ldm r0!, {{r2-r9}}
-        stm r1!, {{r2-r9}}
-        ldm r0!, {{r2-r9}}
-        stm r1!, {{r2-r9}}
-        .endif
-        b snip0
+{install_vectors}        b snip0
 """.replace("{buf_bytes}", str(BUF_WORDS * 4))
 
 _EPILOGUE = """\
@@ -540,35 +531,6 @@ und:    push {r0-r12, lr}
         pop {r0-r12, lr}
         movs pc, lr
 
-@ emit: end the line at r10 (replacing the last space) and write it (SYS_WRITE0)
-emit:   sub r10, r10, #1
-        mov r0, #'\\n'
-        strb r0, [r10], #1
-        mov r0, #0
-        strb r0, [r10]
-        ldr r1, =line
-        mov r0, #4
-        svc 0x123456
-        bx lr
-
-@ any other exception: print its vector offset and LR, and stop
-other:  mov r11, lr
-        ldr r10, =line
-        ldr r0, =0x20637865             @ "exc "
-        str r0, [r10], #4
-        mov r0, r9
-        bl hex8
-        mov r0, r11
-        bl hex8
-        bl emit
-        mov r0, #0x18
-        ldr r1, =0x20026
-        add r1, r1, #1                  @ ADP_Stopped_RunTimeErrorUnknown
-        svc 0x123456
-exc_pabt: mov r9, #0x0c
-        b other
-exc_dabt: mov r9, #0x10
-        b other
 @ exc_svc: "svc <number> <spsr>", back to the caller; svc #0xff ends a trip to User mode: back
 @ in SVC mode after the svc, with the caller's flags and GE (E stays as exception entry set it)
 exc_svc: push {r0-r12, lr}
@@ -596,33 +558,8 @@ exc_svc: push {r0-r12, lr}
         msr cpsr_fsxc, r0
         pop {r0-r12, lr}
         bx lr
-exc_irq: mov r9, #0x18
-        b other
-exc_fiq: mov r9, #0x1c
-        b other
-
-@ hex8: r0 as eight hex digits and a space at r10 (advanced); r1-r3 scratch
-hex8:   mov r2, #8
-3:      mov r3, r0, lsr #28
-        cmp r3, #10
-        addlt r3, r3, #'0'
-        addge r3, r3, #'a' - 10
-        strb r3, [r10], #1
-        lsl r0, r0, #4
-        subs r2, r2, #1
-        bne 3b
-        mov r3, #' '
-        strb r3, [r10], #1
-        bx lr
         .ltorg
-
-        .balign 32
-vectors:
-        .rept 8
-        ldr pc, [pc, #24]
-        .endr
-        .word other, und, exc_svc, exc_pabt, exc_dabt, other, exc_irq, exc_fiq
-
+""" + CONSOLE + vector_table(und="und", svc="exc_svc") + """
         .bss
 line:   .space 160
 """

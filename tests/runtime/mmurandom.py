@@ -29,6 +29,8 @@ import argparse
 import random
 import sys
 
+from guestasm import CONSOLE, install_vectors, vector_table
+
 BOARD_RAM = {"versatilepb": 0x00000000, "realview-pb-a8": 0x70000000, "vexpress-a9": 0x60000000,
              "virt": 0x40000000}
 #: the ARM926 of versatilepb: VMSAv5 tables (subpage AP fields, fine tables, no XN/APX)
@@ -228,7 +230,7 @@ class MmuGenerator:
         identity = self.ram >> 20
         return _PROGRAM.format(
             ram=self.ram, pool=self.ram + POOL, v6=int(not self.v5), dacr=dacr, sr=sr, probes=probes,
-            ttbcr=ttbcr, ttbcr_n=ttbcr & 7,
+            ttbcr=ttbcr, ttbcr_n=ttbcr & 7, console=CONSOLE, install_vectors=install_vectors("V6"), vectors=vector_table(svc="svc", pabt="pabt", dabt="dabt"),
             window_ttbr0="\n".join(f"        .word 0x{w:08x}" for w in window_ttbr0),
             identity_lo=identity, window_index=WINDOW >> 20, fault_index=FAULT_WINDOW >> 20,
             section_bits=0xC12 if self.v5 else 0xC02,
@@ -277,18 +279,7 @@ _start: adr lr, 0f
         msr spsr_cxsf, #0xd3            @ SVC mode, interrupts masked
         movs pc, lr
 0:      ldr sp, =RAM + 0x160000
-        .if V6
-        ldr r0, =vectors
-        mcr p15, 0, r0, c12, c0, 0      @ VBAR
-        .else
-        ldr r0, =vectors                @ no VBAR (ARM926): the table goes at address 0
-        mov r1, #0
-        ldm r0!, {{r2-r9}}
-        stm r1!, {{r2-r9}}
-        ldm r0!, {{r2-r9}}
-        stm r1!, {{r2-r9}}
-        .endif
-        @ the pool: each word its own address ^ 0xa5a5a5a5, the last word of each 1 KB bx lr
+{install_vectors}        @ the pool: each word its own address ^ 0xa5a5a5a5, the last word of each 1 KB bx lr
         ldr r0, =POOL
         ldr r1, =POOL + 0x{pool_size:x}
         ldr r2, =0x{pattern:08x}
@@ -428,62 +419,8 @@ pabt:   ldr r10, [r12]
         movs pc, lr
 @ svc #0 ends a User-mode batch: back in SVC mode after it
 svc:    bx lr
-@ anything else: print its vector offset and LR, and stop
-other:  mov r11, lr
-        ldr r10, =line
-        ldr r0, =0x20637865             @ "exc "
-        str r0, [r10], #4
-        mov r0, r9
-        bl hex8
-        mov r0, r11
-        bl hex8
-        bl emit
-        mov r0, #0x18
-        ldr r1, =0x20026
-        add r1, r1, #1                  @ ADP_Stopped_RunTimeErrorUnknown
-        svc 0x123456
-exc_rst: mov r9, #0
-        b other
-exc_und: mov r9, #4
-        b other
-exc_irq: mov r9, #0x18
-        b other
-exc_fiq: mov r9, #0x1c
-        b other
-
-@ emit: end the line at r10 (replacing the last space) and write it (SYS_WRITE0)
-emit:   sub r10, r10, #1
-        mov r0, #'\\n'
-        strb r0, [r10], #1
-        mov r0, #0
-        strb r0, [r10]
-        ldr r1, =line
-        mov r0, #4
-        svc 0x123456
-        bx lr
-
-@ hex8: r0 as eight hex digits and a space at r10 (advanced); r1-r3 scratch
-hex8:   mov r2, #8
-8:      mov r3, r0, lsr #28
-        cmp r3, #10
-        addlt r3, r3, #'0'
-        addge r3, r3, #'a' - 10
-        strb r3, [r10], #1
-        lsl r0, r0, #4
-        subs r2, r2, #1
-        bne 8b
-        mov r3, #' '
-        strb r3, [r10], #1
-        bx lr
-        .ltorg
-
-        .balign 32
-vectors:
-        .rept 8
-        ldr pc, [pc, #24]
-        .endr
-        .word exc_rst, exc_und, svc, pabt, dabt, other, exc_irq, exc_fiq
-
+{console}
+{vectors}
         .data
 window:
 {window}

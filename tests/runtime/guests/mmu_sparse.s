@@ -68,17 +68,6 @@ pabt:   mrc     p15, 0, r0, c5, c0, 1           @ IFSR
         bl      puthex
         ldr     lr, =back
         movs    pc, lr
-other:  mov     r0, #0xee
-        bl      puthex
-        mov     r0, #0x18
-        ldr     r1, =0x20027
-        svc     0x123456
-
         .include "puthex.inc"
-
-        .balign 32
-vectors:
-        .rept 8
-        ldr     pc, [pc, #24]
-        .endr
-        .word   other, other, other, pabt, other, other, other, other
+        .include "vectors.inc"
+        vector_table pabt=pabt

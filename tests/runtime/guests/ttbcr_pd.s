@@ -58,17 +58,6 @@ dabt:   mov     r5, lr
         bl      puthex
         mov     r0, r6
         subs    pc, r5, #4
-other:  mov     r0, #0xee
-        bl      puthex
-        mov     r0, #0x18
-        ldr     r1, =0x20027
-        svc     0x123456
-
         .include "puthex.inc"
-
-        .balign 32
-vectors:
-        .rept 8
-        ldr     pc, [pc, #24]
-        .endr
-        .word   other, other, other, other, dabt, other, other, other
+        .include "vectors.inc"
+        vector_table dabt=dabt
