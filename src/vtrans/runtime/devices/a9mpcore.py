@@ -188,7 +188,8 @@ class A9GlobalTimer(WordDevice):
         now, new = self._now()
         next_cdiff = 0
         if self.control & self.ENABLE and self.cpu_control & self.COMP_ENABLE:
-            if self.compare <= new:  # r2p0 onwards: the compare is ">="
+            # (the r2p0 compare is ">=", but QEMU 7.2 tests "<" here and fires one tick later)
+            if self.compare < new:
                 self.status = 1
                 if self.cpu_control & self.AUTO_INCREMENT and self.inc:
                     step = -(-(new - self.compare) // self.inc) * self.inc
@@ -235,15 +236,12 @@ class A9GlobalTimer(WordDevice):
             self.counter = (self.counter & ~(0xFFFFFFFF << shift)) | (value << shift)
             return
         if offset == 0x08:
-            # Bring the counter up to date under the old settings; re-base it
-            # when the enable bit or the prescaler changes.
-            self._update(False)
-            old = self.control
-            self.control = (self.control & ~self.NEEDS_SYNC) | (value & self.NEEDS_SYNC)
+            # Bring the counter up to date under the old settings, re-basing it there when the
+            # enable bit or the prescaler changes; then the new settings (QEMU's order)
+            self._update(bool((value ^ self.control) & self.NEEDS_SYNC))
             self.cpu_control = value & self.BANKED
-            self._update(bool((old ^ self.control) & self.NEEDS_SYNC))
-            return
-        if offset == 0x0C:
+            self.control = value & ~self.BANKED & 0xFFFFFFFF
+        elif offset == 0x0C:
             self._update(False)
             self.status &= ~value
         elif offset in (0x10, 0x14):
@@ -263,7 +261,8 @@ class A9MPCorePrivate:
 
     def __init__(self, clock: VirtualClock, num_irq: int = 96):
         # QEMU gives the A9's GIC the security extensions when the CPU has EL3 (it does).
-        self.gic = Gic(num_irq=num_irq, revision=1, name="a9-gic", security_extn=True)
+        # (QEMU's a9mpcore: A9_GIC_NUM_PRIORITY_BITS 5)
+        self.gic = Gic(num_irq=num_irq, revision=1, name="a9-gic", security_extn=True, priority_bits=5)
         self.scu = A9Scu()
         self.global_timer = A9GlobalTimer(clock, self.gic.ppi(PPI_GLOBAL_TIMER))
         self.timer = MPTimer(clock, self.gic.ppi(PPI_PRIVATE_TIMER), name="a9-private-timer")

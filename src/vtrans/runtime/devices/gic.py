@@ -57,7 +57,7 @@ class Gic:
     """GIC state shared by the distributor and the CPU interface."""
 
     def __init__(self, num_irq: int = 96, revision: int = 1, name: str = "gic", *,
-                 security_extn: bool = False):
+                 security_extn: bool = False, priority_bits: int = 8):
         if num_irq % 32 or not GIC_INTERNAL < num_irq <= GIC_MAXIRQ + 4:
             raise ValueError("num_irq must be a multiple of 32 between 64 and 1024")
         if revision not in (1, 2):
@@ -68,6 +68,9 @@ class Gic:
         #: TrustZone-aware GIC (the Cortex-A9's).  The CPU runs Secure, so every
         #: access takes the Secure view; what changes is that interrupt groups exist.
         self.security_extn = security_extn
+        #: implemented priority bits (the top ones): priorities and the priority mask keep only
+        #: these, as QEMU's ``num-priority-bits`` (5 on the Cortex-A9 MPCore, 8 elsewhere)
+        self.priority_bits_mask = (0xFF << (8 - priority_bits)) & 0xFF
         self.irq = IrqLine(f"{name}.irq")
         self.fiq = IrqLine(f"{name}.fiq")
         self._lines = [IrqLine(f"{name}[{n}]", self._input_sink(n)) if n >= GIC_NR_SGIS else None
@@ -399,7 +402,7 @@ class GicDistributor(Device):
         if offset < 0x800:
             irq = offset - 0x400
             if irq < g.num_irq:
-                g.priority[irq] = value
+                g.priority[irq] = value & g.priority_bits_mask
             return
         if offset < 0xC00:
             return  # ITARGETSR: RAZ/WI on a uniprocessor GIC
@@ -485,7 +488,7 @@ class GicCpuInterface(WordDevice):
             else:
                 g.cpu_ctlr = value & (GICC_CTLR_V1_S_MASK if g.security_extn else GICC_CTLR_V1_MASK)
         elif offset == 0x04:
-            g.priority_mask = value & 0xFF
+            g.priority_mask = value & g.priority_bits_mask
         elif offset == 0x08:
             g.bpr = max(value & 7, GIC_MIN_BPR)
         elif offset == 0x10:
