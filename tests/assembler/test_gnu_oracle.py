@@ -18,6 +18,7 @@ e_flags and the value of every symbol the reference defines must be identical, f
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -28,10 +29,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from corpus.reference import (ARMV5TE, ASM_DIR, C_DIR, DEBUG, HARD_FLOAT, OPT_LEVELS, SAMPLES, SPLIT_SECTIONS,
                               compile_c, differences, gnu_link, gnu_objects, load, run, stub_source, tool)
-from runtime.a32random import Generator
 from tests.conftest import CAMPAIGN_CASES
 from vtrans.assembler.api import assemble
 from vtrans.cli.main import main as vtrans_main
+
+# the runtime campaign's program generator (tests/runtime, which it imports its helpers from)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "runtime"))
+from a32random import Generator  # noqa: E402
 
 pytestmark = pytest.mark.gnu
 
