@@ -1,6 +1,6 @@
 """Differential campaign for the MMU: random translation tables and accesses (``mmurandom.py``)
 give QEMU's results -- loaded values, fault statuses and addresses, which accesses fault, where
-the stores went -- natively, in bt, and under trap-and-emulate.
+the stores went -- natively, in bt, under trap-and-emulate and pre-virtualized (every strategy).
 
 Each program maps a 16 MB window at random (sections, small, large and tiny pages, holes,
 random domains, AP/APX, XN, PXN on the Cortex-A15, a random DACR; on the ARM926 the ARMv5
@@ -24,7 +24,7 @@ import functools
 
 import pytest
 
-from guestlib import guest_console, qemu_run, vtrans_run
+from guestlib import guest_console, qemu_run, vtrans_run_in
 from mmurandom import MmuGenerator
 from tests.conftest import CAMPAIGN_CASES
 
@@ -52,7 +52,7 @@ def _check(board: str, seed: int, mode: str, builder, qemu: str) -> None:
     # aborts among them (TTBCR.PD can make a whole program's window fault)
     kinds = {line.split()[4] for line in expected[:-1]}
     assert "00000001" in kinds and kinds <= {"00000000", "00000001", "00000002"}
-    got = vtrans_run(image, board, "--mode", mode)
+    got = vtrans_run_in(image, board, mode)
     lines = guest_console(got).splitlines()
     for i, (want, have) in enumerate(zip(expected + ["<exit>"], lines + ["<exit>"])):
         if want != have:
@@ -65,7 +65,7 @@ def _check(board: str, seed: int, mode: str, builder, qemu: str) -> None:
 @pytest.mark.campaign
 @pytest.mark.qemu
 @pytest.mark.gnu
-@pytest.mark.parametrize("mode", ["native", "bt", "trap"])
+@pytest.mark.parametrize("mode", ["native", "bt", "trap", "previrt:hypercall", "previrt:stub", "previrt:pad"])
 @pytest.mark.parametrize("seed", range(1, PROGRAMS + 1))
 @pytest.mark.parametrize("board", BOARDS)
 def test_random_translation_tables_match_qemu(board: str, seed: int, mode: str, guest_builder, qemu_arm) -> None:
