@@ -1,7 +1,8 @@
-"""Timer interrupts land on QEMU's instruction: random SP804 timers interrupting a busy loop.
+"""Timer interrupts land on QEMU's instruction: random timers interrupting a busy loop.
 
 Each program (random per seed) programs the board's first SP804 timer -- load, prescaler,
-periodic / free-running / one-shot, 16 or 32 bits -- routes its interrupt through the board's
+periodic / free-running / one-shot, 16 or 32 bits -- or, on ``virt``, the Cortex-A15's generic
+timer (re-armed by the handler), routes its interrupt through the board's
 interrupt controller (the PL190 VIC, or the GIC), unmasks IRQs and runs a loop of random
 arithmetic, memory accesses and reads of the timer's counter.  The IRQ handler records, for
 each interrupt, the address of the instruction it interrupted, the loop's iteration count and
@@ -25,6 +26,8 @@ BOARDS = {
     "versatilepb": (0x101E2000, "vic", 4, None, None, 0),
     "realview-pb-a8": (0x10011000, "gic", 32 + 4, 0x1E001000, 0x1E000000, 0xFF),
     "vexpress-a9": (0x10011000, "gic", 32 + 2, 0x1E001000, 0x1E000100, 0xF8),
+    # the Cortex-A15's generic timer (cp15: CNTP_TVAL/CTL, CNTPCT), PPI 30 of the GICv2
+    "virt": (None, "gic", 30, 0x08000000, 0x08010000, 0xFF),
 }
 VIC = 0x10140000
 TICKS = 12
@@ -42,6 +45,10 @@ def program(board: str, seed: int) -> tuple[str, bool]:
     prescale = rng.choice([0, 0, 1])                            # 1 or 16
     control |= prescale << 2
     load = rng.randrange(10, 200) if prescale == 0 else rng.randrange(2, 20)
+    generic = timer is None
+    if generic:   # 62.5 MHz (16 ns) against 8 ns an instruction; re-armed by the handler
+        mode, load = "periodic", rng.randrange(500, 20000)
+    counter = "mrrc p15, 0, r6, r7, c14" if generic else "ldr r6, [r9, #4]"   # CNTPCT / TimerValue
     body = []
     for _ in range(rng.randrange(3, 12)):
         k = rng.random()
@@ -52,7 +59,7 @@ def program(board: str, seed: int) -> tuple[str, bool]:
             body.append(rng.choice(["ldr r7, [r10, #8]", "str r5, [r10, #12]", "ldrb r6, [r10, #3]",
                                     "strh r7, [r10, #6]"]))
         else:
-            body.append("ldr r6, [r9, #4]")                    # the timer's counter
+            body.append(counter)                                # the timer's counter
     v7 = board != "versatilepb"
     if kind == "vic":
         setup = [f"ldr r0, =0x{VIC:08x}", "mov r1, #0", "str r1, [r0, #0x0c]", f"mov r1, #1 << {irq}",
@@ -80,11 +87,16 @@ def program(board: str, seed: int) -> tuple[str, bool]:
                   "        ldm r0!, {r2-r8, r10}", "        stm r1!, {r2-r8, r10}"]
     lines += [f"        {x}" for x in setup]
     lines += [
-        f"        ldr r9, =0x{timer:08x}",
-        f"        ldr r1, ={load}",
-        "        str r1, [r9]",                                  # Load
-        f"        mov r1, #0x{control:x}",
-        "        str r1, [r9, #8]",                              # Control: start
+        *([f"        ldr r1, ={load}",
+           "        mcr p15, 0, r1, c14, c2, 0",                 # CNTP_TVAL
+           "        mov r1, #1",
+           "        mcr p15, 0, r1, c14, c2, 1"]                 # CNTP_CTL: enabled, not masked
+          if generic else
+          [f"        ldr r9, =0x{timer:08x}",
+           f"        ldr r1, ={load}",
+           "        str r1, [r9]",                               # Load
+           f"        mov r1, #0x{control:x}",
+           "        str r1, [r9, #8]"]),                         # Control: start
         "        ldr r10, =scratch",
         "        mov r4, #0",
         "        mov r5, #1",
@@ -102,7 +114,7 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         "        blo loop",
         "done:   msr cpsr_c, #0xd3",
         "        mov r1, #0",
-        "        str r1, [r9, #8]",                              # stop the timer
+        "        mcr p15, 0, r1, c14, c2, 1" if generic else "        str r1, [r9, #8]",   # stop the timer
         "        ldr r8, =ticks",
         "        ldr r8, [r8]",
         "        mov r0, r8",
@@ -134,12 +146,12 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         "        add r2, r2, r1, lsl #2",
         "        str lr, [r2]",                                  # the interrupted instruction
         "        str r4, [r2, #4]",                              # the iteration
-        "        ldr r3, [r9, #4]",
-        "        str r3, [r2, #8]",                              # the timer's counter
+        "        mrc p15, 0, r3, c14, c2, 0" if generic else "        ldr r3, [r9, #4]",
+        "        str r3, [r2, #8]",                              # the timer's counter (CNTP_TVAL)
         "3:      add r1, r1, #1",
         "        str r1, [r0]",
-        "        mov r1, #1",
-        "        str r1, [r9, #0x0c]",                           # IntClr
+        *([f"        ldr r1, ={load}", "        mcr p15, 0, r1, c14, c2, 0"] if generic   # re-armed
+          else ["        mov r1, #1", "        str r1, [r9, #0x0c]"]),                   # IntClr
         *[f"        {x}" for x in ack],
         "        ldm sp!, {r0-r3, pc}^",
         "        .ltorg",
