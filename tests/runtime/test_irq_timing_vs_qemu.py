@@ -7,7 +7,7 @@ interrupt controller (the PL190 VIC, or the GIC), unmasks IRQs and runs a loop o
 arithmetic, memory accesses and reads of the timer's counter.  The IRQ handler records, for
 each interrupt, the address of the instruction it interrupted, the loop's iteration count and
 the timer's counter; the program prints them at the end.  QEMU runs with ``-icount shift=3``
-(vtrans's clock); natively, in bt and pre-virtualized vtrans must interrupt the same
+(vtrans's clock); natively, under trap-and-emulate, in bt and pre-virtualized vtrans must interrupt the same
 instruction of the same iteration, every time.
 """
 
@@ -32,6 +32,11 @@ BOARDS = {
 VIC = 0x10140000
 TICKS = 12
 ITERATIONS = 30000
+
+
+def _eret(cpsr: int, label: str) -> list[str]:
+    """To the next instruction with CPSR = ``cpsr``, by an exception return."""
+    return [f"        msr spsr_cxsf, #0x{cpsr:x}", f"        adr lr, {label}f", "        movs pc, lr", f"{label}:"]
 
 
 def program(board: str, seed: int) -> tuple[str, bool]:
@@ -74,10 +79,12 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         "        .syntax unified",
         "        .arm",
         "        .global _start",
+        # (modes and masks change by exception returns, which trap when the kernel runs
+        # deprivileged: the program runs under trap-and-emulate too)
         "_start: ldr sp, =SCRATCH + 0x10000",
-        "        msr cpsr_c, #0xd2",
+        *_eret(0xD2, "0"),
         "        ldr sp, =SCRATCH + 0x20000",
-        "        msr cpsr_c, #0xd3",
+        *_eret(0xD3, "1"),
         "        ldr r0, =vectors",
     ]
     if v7:
@@ -101,7 +108,7 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         "        mov r4, #0",
         "        mov r5, #1",
         "        mov r6, #2",
-        "        msr cpsr_c, #0x53",                             # IRQs on
+        *_eret(0x53, "2"),                                      # IRQs on
         "loop:",
         *[f"        {x}" for x in body],
         "        add r4, r4, #1",
@@ -112,7 +119,8 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         f"        ldr r0, ={ITERATIONS}",
         "        cmp r4, r0",
         "        blo loop",
-        "done:   msr cpsr_c, #0xd3",
+        "done:",
+        *_eret(0xD3, "3"),
         "        mov r1, #0",
         "        mcr p15, 0, r1, c14, c2, 1" if generic else "        str r1, [r9, #8]",   # stop the timer
         "        ldr r8, =ticks",
@@ -172,7 +180,7 @@ PROGRAMS = max(1, CAMPAIGN_CASES // 15)
 @pytest.mark.campaign
 @pytest.mark.qemu
 @pytest.mark.gnu
-@pytest.mark.parametrize("mode", ["native", "bt", "previrt:hypercall"])
+@pytest.mark.parametrize("mode", ["native", "bt", "trap", "previrt:hypercall"])
 @pytest.mark.parametrize("seed", range(1, PROGRAMS + 1))
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_timer_interrupts_land_where_qemu_takes_them(board: str, seed: int, mode: str, guest_builder,
