@@ -245,7 +245,7 @@ class Generator:
             return f"{self.rng.choice(['ldm', 'stm'])}{self.rng.choice(['ia', 'ib', 'da', 'db'])}{c} r12{wb}, " \
                    f"{{{', '.join(f'r{r}' for r in regs)}}}"
         rd = self.rng.choice([r for r in DATA if r != rt])
-        return self.rng.choice([f"ldrex{c} {rt}, [r12]", f"strex{c} {rd}, {rt}, [r12]", f"clrex"])
+        return self.rng.choice([f"ldrex{c} {rt}, [r12]", f"strex{c} {rd}, {rt}, [r12]", "clrex"])
 
     def exceptional(self) -> list[str]:
         """A system call (printed by the handler), a permanently undefined instruction, or

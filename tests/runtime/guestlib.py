@@ -42,7 +42,8 @@ class GuestBuilder:
         syms.update(defsyms or {})
         stem = name or f"{source.stem}_{board}"
         obj, elf = self.tmp / f"{stem}.o", self.tmp / f"{stem}.elf"
-        cmd = [self.arm_as, "-I", str(source.parent), "-o", str(obj), str(source)]   # (.include "puthex.inc")
+        # (.include "puthex.inc" and the like: next to the source, or the shared guests')
+        cmd = [self.arm_as, "-I", str(source.parent), "-I", str(GUESTS), "-o", str(obj), str(source)]
         for k, v in syms.items():
             cmd += ["--defsym", f"{k}=0x{v:x}"]
         subprocess.run(cmd, check=True, capture_output=True)
@@ -50,6 +51,20 @@ class GuestBuilder:
         subprocess.run([self.arm_ld, f"-Ttext=0x{base:x}", "-o", str(elf), str(obj)], check=True,
                        capture_output=True)
         return elf
+
+    def build_text(self, source: str, board: str, name: str) -> Path:
+        """``build`` a generated program: ``source`` written to ``name``.s first."""
+        path = self.tmp / f"{name}.s"
+        path.write_text(source)
+        return self.build(path, board, name=name)
+
+
+def qemu_reference(qemu: str, image: Path, board: str, **options) -> Run:
+    """QEMU's run of ``image`` (``qemu_run``), the reference: it must end with the guest's own
+    semihosting exit, code 0."""
+    ref = qemu_run(qemu, image, board, **options)
+    assert ref.returncode == 0, f"qemu: {ref.stderr.decode()[-500:]}"
+    return ref
 
 
 def qemu_run(qemu: str, image: Path, board: str, *, icount_shift: int | None = None,

@@ -230,7 +230,8 @@ class MmuGenerator:
         identity = self.ram >> 20
         return _PROGRAM.format(
             ram=self.ram, pool=self.ram + POOL, v6=int(not self.v5), dacr=dacr, sr=sr, probes=probes,
-            ttbcr=ttbcr, ttbcr_n=ttbcr & 7, console=CONSOLE, install_vectors=install_vectors("V6"), vectors=vector_table(svc="svc", pabt="pabt", dabt="dabt"),
+            ttbcr=ttbcr, ttbcr_n=ttbcr & 7, console=CONSOLE, install_vectors=install_vectors("V6"),
+            vectors=vector_table(svc="svc", pabt="pabt", dabt="dabt"),
             window_ttbr0="\n".join(f"        .word 0x{w:08x}" for w in window_ttbr0),
             identity_lo=identity, window_index=WINDOW >> 20, fault_index=FAULT_WINDOW >> 20,
             section_bits=0xC12 if self.v5 else 0xC02,

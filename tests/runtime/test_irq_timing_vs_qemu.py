@@ -17,7 +17,7 @@ import random
 
 import pytest
 
-from guestlib import GUESTS, guest_console, qemu_run, vtrans_run_in
+from guestlib import guest_console, qemu_reference, vtrans_run_in
 from tests.conftest import CAMPAIGN_CASES
 
 #: board: (SP804 base, interrupt controller, its interrupt number / VIC line, GIC distributor,
@@ -185,14 +185,9 @@ PROGRAMS = max(1, CAMPAIGN_CASES // 15)
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_timer_interrupts_land_where_qemu_takes_them(board: str, seed: int, mode: str, guest_builder,
                                                      qemu_arm) -> None:
-    source = guest_builder.tmp / f"irq_timing_{board}_{seed}.s"
     text, periodic = program(board, seed)
-    source.write_text(text)
-    for inc in ("puthex.inc", "vectors.inc"):
-        (guest_builder.tmp / inc).write_text((GUESTS / inc).read_text())
-    image = guest_builder.build(source, board)
-    ref = qemu_run(qemu_arm, image, board, icount_shift=3)
-    assert ref.returncode == 0, ref.stderr.decode()[-500:]
+    image = guest_builder.build_text(text, board, f"irq_timing_{board}_{seed}")
+    ref = qemu_reference(qemu_arm, image, board, icount_shift=3)
     expected = ref.semihost.decode()
     # (a periodic timer interrupts the loop; a free-running one reloads 0xffff(ffff) and may not)
     assert int(expected.split()[0], 16) >= 1 or not periodic

@@ -24,7 +24,7 @@ import functools
 
 import pytest
 
-from guestlib import guest_console, qemu_run, vtrans_run_in
+from guestlib import guest_console, qemu_reference, vtrans_run_in
 from mmurandom import MmuGenerator
 from tests.conftest import CAMPAIGN_CASES
 
@@ -36,12 +36,8 @@ PROBES = 120
 @functools.lru_cache(maxsize=None)
 def _program(board: str, seed: int, deprivileged: bool, builder, qemu: str):
     source = MmuGenerator(seed, board, deprivileged=deprivileged).program(PROBES)
-    path = builder.tmp / f"mmu_random_{board}_{seed}_{int(deprivileged)}.s"
-    path.write_text(source)
-    image = builder.build(path, board, name=path.stem)
-    ref = qemu_run(qemu, image, board)
-    assert ref.returncode == 0, f"qemu: {ref.stderr.decode()[-500:]}"
-    lines = ref.semihost.decode().splitlines()
+    image = builder.build_text(source, board, f"mmu_random_{board}_{seed}_{int(deprivileged)}")
+    lines = qemu_reference(qemu, image, board).semihost.decode().splitlines()
     assert len(lines) == PROBES + 1
     return image, source, lines
 

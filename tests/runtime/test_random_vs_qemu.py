@@ -34,7 +34,7 @@ import sys
 import pytest
 
 from a32random import Generator
-from guestlib import guest_console, qemu_run, vtrans_run, vtrans_run_in
+from guestlib import guest_console, qemu_reference, vtrans_run, vtrans_run_in
 from tests.conftest import CAMPAIGN_CASES
 
 BOARDS = ["versatilepb", "realview-pb-a8", "vexpress-a9", "virt"]
@@ -54,12 +54,8 @@ KINDS = {"system": {"system": True, "big_endian_data": True},
 def _program(board: str, seed: int, kind: str, builder, qemu: str):
     gen = Generator(seed, board, **KINDS[kind])
     source, parts = gen.program(SNIPPETS)
-    path = builder.tmp / f"random_{board}_{seed}_{kind}.s"
-    path.write_text(source)
-    image = builder.build(path, board, name=path.stem)
-    ref = qemu_run(qemu, image, board)
-    assert ref.returncode == 0, f"qemu: {ref.stderr.decode()[-500:]}"
-    lines = ref.semihost.decode().splitlines()
+    image = builder.build_text(source, board, f"random_{board}_{seed}_{kind}")
+    lines = qemu_reference(qemu, image, board).semihost.decode().splitlines()
     assert sum(1 for line in lines if not line.startswith(("svc ", "undef "))) == SNIPPETS
     return image, parts, lines
 
@@ -134,14 +130,11 @@ def test_rewritten_sources_match_qemu(board: str, seed: int, strategy: str, kind
     image, parts, expected = _program(board, seed, kind, guest_builder, qemu_arm)
     source = guest_builder.tmp / f"random_{board}_{seed}_{kind}.s"
     result = rewrite([parse_text(source.read_text(), str(source))], strategy)
-    rewritten = guest_builder.tmp / f"random_{board}_{seed}_{kind}_{strategy}.s"
-    rewritten.write_text(print_program(result.programs[0]))
-    image2 = guest_builder.build(rewritten, board, name=rewritten.stem)
+    image2 = guest_builder.build_text(print_program(result.programs[0]), board,
+                                      f"random_{board}_{seed}_{kind}_{strategy}")
     modes = ["previrt"]
     if strategy == "pad":
-        ref = qemu_run(qemu_arm, image2, board)
-        assert ref.returncode == 0, f"qemu: {ref.stderr.decode()[-500:]}"
-        expected = ref.semihost.decode().splitlines()
+        expected = qemu_reference(qemu_arm, image2, board).semihost.decode().splitlines()
         assert len(expected) == len(_program(board, seed, kind, guest_builder, qemu_arm)[2])
         modes = ["previrt", "native", "bt"]
     for mode in modes:

@@ -474,12 +474,10 @@ class Machine:
     def mmu_config(self) -> MmuConfig:
         uc = self.uc
         sctlr = cp15.read(uc, cp15.Cp15.SCTLR)
-        traits = self.traits
         if not sctlr & 1:
-            return MmuConfig(sctlr, 0, 0, 0, 0, traits.v7, traits.pxn)
-        return MmuConfig(sctlr, cp15.read(uc, cp15.Cp15.TTBR0), cp15.try_read(uc, cp15.Cp15.TTBR1) or 0,
-                         (cp15.try_read(uc, cp15.Cp15.TTBCR) or 0) & traits.ttbcr_mask, cp15.read(uc, cp15.Cp15.DACR),
-                         traits.v7, traits.pxn)
+            return self.traits.mmu_config(sctlr)
+        return self.traits.mmu_config(sctlr, cp15.read(uc, cp15.Cp15.TTBR0), cp15.try_read(uc, cp15.Cp15.TTBR1) or 0,
+                                      cp15.try_read(uc, cp15.Cp15.TTBCR) or 0, cp15.read(uc, cp15.Cp15.DACR))
 
     def read_insn(self, va: int) -> int | None:
         try:

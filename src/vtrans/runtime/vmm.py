@@ -39,6 +39,7 @@ from vtrans.errors import GuestError
 from vtrans.isa.arm import hypercall as hc
 from vtrans.isa.arm.cp15 import fsr_value
 from vtrans.isa.arm.emulate import Emulated, Emulator, Event, Form, VirtualAbort, decode
+from vtrans.isa.arm.exceptions import CpuTraits
 from vtrans.isa.arm.mmu import MmuConfig, Walk, walk
 from vtrans.isa.arm.vcpu import (
     PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, VCpu,
@@ -86,13 +87,11 @@ class GuestMmu:
     devices included (``mem_read`` on an MMIO range calls the device).
     """
 
-    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, v7: bool, pxn: bool = False, ttbcr_mask: int = 0xFFFFFFFF,
-                 memory=None):
+    def __init__(self, uc: unicorn.Uc, vcpu: VCpu, *, traits: CpuTraits, memory=None):
         self.uc = uc
         self.vcpu = vcpu
-        self.v7 = v7
-        self.pxn = pxn
-        self.ttbcr_mask = ttbcr_mask
+        self.traits = traits
+        self.v7 = traits.v7
         #: the machine's ``PhysicalMemory``: RAM is read from its buffers (a slice, no Unicorn
         #: call); devices, and every write (Unicorn invalidates translated code it overwrites),
         #: go through Unicorn
@@ -105,9 +104,8 @@ class GuestMmu:
         cfg = self._cfg
         if cfg is None:
             c = self.vcpu.cp15
-            cfg = self._cfg = MmuConfig(c.get(Cp15.SCTLR, 0), c.get(Cp15.TTBR0, 0), c.get(Cp15.TTBR1, 0),
-                                        c.get(Cp15.TTBCR, 0) & self.ttbcr_mask, c.get(Cp15.DACR, 0), self.v7,
-                                        self.pxn)
+            cfg = self._cfg = self.traits.mmu_config(c.get(Cp15.SCTLR, 0), c.get(Cp15.TTBR0, 0), c.get(Cp15.TTBR1, 0),
+                                                     c.get(Cp15.TTBCR, 0), c.get(Cp15.DACR, 0))
         return cfg
 
     def flush(self) -> None:
@@ -287,8 +285,7 @@ class Vmm:
     #: told of every virtual exception delivered (a tracer; see ``runtime/tracing.py``)
     observer = None
 
-    def __init__(self, uc: unicorn.Uc, *, v7: bool, pxn: bool = False, ttbcr_mask: int = 0xFFFFFFFF,
-                 hypercalls: HypercallTable | None = None,
+    def __init__(self, uc: unicorn.Uc, *, traits: CpuTraits, hypercalls: HypercallTable | None = None,
                  vcpu_block: int | None = None, stub_ranges: list[tuple[int, int]] | None = None,
                  semihost: Callable[[], None] | None = None,
                  cp15_overrides: dict[Cp15, int] | None = None,
@@ -302,7 +299,7 @@ class Vmm:
         self.stats = VmmStats()
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
-        self.mmu = GuestMmu(uc, self.vcpu, v7=v7, pxn=pxn, ttbcr_mask=ttbcr_mask, memory=memory)
+        self.mmu = GuestMmu(uc, self.vcpu, traits=traits, memory=memory)
         self.vcpu.on_privilege_change = self._privilege_changed
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
         self.hypercalls = hypercalls
@@ -674,7 +671,7 @@ class VmmMode(ExecutionMode):
         if vmm is None:
             m = self.machine
             board = m.board
-            vmm = Vmm(m.uc, v7=m.traits.v7, pxn=m.traits.pxn, ttbcr_mask=m.traits.ttbcr_mask, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
+            vmm = Vmm(m.uc, traits=m.traits, lines=lambda: (board.cpu_irq.level, board.cpu_fiq.level),
                       on_wait=self._idle, semihost=lambda: m._semihost(m.uc), coproc_hook=self._coproc,
                       memory=m.memory, **self.vmm_options())
             vmm.observer = self._observer

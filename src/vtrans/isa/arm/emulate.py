@@ -27,8 +27,8 @@ from unicorn import arm_const as A
 
 from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.vcpu import (
-    CP15_READ_ONLY, PSR_A, PSR_E, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, GuestStateError, Mode,
-    VCpu, bank_of, cp15_key, write_cp_raw,
+    CP15_READ_ONLY, PSR_A, PSR_E, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, GuestStateError,
+    Mode, VCpu, bank_of, cp15_key, write_cp_raw,
 )
 
 log = logging.getLogger(__name__)
@@ -319,17 +319,19 @@ class Emulator:
         """CPSR.E: data accesses are big-endian (``setend be``, SCTLR.EE on exception entry)."""
         return bool(self.vcpu.cpsr & PSR_E)
 
-    def _load(self, va: int, size: int, privileged: bool) -> int:
-        """A data load of ``size`` bytes in the current data byte order (A3.3.1)."""
-        value = self.mem.read(va, size, privileged=privileged)
+    def _data(self, value: int, size: int) -> int:
+        """``value`` between the guest's data byte order and memory's (little-endian) order:
+        byte-reversed while CPSR.E is set (A3.3.1)."""
         if size > 1 and self._big_endian():
-            value = int.from_bytes(value.to_bytes(size, "little"), "big")
+            return int.from_bytes(value.to_bytes(size, "little"), "big")
         return value
 
+    def _load(self, va: int, size: int, privileged: bool) -> int:
+        """A data load of ``size`` bytes in the current data byte order."""
+        return self._data(self.mem.read(va, size, privileged=privileged), size)
+
     def _store(self, va: int, size: int, value: int, privileged: bool) -> None:
-        if size > 1 and self._big_endian():
-            value = int.from_bytes(value.to_bytes(size, "little"), "big")
-        self.mem.write(va, size, value, privileged=privileged)
+        self.mem.write(va, size, self._data(value, size), privileged=privileged)
 
     def _read_words(self, address: int, count: int) -> list[int]:
         """``MemA`` word reads with the current privilege and data byte order; alignment fault

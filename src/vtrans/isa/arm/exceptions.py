@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import unicorn
 
 from vtrans.isa.arm import cp15
+from vtrans.isa.arm.mmu import MmuConfig
 from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.cpu import (
     CPSR,
@@ -73,6 +74,10 @@ class CpuTraits:
     def of_model(cls, model: int) -> "CpuTraits":
         return cls(v7=model in CPU_ARCH_V7, has_vbar=model in CPU_HAS_VBAR, pxn=model in CPU_HAS_PXN,
                    ttbcr_mask=TTBCR_KEPT.get(model, 0))
+
+    def mmu_config(self, sctlr: int, ttbr0: int = 0, ttbr1: int = 0, ttbcr: int = 0, dacr: int = 0) -> MmuConfig:
+        """What this CPU's MMU makes of these register values (the real CPU's, or a vCPU's)."""
+        return MmuConfig(sctlr, ttbr0, ttbr1, ttbcr & self.ttbcr_mask, dacr, self.v7, self.pxn)
 
 
 def vector_base(uc: unicorn.Uc, traits: CpuTraits, sctlr: int | None = None) -> int:
