@@ -87,5 +87,11 @@ class GuestError(VtransError):
         return f"{where}error: {self.message}"
 
 
+class UnsupportedGuest(GuestError):
+    """The guest does what this execution mode does not implement (Thumb code under binary
+    translation): another mode may run it."""
+
+
+
 class UsageError(VtransError):
     """Bad command-line usage."""

@@ -153,8 +153,8 @@ def test_injected_emulation_fault_is_located(tmp_path, monkeypatch, capsys):
 
     original = emulate_mod.Emulator.emulate
 
-    def broken(self, word, pc, form=None):
-        result = original(self, word, pc, form=form)
+    def broken(self, word, pc, form=None, **kwargs):
+        result = original(self, word, pc, form=form, **kwargs)
         if word & 0x0F100F10 == 0x0E100F10:  # mrc p15, <any>: corrupt the destination register
             rt = (word >> 12) & 0xF
             self.vcpu.set_reg(rt, self.vcpu.reg(rt) ^ 0x80)

@@ -39,9 +39,17 @@ def _eret(cpsr: int, label: str) -> list[str]:
     return [f"        msr spsr_cxsf, #0x{cpsr:x}", f"        adr lr, {label}f", "        movs pc, lr", f"{label}:"]
 
 
-def program(board: str, seed: int) -> tuple[str, bool]:
+def _eret_thumb(cpsr: int, label: str) -> list[str]:
+    """``_eret`` from Thumb code, to ARM code at ``label`` (Thumb has no ``msr`` immediate)."""
+    return ["        .thumb", f"        mov r0, #0x{cpsr:x}", "        msr spsr_cxsf, r0", f"        adr lr, {label}f",
+            "        subs pc, lr, #0", "        .arm", f"{label}:"]
+
+
+def program(board: str, seed: int, thumb: bool = False) -> tuple[str, bool]:
     """The program's source, and whether its timer is periodic (a free-running or one-shot one
-    may not interrupt the loop at all: free-running, it starts from 0xffff(ffff))."""
+    may not interrupt the loop at all: free-running, it starts from 0xffff(ffff)).  ``thumb``:
+    the loop is Thumb code (entered and left by exception returns), with ``wfi`` when the timer
+    is periodic."""
     rng = random.Random(seed)
     timer, kind, irq, gicd, gicc, pmr = BOARDS[board]
     mode = rng.choice(["periodic", "periodic", "free", "oneshot"])
@@ -65,6 +73,8 @@ def program(board: str, seed: int) -> tuple[str, bool]:
                                     "strh r7, [r10, #6]"]))
         else:
             body.append(counter)                                # the timer's counter
+        if thumb and mode == "periodic" and rng.random() < 0.1:
+            body.append("wfi")                                  # idle until the next tick
     v7 = board != "versatilepb"
     if kind == "vic":
         setup = [f"ldr r0, =0x{VIC:08x}", "mov r1, #0", "str r1, [r0, #0x0c]", f"mov r1, #1 << {irq}",
@@ -77,6 +87,7 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         ack = [f"ldr r0, =0x{gicc:08x}", "ldr r1, [r0, #0x0c]", "str r1, [r0, #0x10]"]   # IAR, then EOIR
     lines = [
         "        .syntax unified",
+        *(["        .arch armv7-a"] if thumb else []),
         "        .arm",
         "        .global _start",
         # (modes and masks change by exception returns, which trap when the kernel runs
@@ -108,7 +119,8 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         "        mov r4, #0",
         "        mov r5, #1",
         "        mov r6, #2",
-        *_eret(0x53, "2"),                                      # IRQs on
+        *(_eret(0x53, "2") if not thumb else                    # IRQs on
+          ["        msr spsr_cxsf, #0x73", "        adr lr, 2f + 1", "        movs pc, lr", "        .thumb", "2:"]),
         "loop:",
         *[f"        {x}" for x in body],
         "        add r4, r4, #1",
@@ -120,7 +132,7 @@ def program(board: str, seed: int) -> tuple[str, bool]:
         "        cmp r4, r0",
         "        blo loop",
         "done:",
-        *_eret(0xD3, "3"),
+        *(_eret(0xD3, "3") if not thumb else _eret_thumb(0xD3, "3")),
         "        mov r1, #0",
         "        mcr p15, 0, r1, c14, c2, 1" if generic else "        str r1, [r9, #8]",   # stop the timer
         "        ldr r8, =ticks",
@@ -175,6 +187,28 @@ def program(board: str, seed: int) -> tuple[str, bool]:
 
 
 PROGRAMS = max(1, CAMPAIGN_CASES // 15)
+
+
+@pytest.mark.campaign
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("mode", ["native", "trap"])
+@pytest.mark.parametrize("seed", range(1, PROGRAMS + 1))
+@pytest.mark.parametrize("board", sorted(b for b in BOARDS if b != "versatilepb"))
+def test_timer_interrupts_land_in_thumb_code_where_qemu_takes_them(board: str, seed: int, mode: str,
+                                                                   guest_builder, qemu_arm) -> None:
+    """The loop in Thumb state, with WFI (ARMv7 boards: the ARM926 has no Thumb-2):
+    interrupts taken from Thumb state and returned from by ``ldm ^`` into Thumb state,
+    natively and under trap-and-emulate."""
+    text, periodic = program(board, seed, thumb=True)
+    image = guest_builder.build_text(text, board, f"irq_timing_thumb_{board}_{seed}")
+    ref = qemu_reference(qemu_arm, image, board, icount_shift=3)
+    expected = ref.semihost.decode()
+    assert int(expected.split()[0], 16) >= 1 or not periodic
+    got = vtrans_run_in(image, board, mode)
+    assert got.returncode == 0, got.stderr.decode()[-500:]
+    assert guest_console(got) == expected, (f"{board} seed {seed}, {mode}, Thumb loop\nqemu:\n{expected}\n"
+                                            f"vtrans:\n{guest_console(got)}")
 
 
 @pytest.mark.campaign

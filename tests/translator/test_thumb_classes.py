@@ -124,7 +124,7 @@ def test_a_thumb_kernel_is_analyzed_and_refused_for_rewriting(thumb_image, tmp_p
 @pytest.mark.gnu
 def test_diff_skips_the_previrt_modes_it_cannot_make(thumb_image) -> None:
     """``vtrans diff`` with its default modes compares what it can and says why not the rest;
-    asked by name for a previrt mode, it fails with the rewriter's reason."""
+    asked by name for a previrt mode or bt, it fails with the reason."""
     import sys
 
     def diff(*extra: str) -> subprocess.CompletedProcess:
@@ -133,8 +133,13 @@ def test_diff_skips_the_previrt_modes_it_cannot_make(thumb_image) -> None:
 
     proc = diff()
     assert b"previrt modes skipped" in proc.stderr and b"cpsid i (Thumb)" in proc.stderr
-    rows = [line.split()[0] for line in proc.stdout.decode().splitlines()[1:4]]
-    assert rows == ["native", "trap", "bt"], proc.stdout.decode()
+    # binary translation is A32-only: skipped too, with its reason
+    assert b"bt skipped" in proc.stderr and b"not supported by binary translation" in proc.stderr
+    rows = [line.split()[:2] for line in proc.stdout.decode().splitlines()[1:4]]
+    assert rows == [["native", "reference"], ["trap", "equal"]], proc.stdout.decode()
+    proc = diff("--modes", "bt")
+    assert proc.returncode == 3 and b"not supported by binary translation" in proc.stderr
+    assert b"Traceback" not in proc.stderr
     proc = diff("--modes", "previrt:stub")
     assert proc.returncode == 2 and b"3 non-innocuous Thumb instructions" in proc.stderr
     assert b"Traceback" not in proc.stderr

@@ -53,7 +53,25 @@ struct vt_icount {
     uint32_t partial;      /* 1: enter the next block whatever its size (a run bounded by `until`) */
     uc_stop_fn emu_stop;
     uc_reg_read_fn reg_read;
+    uint64_t it_lo, it_hi;     /* the slots of the IT block being executed: [it_lo, it_hi) */
+    const uint32_t *it_table;  /* the image's IT instructions: (address | 1, end of the block,
+                                  slots) triples, open addressing by (address >> 1) & it_mask */
+    uint32_t it_mask;
 };
+
+/* the IT instruction at address, or 0 */
+static const uint32_t *vt_it_block(const struct vt_icount *s, uint32_t address)
+{
+    uint32_t i = (address >> 1) & s->it_mask;
+    for (;;) {
+        const uint32_t *e = s->it_table + 3 * i;
+        if (e[0] == (address | 1))
+            return e;
+        if (e[0] == 0)
+            return 0;
+        i = (i + 1) & s->it_mask;
+    }
+}
 
 static int vt_unmasked(void *uc, struct vt_icount *s)
 {
@@ -62,10 +80,16 @@ static int vt_unmasked(void *uc, struct vt_icount *s)
     return (cpsr & s->watch_mask) != s->watch_mask;
 }
 
-/* UC_HOOK_CODE: one call per instruction (exact for ARM and Thumb code) */
+/* UC_HOOK_CODE: one call per instruction (exact for ARM and Thumb code).  A slot of an IT
+   block whose condition fails never reaches the hook, yet it is an instruction (QEMU's
+   -icount counts it): the IT instruction counts its whole block, and its slots count nothing */
 void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
 {
-    (void)size;
+    if (s->it_hi) {
+        if (address >= s->it_lo && address < s->it_hi)
+            return;
+        s->it_hi = 0;
+    }
     if (s->count >= s->limit) {
         s->reason = 1;
         s->emu_stop(uc);
@@ -79,6 +103,14 @@ void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount 
     s->block_start = address;
     s->block_base = s->count;
     s->count++;
+    if (size == 2 && s->it_table) {
+        const uint32_t *e = vt_it_block(s, (uint32_t)address);
+        if (e) {
+            s->count += e[2];
+            s->it_lo = address + 2;
+            s->it_hi = e[1];
+        }
+    }
 }
 
 /* the whole rule of vt_icount_block, out of line */
@@ -141,6 +173,10 @@ class IcountState(ctypes.Structure):
         ("partial", ctypes.c_uint32),
         ("emu_stop", ctypes.c_void_p),
         ("reg_read", ctypes.c_void_p),
+        ("it_lo", ctypes.c_uint64),
+        ("it_hi", ctypes.c_uint64),
+        ("it_table", ctypes.c_void_p),
+        ("it_mask", ctypes.c_uint32),
     ]
 
 
@@ -210,6 +246,7 @@ class IcountHook:
         self.state.limit = 0
         self.state.cpsr_reg = arm_const.UC_ARM_REG_CPSR
         self._handle = ctypes.c_size_t()  # uc_hook
+        self._it_blocks: dict[int, tuple[int, int]] = {}
         lib = _load_library()
         self.native = lib is not None
         self.per_block = per_block and self.native
@@ -237,8 +274,29 @@ class IcountHook:
         else:
             self._py_handle = uc.hook_add(unicorn.UC_HOOK_CODE, self._py_hook)
 
+    def set_it_blocks(self, blocks: list[tuple[int, int, int]]) -> None:
+        """The image's IT blocks, ``(IT address, end of its last slot, slots)``: an IT
+        instruction counts its whole block (per-instruction counting only; see the C hook)."""
+        if not blocks:
+            return
+        size = 1 << max(4, (2 * len(blocks) - 1).bit_length())
+        table = (ctypes.c_uint32 * (3 * size))()
+        for address, end, slots in blocks:
+            i = (address >> 1) & (size - 1)
+            while table[3 * i]:
+                i = (i + 1) & (size - 1)
+            table[3 * i:3 * i + 3] = [address | 1, end, slots]
+        self._it_table = table        # (kept alive: the C hook reads it)
+        self._it_blocks = {a: (e, n) for a, e, n in blocks}
+        self.state.it_table = ctypes.cast(table, ctypes.c_void_p)
+        self.state.it_mask = size - 1
+
     def _py_hook(self, uc: unicorn.Uc, address: int, size: int, _user) -> None:
         s = self.state
+        if s.it_hi:
+            if s.it_lo <= address < s.it_hi:
+                return
+            s.it_hi = 0
         if s.count >= s.limit:
             s.reason = STOP_LIMIT
             uc.emu_stop()
@@ -251,6 +309,10 @@ class IcountHook:
         s.block_start = address
         s.block_base = s.count
         s.count += 1
+        block = self._it_blocks.get(address) if size == 2 else None
+        if block is not None:
+            s.count += block[1]
+            s.it_lo, s.it_hi = address + 2, block[0]
 
     def keep_pc_exact(self, lo: int, hi: int) -> None:
         """Make PC exact during accesses to [lo, hi] (device windows): see ``vt_nop_mem``."""

@@ -72,6 +72,9 @@ class LoadedImage:
     symbols: dict[str, int] = field(default_factory=dict)
     #: the image contains Thumb code ($t mapping symbols, or an odd entry)
     has_thumb: bool = False
+    #: where the image's Thumb code is, by its mapping symbols ($t up to the next $a/$d/$t):
+    #: ``[lo, hi)`` ranges
+    thumb_ranges: list[tuple[int, int]] = field(default_factory=list)
 
     def executable_ranges(self) -> list[tuple[int, int]]:
         return [(s.addr, s.addr + len(s.data)) for s in self.segments if s.executable]
@@ -100,18 +103,39 @@ def _elf_segments(path: str, data: bytes) -> tuple[int, list[Segment], dict[str,
             segs.append(Segment(ph["p_paddr"], body, bool(ph["p_flags"] & P_FLAGS.PF_X),
                                 bool(ph["p_flags"] & P_FLAGS.PF_W)))
         symbols: dict[str, int] = {}
+        marks: list[tuple[int, bool]] = []
         symtab = elf.get_section_by_name(".symtab")
         # (a .symtab that is no symbol table is ignored, as QEMU's loader ignores sections)
         if isinstance(symtab, SymbolTableSection):
             for sym in symtab.iter_symbols():
-                if sym.name == "$t" or sym.name.startswith("$t."):
+                kind = sym.name.split(".")[0]
+                if kind in ("$a", "$t", "$d"):
+                    marks.append((sym["st_value"], kind == "$t"))
+                if kind == "$t":
                     symbols["$t"] = sym["st_value"]
                 if sym.name and sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE", "STT_OBJECT") \
                         and not sym.name.startswith("$"):
                     symbols.setdefault(sym.name, sym["st_value"])
-        return elf["e_entry"], segs, symbols
+        return elf["e_entry"], segs, symbols, _thumb_ranges(marks, segs)
     except (ELFError, ConstructError, ValueError, OverflowError) as e:
         raise ImageError(f"{path}: malformed ELF image: {e}") from e
+
+
+def _thumb_ranges(marks: list[tuple[int, bool]], segs: list[Segment]) -> list[tuple[int, int]]:
+    """The Thumb code of executable segments: from each ``$t`` mapping symbol to the next mapping
+    symbol or the end of its segment (ELF for the ARM Architecture, 5.5.5)."""
+    marks = sorted(set(marks))
+    ranges = []
+    for i, (start, thumb) in enumerate(marks):
+        seg = next((sg for sg in segs if sg.executable and sg.addr <= start < sg.addr + len(sg.data)), None)
+        if not thumb or seg is None:
+            continue
+        end = seg.addr + len(seg.data)
+        if i + 1 < len(marks):
+            end = min(end, marks[i + 1][0])
+        if start < end:
+            ranges.append((start, end))
+    return ranges
 
 
 def read_image(path: str, board: "BoardSpec", base: int | None = None) -> LoadedImage:
@@ -124,11 +148,11 @@ def read_image(path: str, board: "BoardSpec", base: int | None = None) -> Loaded
     if not data:
         raise ImageError(f"{path}: empty image")
     if data[:4] == b"\x7fELF":
-        entry, segs, symbols = _elf_segments(path, data)
+        entry, segs, symbols, thumb = _elf_segments(path, data)
         if not segs:
             raise ImageError(f"{path}: ELF image has no loadable segment")
         return LoadedImage(os.path.basename(path), True, entry, entry, segs, symbols,
-                           has_thumb="$t" in symbols or bool(entry & 1))
+                           has_thumb="$t" in symbols or bool(entry & 1), thumb_ranges=thumb)
     return raw_image(path, data, board, base)
 
 

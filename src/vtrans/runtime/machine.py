@@ -45,11 +45,12 @@ from unicorn import arm_const as A
 from vtrans.errors import GuestError, ImageError
 from vtrans.isa.arm import cp15
 from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
-from vtrans.isa.arm.cpu import CPSR, PC, PSR_T, ArchState
+from vtrans.isa.arm.cpu import CPSR, PC, PSR_IT, PSR_T, ArchState
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, Walk, access_addresses, fault_address, is_unprivileged_access, walk
 from vtrans.isa.arm.ucfast import fast, reset_security_state
+from vtrans.isa.arm.thumb import instructions as thumb_instructions, it_blocks as thumb_it_blocks
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
@@ -68,6 +69,9 @@ DEAD_REPEAT = 3
 #: WFI (A8.8.425) and the ARMv5 cp15 wait-for-interrupt ``mcr p15, 0, Rt, c7, c0, 4``
 _WFI_MASK, _WFI = 0x0FFFFFFF, 0x0320F003
 _CP15_WFI_MASK, _CP15_WFI = 0x0FFF0FFF, 0x0E070F90
+#: Thumb WFI (16- and 32-bit), ``b .`` and ``b.w .``
+_T_WFI, _T_WFI_W = 0xBF30, (0xF3AF, 0x8003)
+_T_B_SELF, _T_BW_SELF = 0xE7FE, (0xF7FF, 0xBFFE)
 #: ``b .`` (A8.8.18 with imm24 = -2)
 _B_SELF_MASK, _B_SELF = 0x0FFFFFFF, 0x0AFFFFFE
 _WFE_YIELD = (0x0320F002, 0x0320F001)
@@ -113,6 +117,20 @@ def decode_cp_transfer(word: int) -> tuple[CpKey, bool, int, int] | None:
         key = CpKey((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True)
         return key, bool(word & (1 << 20)), (word >> 12) & 0xF, (word >> 16) & 0xF
     return None
+
+
+def _thumb_cp_transfers(code: bytes, address: int):
+    """``(address, word, in an IT block)`` of each 32-bit coprocessor instruction in the Thumb
+    ``code`` at ``address`` (``word``: its A32 counterpart, the same bits with cond AL); IT
+    blocks are followed from their IT instruction (A8.8.54, ITAdvance A2.5.2)."""
+    it = 0
+    for addr, size, hw1, hw2 in thumb_instructions(code, address):
+        if size == 2 and hw1 & 0xFF00 == 0xBF00 and hw1 & 0xF:
+            it = hw1 & 0xFF    # IT: the next instructions are its block
+            continue
+        if hw2 is not None and hw1 & 0xEC00 == 0xEC00:
+            yield addr, hw1 << 16 | hw2, it != 0
+        it = 0 if it & 7 == 0 else (it & 0xE0) | ((it << 1) & 0x1F)
 
 
 _REG_IDS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, A.UC_ARM_REG_R4,
@@ -321,12 +339,33 @@ class Machine:
                 addr = lo + off
                 h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec), addr, addr)
                 self._cp_hooks.append(h)
+        in_it = []
+        for lo, hi in image.thumb_ranges:
+            for addr, word, in_it_block in _thumb_cp_transfers(self.memory.read(lo, hi - lo), lo):
+                dec = decode_cp_transfer(word)
+                if dec is None or dec[0] not in self._cp_handlers:
+                    continue
+                if in_it_block:
+                    # Unicorn cannot leave a block inside an IT block (its hook's PC write is
+                    # ignored there), so the instruction cannot be skipped
+                    in_it.append(addr)
+                    continue
+                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, True), addr, addr)
+                self._cp_hooks.append(h)
+        if in_it:
+            log.warning("%s: %d Thumb coprocessor access(es) to registers vtrans models, inside IT blocks "
+                        "(first at 0x%08x), read the CPU's own registers in native mode", image.name, len(in_it),
+                        in_it[0])
 
     def _on_cp_insn(self, uc: unicorn.Uc, address: int, size: int, user) -> None:
-        word, (key, is_read, rt, rt2) = user
-        if uc.reg_read(CPSR) & PSR_T:
-            return  # the same bytes as Thumb code mean something else
-        if not condition_passed(word >> 28, uc.reg_read(CPSR)):
+        """An ``mrc/mcr/mrrc/mcrr`` of a register a device owns, about to execute: do it here and
+        continue after it.  ``user``: (A32 word, its decoding) in ARM code; (Thumb
+        instruction as its A32 counterpart, decoding, True) in Thumb code, outside IT blocks."""
+        word, (key, is_read, rt, rt2) = user[:2]
+        thumb = len(user) == 3
+        if bool(uc.reg_read(CPSR) & PSR_T) != thumb:
+            return  # the same bytes in the other state mean something else
+        if not thumb and not condition_passed(word >> 28, uc.reg_read(CPSR)):
             self.icount.retire_through(address)
             uc.reg_write(PC, address + 4)
             return
@@ -349,7 +388,7 @@ class Machine:
             if handler.write:
                 handler.write(value)
             self._after_device_write()
-        uc.reg_write(PC, address + 4)
+        uc.reg_write(PC, (address + 4) | thumb)
 
     # -- loading -----------------------------------------------------------------------------
     def load(self, image: LoadedImage) -> None:
@@ -384,6 +423,10 @@ class Machine:
         self.icount = IcountHook(self.uc, per_block=False)
         self.icount.state.count = old.state.count
         self.icount.state.limit = old.state.limit
+        image = getattr(self, "image", None)
+        if image is not None:
+            self.icount.set_it_blocks([b for lo, hi in image.thumb_ranges
+                                       for b in thumb_it_blocks(self.memory.read(lo, hi - lo), lo)])
 
     # -- time ------------------------------------------------------------------------------------
     @property
@@ -802,10 +845,9 @@ class Machine:
     def _halt_check(self) -> str | None:
         """Why the CPU can never do anything again, or None."""
         pc = self.uc.reg_read(PC)
-        word = self.read_insn(pc)
-        if word is None or (word & _B_SELF_MASK) != _B_SELF or word >> 28 == 0xF:
-            return None
-        if not condition_passed(word >> 28, self.uc.reg_read(CPSR)):
+        cpsr = self.uc.reg_read(CPSR)
+        cond = self._self_branch(pc, bool(cpsr & PSR_T))
+        if cond is None or not condition_passed(cond, cpsr):
             return None
         irq_possible = not self.mode.interrupt_masked(False)
         fiq_possible = not self.mode.interrupt_masked(True)
@@ -815,11 +857,41 @@ class Machine:
             return f"branch-to-self at 0x{pc:08x} and no interrupt can ever arrive"
         return None
 
-    def _is_wfi(self, pc: int) -> bool:
+    def _self_branch(self, pc: int, thumb: bool) -> int | None:
+        """The condition of the branch-to-self at ``pc`` (``b .``, ``bne .``; Thumb ``b .``,
+        ``b<c> .``, ``b.w .`` outside an IT block), or None if it is not one."""
+        if not thumb:
+            word = self.read_insn(pc)
+            if word is None or (word & _B_SELF_MASK) != _B_SELF or word >> 28 == 0xF:
+                return None
+            return word >> 28
+        if self.uc.reg_read(CPSR) & PSR_IT:
+            return None     # (its condition is the IT block's)
+        hw = self._read_half(pc)
+        if hw == _T_B_SELF or (hw == _T_BW_SELF[0] and self._read_half(pc + 2) == _T_BW_SELF[1]):
+            return 0xE
+        if hw is not None and hw & 0xF0FF == 0xD0FE and (hw >> 8) & 0xF < 0xE:
+            return (hw >> 8) & 0xF
+        return None
+
+    def _read_half(self, va: int) -> int | None:
+        word = self.read_insn(va & ~3)
+        return None if word is None else (word >> (16 * ((va >> 1) & 1))) & 0xFFFF
+
+    def _wfi_at(self, pc: int) -> int | None:
+        """The address of the WFI the CPU stopped after, with PC at ``pc``, or None."""
+        if self.uc.reg_read(CPSR) & PSR_T:
+            if self._read_half(pc - 2) == _T_WFI:
+                return pc - 2
+            if (self._read_half(pc - 4), self._read_half(pc - 2)) == _T_WFI_W:
+                return pc - 4
+            return None
         word = self.read_insn(pc - 4)
         if word is None or word >> 28 == 0xF:
-            return False
-        return (word & _WFI_MASK) == _WFI or (word & _CP15_WFI_MASK) == _CP15_WFI
+            return None
+        if (word & _WFI_MASK) == _WFI or (word & _CP15_WFI_MASK) == _CP15_WFI:
+            return pc - 4
+        return None
 
     # -- alignment checking (SCTLR.A) -----------------------------------------------------------
     def update_alignment_checks(self) -> None:
@@ -955,7 +1027,8 @@ class Machine:
                         break
                 continue
             # emu_start returned on its own: WFI (PC past it), or an emu_stop from a device
-            if self._is_wfi(uc.reg_read(PC)):
+            wfi = self._wfi_at(uc.reg_read(PC))
+            if wfi is not None:
                 if self.board.cpu_irq.level or self.board.cpu_fiq.level:
                     continue  # an asserted line wakes the CPU even when masked (B1.8.13)
                 nxt = self.clock.next_deadline()
@@ -963,7 +1036,7 @@ class Machine:
                     self._stop = (ExitReason.MAX_INSNS, "idle in WFI: waiting for the message doorbell", 0)
                     break
                 if nxt is None:
-                    self._stop = (ExitReason.HALTED, f"wfi at 0x{uc.reg_read(PC) - 4:08x} with no interrupt "
+                    self._stop = (ExitReason.HALTED, f"wfi at 0x{wfi:08x} with no interrupt "
                                                      "source that could wake the CPU", 0)
                     break
                 # idle: virtual time jumps to the next deadline (like QEMU -icount sleep=off);

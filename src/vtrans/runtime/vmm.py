@@ -41,6 +41,7 @@ from vtrans.isa.arm.cp15 import fsr_value
 from vtrans.isa.arm.emulate import Emulated, Emulator, Event, Form, VirtualAbort, decode
 from vtrans.isa.arm.exceptions import CpuTraits
 from vtrans.isa.arm.mmu import MmuConfig, Walk, walk
+from vtrans.isa.arm.thumb import a32_equivalent, is_32bit
 from vtrans.isa.arm.vcpu import (
     PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, VCpu,
 )
@@ -52,6 +53,7 @@ _UC_READ, _UC_WRITE, _UC_FETCH = unicorn.UC_MEM_READ, unicorn.UC_MEM_WRITE, unic
 _SEMIHOST_IMM = 0x123456
 _SEMIHOST_THUMB = 0xDFAB         # svc 0xab in Thumb state
 _WFE_YIELD = (0x0320F002, 0x0320F001)
+_UDF = 0xE7F000F0                 # the counterpart of an undefined Thumb instruction
 
 
 @dataclass
@@ -197,6 +199,12 @@ class GuestMmu:
         pa = self.translate(va, fetch=True)
         return int.from_bytes(self._phys(pa, 4), "little")
 
+    def fetch_halfword(self, va: int) -> int:
+        """The Thumb halfword at ``va`` as the guest fetched it (a 32-bit Thumb instruction is
+        two fetches: it may cross a page)."""
+        pa = self.translate(va, fetch=True)
+        return int.from_bytes(self._phys(pa, 2), "little")
+
     # -- byte access with the privileged view (the vCPU block, load-time patching) ------------------
     def read_bytes(self, va: int, size: int) -> bytes:
         out = bytearray()
@@ -299,6 +307,7 @@ class Vmm:
         self.stats = VmmStats()
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
+        self.vcpu.thumb_exceptions = traits.v7
         self.mmu = GuestMmu(uc, self.vcpu, traits=traits, memory=memory)
         self.vcpu.on_privilege_change = self._privilege_changed
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
@@ -345,7 +354,7 @@ class Vmm:
         self.stats.vmm_ns += time.perf_counter_ns() - t
 
     def _set_pc(self, pc: int) -> None:
-        self.vcpu.set_reg(15, pc)
+        self.vcpu.set_pc(pc)
 
     def _exception(self, kind: ExceptionKind, pc: int) -> None:
         """Deliver a virtual exception whose preferred return address base is ``pc``."""
@@ -369,9 +378,11 @@ class Vmm:
             self.stats.emulated[result.form.value] += 1
         if result.exception is not None:
             self.stats.exceptions[result.exception.value] += 1
-            lr = self.vcpu.reg(14)
-            self._observe(result.exception, (lr - 8 if result.exception is ExceptionKind.DATA_ABORT else lr - 4) & M32,
-                          result.next_pc)
+            kind = result.exception
+            offset = 8 if kind is ExceptionKind.DATA_ABORT else 4
+            if self.vcpu.spsr & PSR_T and kind in (ExceptionKind.UNDEF, ExceptionKind.SVC):
+                offset = 2      # (table B1-7)
+            self._observe(kind, (self.vcpu.reg(14) - offset) & M32, result.next_pc)
         if result.event is Event.WAIT:
             self.waiting = True
             if self.on_wait is not None:
@@ -432,25 +443,59 @@ class Vmm:
         uc = self.uc
         t = self._vmm_enter()
         try:
-            try:
-                word: int | None = self.mmu.fetch_word(pc)
-            except VirtualAbort:
-                word = None
-            if (word is None or decode(word) is None) and pc >= 4:
-                # wfe/yield arrive with PC already past them (UNICORN-NOTES)
-                try:
-                    prev = self.mmu.fetch_word(pc - 4)
-                except VirtualAbort:
-                    prev = 0
-                if prev & 0x0FFFFFFF in _WFE_YIELD:
-                    pc, word = pc - 4, prev
-            if word is None:
-                raise GuestError("trap at an unreadable instruction", pc=pc)
-            if not self._emulate_trap(pc, word, decode(word)):
+            if self.vcpu.thumb:
+                pc, word, size = self._thumb_trap(pc)
+            else:
+                pc, word, size = self._arm_trap(pc)
+            if not self._emulate_trap(pc, word, decode(word), thumb=size):
                 uc.emu_stop()
             return True
         finally:
             self._vmm_leave(t)
+
+    def _arm_trap(self, pc: int) -> tuple[int, int, int]:
+        """(address, word, 0) of the A32 instruction that trapped with the real PC at ``pc``."""
+        try:
+            word: int | None = self.mmu.fetch_word(pc)
+        except VirtualAbort:
+            word = None
+        if (word is None or decode(word) is None) and pc >= 4:
+            # wfe/yield arrive with PC already past them (UNICORN-NOTES)
+            try:
+                prev = self.mmu.fetch_word(pc - 4)
+            except VirtualAbort:
+                prev = 0
+            if prev & 0x0FFFFFFF in _WFE_YIELD:
+                pc, word = pc - 4, prev
+        if word is None:
+            raise GuestError("trap at an unreadable instruction", pc=pc)
+        return pc, word, 0
+
+    def _thumb_trap(self, pc: int) -> tuple[int, int, int]:
+        """(address, A32 counterpart, size) of the Thumb instruction that trapped with the real
+        PC at ``pc`` (``isa/arm/thumb.py``).  An instruction with no counterpart is UNDEFINED
+        for the guest too: its counterpart is ``udf``."""
+        fetch = self.mmu.fetch_halfword
+        try:
+            hw1 = fetch(pc)
+            hw2 = fetch(pc + 2) if is_32bit(hw1) else None
+        except VirtualAbort:
+            raise GuestError("trap at an unreadable instruction", pc=pc) from None
+        word = a32_equivalent(hw1, hw2)
+        if word is None or decode(word) is None:
+            # wfe/yield arrive with PC already past them (as in ARM state)
+            for size in (2, 4):
+                try:
+                    prev = fetch(pc - size)
+                    prev2 = fetch(pc - 2) if size == 4 else None
+                except VirtualAbort:
+                    continue
+                if (size == 4) != is_32bit(prev):
+                    continue
+                before = a32_equivalent(prev, prev2)
+                if before is not None and before & 0x0FFFFFFF in _WFE_YIELD:
+                    return pc - size, before, size
+        return pc, _UDF if word is None else word, 4 if hw2 is not None else 2
 
     def emulate_as(self, pc: int, word: int, form: Form) -> None:
         """Emulate ``word`` at ``pc`` as ``form`` (binary translation's block transfers that name
@@ -461,12 +506,13 @@ class Vmm:
         finally:
             self._vmm_leave(t)
 
-    def _emulate_trap(self, pc: int, word: int, form: Form | None) -> bool:
-        """Count the trap and emulate ``word`` at ``pc`` as ``form`` (None: undefined); False if
-        the guest reached a state vtrans cannot virtualize (``exit_exception`` says which)."""
+    def _emulate_trap(self, pc: int, word: int, form: Form | None, *, thumb: int = 0) -> bool:
+        """Count the trap and emulate ``word`` at ``pc`` as ``form`` (None: undefined; ``thumb``:
+        the size of the Thumb instruction ``word`` stands for); False if the guest reached a
+        state vtrans cannot virtualize (``exit_exception`` says which)."""
         self.stats.traps[form.value if form else "undefined"] += 1
         try:
-            self._after_emulation(self.emulator.emulate(word, pc, form=form))
+            self._after_emulation(self.emulator.emulate(word, pc, form=form, thumb=thumb))
         except GuestStateError as e:
             self.exit_exception = GuestError(str(e), pc=pc)
             return False
@@ -480,7 +526,8 @@ class Vmm:
                 self._on_svc(pc)
             elif kind is ExceptionKind.PREFETCH_ABORT and "fault_status" not in info:  # BKPT
                 self.stats.traps["bkpt"] += 1
-                self._after_emulation(self.emulator.emulate(self.mmu.fetch_word(pc), pc))
+                pc, word, size = self._thumb_trap(pc) if self.vcpu.thumb else (pc, self.mmu.fetch_word(pc), 0)
+                self._after_emulation(self.emulator.emulate(word, pc, thumb=size))
             elif kind in (ExceptionKind.DATA_ABORT, ExceptionKind.PREFETCH_ABORT):
                 self.stats.traps["abort"] += 1
                 prefetch = kind is ExceptionKind.PREFETCH_ABORT

@@ -19,6 +19,8 @@ from vtrans.isa.arm.vcpu import (  # noqa: F401 - re-exported vocabulary
     PSR_F,
     PSR_FLAGS,
     PSR_I,
+    PSR_IT,
+    PSR_J,
     PSR_M,
     PSR_T,
     ArchState,
@@ -26,9 +28,6 @@ from vtrans.isa.arm.vcpu import (  # noqa: F401 - re-exported vocabulary
     native_arch_state,
 )
 
-#: the IT/J bits cleared on exception entry (CPSR.E, B1.3.3, is the vCPU's)
-PSR_J = 1 << 24
-PSR_IT = (0x3F << 10) | (0x3 << 25)
 
 #: CPU model names (QEMU ``-cpu``) -> Unicorn model ids
 CPU_MODELS: dict[str, int] = {

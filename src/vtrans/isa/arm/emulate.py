@@ -27,7 +27,7 @@ from unicorn import arm_const as A
 
 from vtrans.isa.arm.ucfast import fast
 from vtrans.isa.arm.vcpu import (
-    CP15_READ_ONLY, PSR_A, PSR_E, PSR_F, PSR_FLAGS, PSR_I, PSR_M, VALID_MODES, Cp15, ExceptionKind, GuestStateError,
+    CP15_READ_ONLY, PSR_A, PSR_E, PSR_F, PSR_FLAGS, PSR_I, PSR_M, PSR_T, VALID_MODES, Cp15, ExceptionKind, GuestStateError,
     Mode, VCpu, bank_of, cp15_key, write_cp_raw,
 )
 
@@ -261,9 +261,12 @@ class Emulator:
     def _r(self, n: int, pc: int) -> int:
         return (pc + 8) & M32 if n == 15 else self.vcpu.reg(n)
 
-    def emulate(self, word: int, pc: int, form: Form | None = None) -> Emulated:
+    def emulate(self, word: int, pc: int, form: Form | None = None, *, thumb: int = 0) -> Emulated:
         """Execute ``word`` (at guest address ``pc``) in the virtual mode; set the real PC.
-        ``form``: what the caller knows ``word`` to be, instead of decoding it."""
+        ``form``: what the caller knows ``word`` to be, instead of decoding it.  ``thumb``: the
+        size (2 or 4) of the Thumb instruction ``word`` is the A32 counterpart of
+        (``isa/arm/thumb.a32_equivalent``; the CPU traps one inside an IT block only when its
+        condition passed); 0 for A32 code."""
         vcpu = self.vcpu
         if form is None:
             form = decode(word)
@@ -280,10 +283,14 @@ class Emulator:
             return self._finish(self._exception(form, ExceptionKind.UNDEF, pc))
         except VirtualAbort as abort:
             return self._finish(self.data_abort(form, abort, pc))
+        if thumb and result.event in (Event.NONE, Event.WAIT) and result.next_pc == (pc + 4) & M32:
+            # on to the next Thumb instruction, in the IT block's next slot (A2.5.2 ITAdvance)
+            result = Emulated(result.form, (pc + thumb) & M32, result.event, result.exception)
+            vcpu.advance_it()
         return self._finish(result)
 
     def _finish(self, result: Emulated) -> Emulated:
-        self.vcpu.set_reg(15, result.next_pc)
+        self.vcpu.set_pc(result.next_pc)
         return result
 
     def _exception(self, form: Form | None, kind: ExceptionKind, pc: int) -> Emulated:
@@ -313,7 +320,8 @@ class Emulator:
     def _exception_return(self, form: Form, new_pc: int, spsr: int) -> Emulated:
         """``CPSRWriteByInstr(SPSR[], '1111', TRUE); BranchWritePC(new_pc)`` (B1.9.1 / B9.3.20)."""
         self.vcpu.write_cpsr(spsr, 0xF, exception_return=True)
-        return Emulated(form, new_pc & ~3 & M32, Event.EXCEPTION_RETURN)
+        # BranchWritePC in the new state: halfword-aligned in Thumb, word-aligned in ARM
+        return Emulated(form, new_pc & (~1 if spsr & PSR_T else ~3) & M32, Event.EXCEPTION_RETURN)
 
     def _big_endian(self) -> bool:
         """CPSR.E: data accesses are big-endian (``setend be``, SCTLR.EE on exception entry)."""
@@ -550,9 +558,9 @@ class Emulator:
         if 15 not in regs:
             return Emulated(Form.LDM, (pc + 4) & M32)
         target = values[-1]
-        if target & 1:
-            raise GuestStateError(f"ldm at 0x{pc:08x} branches to Thumb state (0x{target:08x}): not supported")
-        return Emulated(Form.LDM, target & ~3)
+        # LoadWritePC: an interworking branch (BXWritePC, A2.3.2): bit 0 selects Thumb state
+        vcpu.set_execution_state(PSR_T if target & 1 else 0)
+        return Emulated(Form.LDM, target & (~1 if target & 1 else ~3))
 
     def _stm(self, word: int, pc: int) -> Emulated:
         """STM in the current mode (A8.8.199-A8.8.202); a stored PC reads as its address + 8."""

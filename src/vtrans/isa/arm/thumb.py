@@ -103,3 +103,17 @@ def instructions(data: bytes, address: int) -> Iterator[tuple[int, int, int, int
         else:
             yield address + off, 2, hw1, None
             off += 2
+
+
+def it_blocks(data: bytes, address: int) -> Iterator[tuple[int, int, int]]:
+    """``(address, end, slots)`` of each IT instruction (A8.8.54) in the Thumb code ``data``
+    at ``address``: its block is the ``slots`` (1-4) instructions that follow, up to ``end``."""
+    insns = list(instructions(data, address))
+    for i, (addr, size, hw1, _hw2) in enumerate(insns):
+        if size != 2 or hw1 & 0xFF00 != 0xBF00 or not hw1 & 0xF:
+            continue
+        mask = hw1 & 0xF
+        slots = 4 - (mask & -mask).bit_length() + 1
+        block = insns[i + 1:i + 1 + slots]
+        if len(block) == slots:
+            yield addr, block[-1][0] + block[-1][1], slots

@@ -53,6 +53,7 @@ from typing import Callable
 
 from unicorn import arm_const
 
+from vtrans.errors import GuestError, UnsupportedGuest
 from vtrans.isa.arm.emulate import Form, decode
 from vtrans.isa.arm.sensitivity import classify
 from vtrans.isa.arm.ucfast import fast
@@ -266,8 +267,8 @@ def analyze(word: int) -> InsnInfo:
         return InsnInfo(word, Kind.CALLOUT)
     op1 = (word >> 25) & 7
     if cond == 0xF:
-        # unconditional space (A5.7): blx imm switches to Thumb (not supported: the VMM
-        # reports it); setend is innocuous but changes the byte order of every later load and
+        # unconditional space (A5.7): blx imm switches to Thumb (not supported: the
+        # callout refuses it); setend is innocuous but changes the byte order of every later load and
         # store, the data page's too, which the dispatcher converts (``data_big_endian``): the
         # VMM's too; pld/pli with Rn = PC are hints; the rest (barriers, clrex, NEON) never use
         # the PC
@@ -526,12 +527,13 @@ class ArmTranslator:
         return (guest_pc >> 2) & (HASH_ENTRIES - 1)
 
     @staticmethod
-    def bad_target(guest_pc: int) -> str | None:
+    def bad_target(guest_pc: int) -> GuestError | None:
         """Why execution cannot continue at ``guest_pc`` in ARM state, or None."""
         if guest_pc & 1:
-            return "interworking branch to Thumb state (not supported)"
+            return UnsupportedGuest("interworking branch to Thumb state (not supported by binary translation)",
+                                    pc=guest_pc)
         if guest_pc & 2:
-            return "branch to a misaligned ARM address (UNPREDICTABLE, A2.3.1)"
+            return GuestError("branch to a misaligned ARM address (UNPREDICTABLE, A2.3.1)", pc=guest_pc)
         return None
 
     @staticmethod

@@ -51,6 +51,11 @@ PSR_A = 1 << 8
 PSR_I = 1 << 7
 PSR_F = 1 << 6
 PSR_T = 1 << 5
+#: IT[7:0] (CPSR[15:10] and [26:25], B1.3.3): the Thumb If-Then state
+PSR_IT = (0x3F << 10) | (0x3 << 25)
+#: the execution state, which also lives in the real CPSR: the real CPU executes in it
+PSR_EXEC = PSR_T | PSR_IT
+PSR_J = 1 << 24
 PSR_AIF = PSR_A | PSR_I | PSR_F
 PSR_M = 0x1F
 
@@ -385,6 +390,9 @@ class VCpu:
         self.on_translation_change = on_translation_change
         #: called when the virtual privilege changes (default: ``on_translation_change``)
         self.on_privilege_change: Callable[[], None] | None = None
+        #: exceptions are taken in the state SCTLR.TE selects (ARMv7; earlier CPUs take
+        #: them in ARM state): set by the VMM from the CPU's traits
+        self.thumb_exceptions = False
         self.model = ReferenceModel.of(uc)
         self.cp15: dict[int, int] = {}
         for reg in Cp15:
@@ -423,7 +431,7 @@ class VCpu:
         # switch the real CPU to User mode: its USR bank must then hold the current mode's
         # registers (System mode shares them already)
         cur = bank_of(mode)
-        uc.reg_write(A.UC_ARM_REG_CPSR, (cpsr & PSR_USER) | Mode.USR)
+        uc.reg_write(A.UC_ARM_REG_CPSR, (cpsr & (PSR_USER | PSR_EXEC)) | Mode.USR)
         uc.reg_write(A.UC_ARM_REG_SP, saved[cur].sp)
         uc.reg_write(A.UC_ARM_REG_LR, saved[cur].lr)
         if cur == Mode.FIQ:
@@ -438,7 +446,7 @@ class VCpu:
     def _real_cpsr_user(self) -> None:
         cpsr = self._rd(A.UC_ARM_REG_CPSR)
         if cpsr & PSR_M != Mode.USR:
-            self._wr(A.UC_ARM_REG_CPSR, (cpsr & PSR_USER) | Mode.USR)
+            self._wr(A.UC_ARM_REG_CPSR, (cpsr & (PSR_USER | PSR_EXEC)) | Mode.USR)
 
     def reg(self, n: int) -> int:
         """Register ``n`` of the current virtual mode (r15 reads the real PC, not PC+8)."""
@@ -446,6 +454,31 @@ class VCpu:
 
     def set_reg(self, n: int, value: int) -> None:
         self._wr(_GPR[n], value & 0xFFFFFFFF)
+
+    def set_pc(self, address: int) -> None:
+        """Continue at ``address`` in the current execution state (a write of Unicorn's PC
+        selects the state by its bit 0, so a Thumb address gets it)."""
+        thumb = 1 if self._rd(A.UC_ARM_REG_CPSR) & PSR_T else 0
+        self._wr(A.UC_ARM_REG_PC, (address & ~1 & 0xFFFFFFFF) | thumb)
+
+    @property
+    def thumb(self) -> bool:
+        """The real CPU (so the guest) is in Thumb state."""
+        return bool(self._rd(A.UC_ARM_REG_CPSR) & PSR_T)
+
+    def set_execution_state(self, value: int) -> None:
+        """CPSR.T and IT[7:0] from ``value`` (an exception return, exception entry)."""
+        real = self._rd(A.UC_ARM_REG_CPSR)
+        self._wr(A.UC_ARM_REG_CPSR, (real & ~PSR_EXEC) | (value & PSR_EXEC))
+
+    def advance_it(self) -> None:
+        """``ITAdvance()`` (A2.5.2) after an emulated Thumb instruction inside an IT block."""
+        real = self._rd(A.UC_ARM_REG_CPSR)
+        it = (real >> 8) & 0xFC | (real >> 25) & 3
+        if not it:
+            return
+        it = 0 if it & 7 == 0 else (it & 0xE0) | ((it << 1) & 0x1F)
+        self._wr(A.UC_ARM_REG_CPSR, (real & ~PSR_IT) | (it & 0xFC) << 8 | (it & 3) << 25)
 
     def set_regs(self, ns: list[int], values) -> None:
         """Registers ``ns`` of the current virtual mode at once (an LDM's list)."""
@@ -458,19 +491,27 @@ class VCpu:
     # -- CPSR -----------------------------------------------------------------------------
     @property
     def cpsr(self) -> int:
-        """The virtual CPSR: flags from the real CPU, mode and masks from here."""
-        return (self._rd(A.UC_ARM_REG_CPSR) & PSR_USER) | self.masks | self.mode
+        """The virtual CPSR: flags and execution state from the real CPU, mode and masks from
+        here."""
+        return (self._rd(A.UC_ARM_REG_CPSR) & (PSR_USER | PSR_EXEC)) | self.masks | self.mode
 
     def set_flags(self, value: int) -> None:
         real = self._rd(A.UC_ARM_REG_CPSR)
         self._wr(A.UC_ARM_REG_CPSR, (real & ~PSR_USER & ~PSR_M) | (value & PSR_USER) | Mode.USR)
 
+    def _set_real(self, bits: int) -> None:
+        """The real CPSR's flags, E and execution state from ``bits`` (User mode, as ever)."""
+        real = self._rd(A.UC_ARM_REG_CPSR)
+        keep = PSR_USER | PSR_EXEC
+        self._wr(A.UC_ARM_REG_CPSR, (real & ~keep & ~PSR_M) | (bits & keep) | Mode.USR)
+
     def write_cpsr(self, value: int, bytemask: int, *, exception_return: bool = False) -> None:
         """``CPSRWriteByInstr`` (ARM ARM B1.3.3 / pseudocode in B9.3.12) for the virtual CPSR.
 
-        Execution-state bits IT, J and T are not virtualized: vtrans guests run in ARM
-        state; an exception return to Thumb is refused.  E (data endianness) lives in the real
-        CPSR, as User code changes it itself with ``setend``.
+        The execution state (T and IT) lives in the real CPSR: an instruction never writes it,
+        an exception return does (``exception_return``); J (Jazelle) stays 0, returning with it
+        set is refused.  E (data endianness) lives in the real CPSR, as User code changes it
+        itself with ``setend``.
         """
         value &= 0xFFFFFFFF
         priv = self.privileged
@@ -492,9 +533,13 @@ class VCpu:
             # SCTLR.NMFI (bit 27) makes F write-once-to-1 (B1.8.7)
             if self.model.f_writable and (not (self.cp15.get(Cp15.SCTLR, 0) & (1 << 27)) or not value & PSR_F):
                 masks = (masks & ~PSR_F) | (value & PSR_F)
-        if exception_return and value & PSR_T:
-            raise GuestStateError("exception return to Thumb state (T=1) is not supported")
-        self.set_flags(new_flags)
+        if exception_return and value & PSR_J:
+            raise GuestStateError("exception return to Jazelle state (J=1) is not supported")
+        if exception_return:
+            new_flags |= value & PSR_EXEC
+        else:
+            new_flags |= self._rd(A.UC_ARM_REG_CPSR) & PSR_EXEC
+        self._set_real(new_flags)
         self.masks = masks
         if bytemask & 1 and priv:
             new_mode = value & PSR_M
@@ -599,8 +644,10 @@ class VCpu:
 
         ``pc`` is the address the hardware's LR is computed from: the faulting
         instruction for UNDEF/SVC/aborts, the next instruction to execute for
-        IRQ/FIQ.  Sets SPSR_<mode> = CPSR, LR_<mode> = pc + offset, the mode and
-        the masks; the caller sets the real PC to the returned vector.
+        IRQ/FIQ.  Sets SPSR_<mode> = CPSR (with the execution state: T and IT),
+        LR_<mode> = pc + offset (table B1-7: from Thumb state UNDEF and SVC add 2), the
+        mode and the masks, and the handler's execution state: IT cleared, T = SCTLR.TE on
+        ARMv7 (``thumb_exceptions``); the caller sets the real PC to the returned vector.
         """
         vec = VECTORS[kind]
         old_cpsr = self.cpsr
@@ -611,8 +658,14 @@ class VCpu:
                 self.set_flags((old_cpsr & ~PSR_E) | ee)
         self.set_mode(vec.mode)
         self.banks[vec.mode].spsr = old_cpsr
-        self._wr(A.UC_ARM_REG_LR, (pc + vec.lr_offset) & 0xFFFFFFFF)
+        offset = vec.lr_offset
+        if old_cpsr & PSR_T and kind in (ExceptionKind.UNDEF, ExceptionKind.SVC):
+            offset = 2
+        self._wr(A.UC_ARM_REG_LR, (pc + offset) & 0xFFFFFFFF)
         self.masks |= vec.set_mask
+        te = self.thumb_exceptions and self.cp15.get(Cp15.SCTLR, 0) & (1 << 30)
+        if old_cpsr & PSR_EXEC or te:
+            self.set_execution_state(PSR_T if te else 0)
         return (self.vector_base() + vec.offset) & 0xFFFFFFFF
 
     def pending_interrupt(self) -> ExceptionKind | None:
@@ -677,7 +730,7 @@ class VCpu:
         usr, fiq = (other, hi) if cur == Mode.FIQ else (hi, other)
         cp15 = tuple((r.name, (self.read_cp15(int(r)) if self.model.implements(r) else 0) or 0)
                      for r in CP15_STATE)
-        return ArchState(regs, self.cpsr, tuple(banks), usr, fiq, cp15)
+        return ArchState(regs, self.cpsr & ~PSR_T, tuple(banks), usr, fiq, cp15)
 
 
 class GuestStateError(Exception):

@@ -376,9 +376,9 @@ class Dispatcher:
             budget = min(host.budget(), BIG_BUDGET)
             if budget <= 0:
                 return guest_pc
-            why = ops.bad_target(guest_pc)
-            if why:
-                raise GuestError(why, pc=guest_pc)
+            error = ops.bad_target(guest_pc)
+            if error is not None:
+                raise error
             try:
                 block = self.lookup(guest_pc)
                 if budget < block.count:

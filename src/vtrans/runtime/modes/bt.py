@@ -29,8 +29,9 @@ import logging
 import unicorn
 from unicorn import arm_const as A
 
-from vtrans.errors import GuestError
+from vtrans.errors import GuestError, UnsupportedGuest
 from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
+from vtrans.isa.arm.cpu import PSR_T
 from vtrans.isa.arm.emulate import Form, VirtualAbort, condition_passed, decode
 from vtrans.isa.arm.mmu import access_addresses
 from vtrans.isa.arm.translate import ArmTranslator, Kind, analyze
@@ -142,7 +143,7 @@ class BtMode(VmmMode):
             # a VM in slices, one ``Machine.run`` each): the counter takes the VFP again
             self.ops.enable_vfp(self.uc)
         if start & 1:
-            raise GuestError("Thumb state is not supported by binary translation", pc=start & ~1)
+            raise UnsupportedGuest("Thumb state is not supported by binary translation", pc=start & ~1)
         try:
             pc = dbt.run(start)
         finally:
@@ -210,6 +211,9 @@ class BtMode(VmmMode):
             m = self.machine
             # the dispatcher already counted the instruction; the tracer stamps it before
             self._trace_callback(guest_pc, m.icount.state.count - 1 + m.idle_insns)
+        if word >> 25 == 0b1111101:
+            # blx <imm>: an interworking call into Thumb code
+            raise UnsupportedGuest("blx into Thumb state is not supported by binary translation", pc=guest_pc)
         before = vmm.mmu.config()
         form = decode(word)
         cp = decode_cp_transfer(word)
@@ -242,6 +246,7 @@ class BtMode(VmmMode):
             else:
                 self.ops.enable_vfp(uc)
         self._reraise()
+        self._refuse_thumb(guest_pc)
         # a write of SCTLR.A switches alignment checking before the next guest instruction (native
         # mode's CPU stops after the cp15 write; translated code would run on to the block's end)
         self.machine.update_alignment_checks()
@@ -249,6 +254,13 @@ class BtMode(VmmMode):
             # another address space: translations are keyed by virtual address
             self.dbt.flush()
         return uc.reg_read(_PC)
+
+    def _refuse_thumb(self, guest_pc: int) -> None:
+        """The guest entered Thumb state (an exception return with SPSR.T, an interworking
+        ``ldm``, a Thumb exception handler): translation is A32-only."""
+        if self.uc.reg_read(_CPSR) & PSR_T:
+            raise UnsupportedGuest(f"Thumb state at 0x{self.uc.reg_read(_PC):08x} is not supported by binary "
+                             "translation", pc=guest_pc)
 
     def _mapping_changed(self, before, word: int) -> bool:
         """The guest changed its translation tables or invalidated its TLB (cp15 c2/c3, SCTLR.M,
@@ -322,6 +334,7 @@ class BtMode(VmmMode):
         self.retire(dbt.retired_at(pc) + 1)
         self.uc.reg_write(_PC, point.guest_pc)
         super().on_exception(kind, point.guest_pc, **info)
+        self._refuse_thumb(point.guest_pc)
         dbt.redirect(self.uc.reg_read(_PC))
         self.uc.emu_stop()
 
@@ -335,6 +348,7 @@ class BtMode(VmmMode):
         self.retire(dbt.retired_at(pc))
         self.uc.reg_write(_PC, point.guest_pc)
         handled = super().on_invalid_insn(point.guest_pc)
+        self._refuse_thumb(point.guest_pc)
         self.retire(1)
         dbt.redirect(self.uc.reg_read(_PC))
         self.uc.emu_stop()

@@ -1,0 +1,46 @@
+"""A Thumb-2 kernel against qemu-system-arm: natively, and deprivileged under trap-and-emulate.
+
+``guests/thumb_kernel.s`` runs in Thumb state and uses only instructions that trap in User
+mode when they are sensitive: cp15 moves, SPSR access, svc/udf/bkpt, srs/rfe and
+``subs pc, lr`` -- some inside IT blocks -- alignment faults, exception returns into Thumb
+state, into another mode and into ARM state, with its exceptions taken in ARM state or
+(SCTLR.TE) in Thumb state; last it measures the virtual clock across IT blocks whose
+skipped slots still count as instructions.  Every line it prints must be QEMU's
+(``-icount shift=3``, vtrans's clock), on the ARMv7 boards.  Binary translation is A32-only:
+it must refuse the kernel with a clear error.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from guestlib import GUESTS, guest_console, qemu_reference, vtrans_run_in
+
+BOARDS = {"realview-pb-a8": 0x10011000, "vexpress-a9": 0x10011000, "virt": 0}
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("mode", ["native", "trap"])
+@pytest.mark.parametrize("te", [0, 1])
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_thumb_kernel_matches_qemu(board: str, te: int, mode: str, guest_builder, qemu_arm) -> None:
+    image = guest_builder.build(GUESTS / "thumb_kernel.s", board,
+                                name=f"thumb_kernel_{board}_{te}", defsyms={"TE": te, "TIMER": BOARDS[board]})
+    ref = qemu_reference(qemu_arm, image, board, icount_shift=3)
+    expected = ref.semihost.decode()
+    for tag in ("[und]", "[svc]", "[pabt]", "[dabt]", "resumed", "arm state", "back in thumb", "clock", "done"):
+        assert tag in expected
+    got = vtrans_run_in(image, board, mode)
+    assert got.returncode == 0, got.stderr.decode()[-500:]
+    assert guest_console(got) == expected
+
+
+@pytest.mark.gnu
+def test_binary_translation_refuses_thumb_code(guest_builder) -> None:
+    image = guest_builder.build(GUESTS / "thumb_kernel.s", "vexpress-a9",
+                                name="thumb_kernel_bt", defsyms={"TE": 0, "TIMER": BOARDS["vexpress-a9"]})
+    got = vtrans_run_in(image, "vexpress-a9", "bt")
+    err = got.stderr.decode()
+    assert got.returncode == 3 and "not supported by binary translation" in err, err
+    assert "Traceback" not in err
