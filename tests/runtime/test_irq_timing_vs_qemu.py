@@ -48,8 +48,8 @@ def _eret_thumb(cpsr: int, label: str) -> list[str]:
 def program(board: str, seed: int, thumb: bool = False) -> tuple[str, bool]:
     """The program's source, and whether its timer is periodic (a free-running or one-shot one
     may not interrupt the loop at all: free-running, it starts from 0xffff(ffff)).  ``thumb``:
-    the loop is Thumb code (entered and left by exception returns), with ``wfi`` when the timer
-    is periodic."""
+    the loop is Thumb code (entered and left by exception returns) with IT blocks, and ``wfi``
+    when the timer is periodic."""
     rng = random.Random(seed)
     timer, kind, irq, gicd, gicc, pmr = BOARDS[board]
     mode = rng.choice(["periodic", "periodic", "free", "oneshot"])
@@ -73,6 +73,14 @@ def program(board: str, seed: int, thumb: bool = False) -> tuple[str, bool]:
                                     "strh r7, [r10, #6]"]))
         else:
             body.append(counter)                                # the timer's counter
+        if thumb and rng.random() < 0.3:
+            # an IT block: an interrupt may land inside it (SPSR.IT keeps the rest of the block),
+            # and slots whose condition fails are instructions all the same
+            body.append(rng.choice(["cmp r5, r6\n        ite hi\n        addhi r5, r5, #3\n        subls r6, r6, #1",
+                                    "tst r4, #1\n        itt ne\n        eorne r7, r7, r5\n        addne r5, r5, #1",
+                                    "cmp r7, r5\n        it lo\n        movlo r7, r4",
+                                    "tst r4, #2\n        itete eq\n        addeq r5, r5, #1\n        subne r5, r5, #1"
+                                    "\n        eoreq r6, r6, r4\n        movne r6, r5"]))
         if thumb and mode == "periodic" and rng.random() < 0.1:
             body.append("wfi")                                  # idle until the next tick
     v7 = board != "versatilepb"
@@ -197,9 +205,9 @@ PROGRAMS = max(1, CAMPAIGN_CASES // 15)
 @pytest.mark.parametrize("board", sorted(b for b in BOARDS if b != "versatilepb"))
 def test_timer_interrupts_land_in_thumb_code_where_qemu_takes_them(board: str, seed: int, mode: str,
                                                                    guest_builder, qemu_arm) -> None:
-    """The loop in Thumb state, with WFI (ARMv7 boards: the ARM926 has no Thumb-2):
-    interrupts taken from Thumb state and returned from by ``ldm ^`` into Thumb state,
-    natively and under trap-and-emulate."""
+    """The loop in Thumb state, with IT blocks and WFI (ARMv7 boards: the ARM926 has no
+    Thumb-2): interrupts taken from Thumb state, inside IT blocks, and returned from by
+    ``ldm ^`` into Thumb state, natively and under trap-and-emulate."""
     text, periodic = program(board, seed, thumb=True)
     image = guest_builder.build_text(text, board, f"irq_timing_thumb_{board}_{seed}")
     ref = qemu_reference(qemu_arm, image, board, icount_shift=3)

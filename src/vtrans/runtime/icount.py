@@ -53,13 +53,17 @@ struct vt_icount {
     uint32_t partial;      /* 1: enter the next block whatever its size (a run bounded by `until`) */
     uc_stop_fn emu_stop;
     uc_reg_read_fn reg_read;
-    uint64_t it_lo, it_hi;     /* the slots of the IT block being executed: [it_lo, it_hi) */
+    uint64_t it_lo, it_hi;     /* slots of an IT block counted already: [it_lo, it_hi) */
     const uint32_t *it_table;  /* the image's IT instructions: (address | 1, end of the block,
                                   slots) triples, open addressing by (address >> 1) & it_mask */
     uint32_t it_mask;
+    /* slots of an IT block left in the middle, not run yet (an interrupt taken inside it, an
+       exception of a slot): counted when the code comes back to them, [pend_lo, pend_hi], or
+       dropped when the block's IT instruction pend_it runs again */
+    uint64_t pend_lo, pend_hi, pend_it;
+    uint32_t pend_n;
 };
 
-/* the IT instruction at address, or 0 */
 static const uint32_t *vt_it_block(const struct vt_icount *s, uint32_t address)
 {
     uint32_t i = (address >> 1) & s->it_mask;
@@ -80,15 +84,36 @@ static int vt_unmasked(void *uc, struct vt_icount *s)
     return (cpsr & s->watch_mask) != s->watch_mask;
 }
 
-/* UC_HOOK_CODE: one call per instruction (exact for ARM and Thumb code).  A slot of an IT
-   block whose condition fails never reaches the hook, yet it is an instruction (QEMU's
-   -icount counts it): the IT instruction counts its whole block, and its slots count nothing */
+/* UC_HOOK_CODE: one call per instruction (exact for ARM and Thumb code).
+   IT blocks (Thumb): a slot whose condition fails never reaches this hook, yet it is an
+   instruction (QEMU's -icount counts it).  So an IT instruction counts its whole block and the
+   slots count nothing; a block that would pass the limit is not entered (the machine runs
+   exactly up to the limit with an `until` address inside it, `partial` set, and leaves the
+   rest of the block pending); pending slots count when the code comes back to them (a hook
+   never sees the IT state: Unicorn clears it when a translated block starts). */
 void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
 {
+    const uint32_t *e = 0;
     if (s->it_hi) {
         if (address >= s->it_lo && address < s->it_hi)
             return;
         s->it_hi = 0;
+    }
+    if (s->pend_hi) {
+        if (address >= s->pend_lo && address <= s->pend_hi) {
+            uint64_t end = s->pend_hi;
+            s->count += s->pend_n;
+            s->pend_hi = 0;
+            if (address < end) {
+                /* a slot: counted with the rest of the block */
+                s->it_lo = address;
+                s->it_hi = end;
+                return;
+            }
+            /* the instruction after the block: the slots left all failed their condition */
+        } else if (address == s->pend_it) {
+            s->pend_hi = 0;
+        }
     }
     if (s->count >= s->limit) {
         s->reason = 1;
@@ -100,17 +125,21 @@ void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount 
         s->emu_stop(uc);
         return;
     }
+    if (size == 2 && s->it_table && (e = vt_it_block(s, (uint32_t)address))) {
+        /* an IT instruction: the block is counted now */
+        if (!s->partial && s->count + 1 + e[2] > s->limit) {
+            s->reason = 1;
+            s->emu_stop(uc);
+            return;
+        }
+        s->partial = 0;
+        s->count += e[2];
+        s->it_lo = address + 2;
+        s->it_hi = e[1];
+    }
     s->block_start = address;
     s->block_base = s->count;
     s->count++;
-    if (size == 2 && s->it_table) {
-        const uint32_t *e = vt_it_block(s, (uint32_t)address);
-        if (e) {
-            s->count += e[2];
-            s->it_lo = address + 2;
-            s->it_hi = e[1];
-        }
-    }
 }
 
 /* the whole rule of vt_icount_block, out of line */
@@ -177,6 +206,10 @@ class IcountState(ctypes.Structure):
         ("it_hi", ctypes.c_uint64),
         ("it_table", ctypes.c_void_p),
         ("it_mask", ctypes.c_uint32),
+        ("pend_lo", ctypes.c_uint64),
+        ("pend_hi", ctypes.c_uint64),
+        ("pend_it", ctypes.c_uint64),
+        ("pend_n", ctypes.c_uint32),
     ]
 
 
@@ -247,6 +280,7 @@ class IcountHook:
         self.state.cpsr_reg = arm_const.UC_ARM_REG_CPSR
         self._handle = ctypes.c_size_t()  # uc_hook
         self._it_blocks: dict[int, tuple[int, int]] = {}
+        self._slots: dict[int, tuple[int, int, int]] = {}
         lib = _load_library()
         self.native = lib is not None
         self.per_block = per_block and self.native
@@ -274,29 +308,42 @@ class IcountHook:
         else:
             self._py_handle = uc.hook_add(unicorn.UC_HOOK_CODE, self._py_hook)
 
-    def set_it_blocks(self, blocks: list[tuple[int, int, int]]) -> None:
-        """The image's IT blocks, ``(IT address, end of its last slot, slots)``: an IT
-        instruction counts its whole block (per-instruction counting only; see the C hook)."""
+    def set_it_blocks(self, blocks: list[tuple[int, list[int], int]]) -> None:
+        """The image's IT blocks, ``(IT address, its slots' addresses, end of the last slot)``
+        (per-instruction counting only: see the C hook)."""
         if not blocks:
             return
         size = 1 << max(4, (2 * len(blocks) - 1).bit_length())
         table = (ctypes.c_uint32 * (3 * size))()
-        for address, end, slots in blocks:
+        for address, slots, end in blocks:
             i = (address >> 1) & (size - 1)
             while table[3 * i]:
                 i = (i + 1) & (size - 1)
-            table[3 * i:3 * i + 3] = [address | 1, end, slots]
+            table[3 * i:3 * i + 3] = [address | 1, end, len(slots)]
         self._it_table = table        # (kept alive: the C hook reads it)
-        self._it_blocks = {a: (e, n) for a, e, n in blocks}
+        self._it_blocks = {a: (end, len(slots)) for a, slots, end in blocks}
+        # slot -> (IT address, end of the block, slots from it to the end)
+        self._slots = {a: (it, end, len(slots) - i) for it, slots, end in blocks for i, a in enumerate(slots)}
         self.state.it_table = ctypes.cast(table, ctypes.c_void_p)
         self.state.it_mask = size - 1
 
     def _py_hook(self, uc: unicorn.Uc, address: int, size: int, _user) -> None:
+        """The C hook's rule (``vt_icount_insn``), in Python."""
         s = self.state
         if s.it_hi:
             if s.it_lo <= address < s.it_hi:
                 return
             s.it_hi = 0
+        if s.pend_hi:
+            if s.pend_lo <= address <= s.pend_hi:
+                end = s.pend_hi
+                s.count += s.pend_n
+                s.pend_hi = 0
+                if address < end:
+                    s.it_lo, s.it_hi = address, end
+                    return
+            elif address == s.pend_it:
+                s.pend_hi = 0
         if s.count >= s.limit:
             s.reason = STOP_LIMIT
             uc.emu_stop()
@@ -306,13 +353,50 @@ class IcountHook:
                 s.reason = STOP_UNMASK
                 uc.emu_stop()
                 return
+        block = self._it_blocks.get(address) if size == 2 else None
+        if block is not None:
+            if not s.partial and s.count + 1 + block[1] > s.limit:
+                s.reason = STOP_LIMIT
+                uc.emu_stop()
+                return
+            s.partial = 0
+            s.count += block[1]
+            s.it_lo, s.it_hi = address + 2, block[0]
         s.block_start = address
         s.block_base = s.count
         s.count += 1
-        block = self._it_blocks.get(address) if size == 2 else None
-        if block is not None:
-            s.count += block[1]
-            s.it_lo, s.it_hi = address + 2, block[0]
+
+    def _slots_from(self, pc: int) -> int:
+        """Slots of the IT block being run, counted already, from ``pc`` on (0 outside one)."""
+        s = self.state
+        slot = self._slots.get(pc)
+        if not s.it_hi or not s.it_lo <= pc < s.it_hi or slot is None:
+            return 0
+        return slot[2]
+
+    def stop_in_it_block(self, pc: int) -> None:
+        """The CPU stopped at ``pc`` inside an IT block it counted, before running the slot there
+        (a run bounded by ``until``, an instruction that will run again): the slots from ``pc``
+        on are pending, counted when the code comes back to them."""
+        s = self.state
+        n = self._slots_from(pc)
+        s.it_hi = 0
+        if n:
+            it, end, _ = self._slots[pc]
+            s.count -= n
+            s.pend_lo, s.pend_hi, s.pend_it, s.pend_n = pc, end, it, n
+
+    def leave_it_block(self, pc: int) -> None:
+        """The instruction at ``pc`` was the last to run for now (an exception leaves the code
+        there): the slots after it in its IT block, if any, are pending."""
+        s = self.state
+        n = self._slots_from(pc)
+        if n > 1:
+            it, end, _ = self._slots[pc]
+            nxt = next(a for a, v in self._slots.items() if v[0] == it and v[2] == n - 1)
+            self.stop_in_it_block(nxt)
+        else:
+            s.it_hi = 0
 
     def keep_pc_exact(self, lo: int, hi: int) -> None:
         """Make PC exact during accesses to [lo, hi] (device windows): see ``vt_nop_mem``."""
@@ -342,7 +426,7 @@ class IcountHook:
         """Instructions executed once the instruction at ``pc`` (in the current block) has run."""
         s = self.state
         if not self.per_block:
-            return s.count
+            return s.count - max(self._slots_from(pc) - 1, 0)
         off = pc - s.block_start
         if 0 <= off and s.block_base + (off >> 2) < s.count:
             return s.block_base + (off >> 2) + 1
@@ -355,6 +439,8 @@ class IcountHook:
             s.count = self.now_at(pc)
             s.block_base = s.count
             s.block_start = 0xFFFFFFFFFFFFFFFF
+        else:
+            self.leave_it_block(pc)
 
     def retire_before(self, pc: int) -> None:
         """The instruction at ``pc`` stopped before any of its effects and will run again: count
@@ -366,5 +452,7 @@ class IcountHook:
                 s.count = s.block_base + (off >> 2)
             s.block_base = s.count
             s.block_start = 0xFFFFFFFFFFFFFFFF
+        elif self._slots_from(pc):
+            self.stop_in_it_block(pc)   # (its IT counted it: it is pending with the rest)
         else:
             s.count -= 1  # the per-instruction hook counted it as it began

@@ -874,6 +874,13 @@ class Machine:
             return (hw >> 8) & 0xF
         return None
 
+    def _thumb_after(self, pc: int, n: int) -> int:
+        """The address after the ``n`` Thumb instructions from ``pc``."""
+        for _ in range(n):
+            hw = self._read_half(pc)
+            pc += 4 if hw is not None and hw >> 11 in (0b11101, 0b11110, 0b11111) else 2
+        return pc
+
     def _read_half(self, va: int) -> int | None:
         word = self.read_insn(va & ~3)
         return None if word is None else (word >> (16 * ((va >> 1) & 1))) & 0xFFFF
@@ -997,7 +1004,27 @@ class Machine:
             self._emulate(pc | thumb)
             if self._stop is not None:
                 break
-            if (st.reason == STOP_LIMIT and at_deadline and self.icount.per_block and st.count < st.limit
+            if (st.reason == STOP_LIMIT and at_deadline and not self.icount.per_block and st.count < st.limit
+                    and uc.reg_read(CPSR) & PSR_T):
+                # an IT block would cross the deadline (Unicorn cannot stop inside one by itself):
+                # run its IT and the slots up to the deadline, to an ``until`` inside the block
+                pc = uc.reg_read(PC)
+                until = self._thumb_after(pc, st.limit - st.count)
+                st.reason = 0
+                st.partial = 1
+                uc.ctl_remove_cache(pc, until + 4)     # (translated blocks know their ``until``)
+                self._emulate(pc | 1, until)
+                uc.ctl_remove_cache(pc, until + 4)
+                st.partial = 0
+                if self._stop is not None:
+                    break
+                if uc.reg_read(PC) == until:
+                    self.icount.stop_in_it_block(until)
+                    continue
+                if st.reason:
+                    continue
+                # the partial run stopped on its own: WFI, handled below
+            elif (st.reason == STOP_LIMIT and at_deadline and self.icount.per_block and st.count < st.limit
                     and not thumb):
                 # the next block would cross a deadline: run exactly the instructions left, up to
                 # an ``until`` address inside it (a block is straight-line code).  A plain slice

@@ -105,15 +105,15 @@ def instructions(data: bytes, address: int) -> Iterator[tuple[int, int, int, int
             off += 2
 
 
-def it_blocks(data: bytes, address: int) -> Iterator[tuple[int, int, int]]:
-    """``(address, end, slots)`` of each IT instruction (A8.8.54) in the Thumb code ``data``
-    at ``address``: its block is the ``slots`` (1-4) instructions that follow, up to ``end``."""
+def it_blocks(data: bytes, address: int) -> Iterator[tuple[int, list[int], int]]:
+    """``(address, slots, end)`` of each IT instruction (A8.8.54) in the Thumb code ``data`` at
+    ``address``: the addresses of the 1-4 instructions of its block, and where the block ends."""
     insns = list(instructions(data, address))
     for i, (addr, size, hw1, _hw2) in enumerate(insns):
         if size != 2 or hw1 & 0xFF00 != 0xBF00 or not hw1 & 0xF:
             continue
         mask = hw1 & 0xF
-        slots = 4 - (mask & -mask).bit_length() + 1
-        block = insns[i + 1:i + 1 + slots]
-        if len(block) == slots:
-            yield addr, block[-1][0] + block[-1][1], slots
+        count = 4 - (mask & -mask).bit_length() + 1
+        block = insns[i + 1:i + 1 + count]
+        if len(block) == count:
+            yield addr, [a for a, *_ in block], block[-1][0] + block[-1][1]
