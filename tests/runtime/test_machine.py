@@ -174,6 +174,26 @@ def test_python_counter_fallback_counts_the_same(guest_builder, monkeypatch) -> 
     assert fallback == native
 
 
+@pytest.mark.gnu
+def test_python_counter_fallback_counts_thumb_it_blocks_the_same(guest_builder, monkeypatch) -> None:
+    """The Python counter follows the C one's IT-block rule (a block counted at its IT
+    instruction, runs bounded inside a block, pending slots): a Thumb loop with IT blocks
+    interrupted inside them by a timer (a program of the interrupt-timing test that is)."""
+    from test_irq_timing_vs_qemu import program
+    from vtrans.runtime import icount
+
+    text, _ = program("realview-pb-a8", 1, thumb=True)
+    image = guest_builder.build_text(text, "realview-pb-a8", "irq_timing_thumb_fallback")
+    m, out = machine_for(image, "realview-pb-a8")
+    native = (m.run(timeout=60).instructions, bytes(out), m.final_state().to_dict())
+    assert m.icount.native and not m.icount.per_block
+    monkeypatch.setattr(icount, "_load_library", lambda: None)
+    m, out = machine_for(image, "realview-pb-a8")
+    assert not m.icount.native
+    fallback = (m.run(timeout=60).instructions, bytes(out), m.final_state().to_dict())
+    assert fallback == native
+
+
 @pytest.mark.qemu
 @pytest.mark.gnu
 @pytest.mark.parametrize("mode", ["native", "trap", "bt"])

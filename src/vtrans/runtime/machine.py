@@ -406,6 +406,8 @@ class Machine:
         self.image = image
         if image.has_thumb and self.icount.per_block:
             self._count_per_instruction()
+        elif image.has_thumb:
+            self._find_it_blocks()   # (the Python counter: per instruction already)
         windows = [(w.base, w.size) for w in self.memory.ram]
         self.semihosting = Semihosting(self.io, self.clock.now_ns, heap_layout(image, windows),
                                        cmdline=self._cmdline or image.name)
@@ -423,6 +425,10 @@ class Machine:
         self.icount = IcountHook(self.uc, per_block=False)
         self.icount.state.count = old.state.count
         self.icount.state.limit = old.state.limit
+        self._find_it_blocks()
+
+    def _find_it_blocks(self) -> None:
+        """Tell the per-instruction counter where the image's IT blocks are."""
         image = getattr(self, "image", None)
         if image is not None:
             self.icount.set_it_blocks([b for lo, hi in image.thumb_ranges
