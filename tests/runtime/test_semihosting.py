@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from guestlib import GUESTS, qemu_run, vtrans_run
+from guestlib import GUESTS, guest_console, qemu_run, vtrans_run, vtrans_run_in
 
 STDIN = b"hello\nworld"
 
@@ -35,19 +35,23 @@ def test_semihosting_operations_match_qemu(board: str, guest_builder, qemu_arm) 
 
 @pytest.mark.qemu
 @pytest.mark.gnu
-@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8"])   # (RAM at 0, where ld's default puts it)
-def test_thumb_newlib_program_matches_qemu(board: str, tmp_path, arm_gcc, qemu_arm) -> None:
-    """A Thumb build of the newlib sample: its C library calls semihosting with Thumb's
-    ``svc 0xab``; output and exit code must be QEMU's."""
+@pytest.mark.parametrize("mode", ["native", "trap"])
+# (RAM at 0, where ld's default puts it; the ARM926 has no Thumb-2)
+@pytest.mark.parametrize("board,arch", [("versatilepb", "armv5te"), ("realview-pb-a8", "armv5te"),
+                                        ("realview-pb-a8", "armv7-a")])
+def test_thumb_newlib_program_matches_qemu(board: str, arch: str, mode: str, tmp_path, arm_gcc, qemu_arm) -> None:
+    """A Thumb build of the newlib sample (Thumb-1, or Thumb-2 with the armv7-a multilib: IT
+    blocks all over the C library): its C library calls semihosting with Thumb's ``svc
+    0xab``; output and exit code must be QEMU's, natively and deprivileged."""
     import subprocess
 
     from tests.conftest import SAMPLES
 
     image = tmp_path / "hello_thumb.elf"
-    subprocess.run([arm_gcc, "-O2", "-mthumb", "--specs=rdimon.specs", "-o", str(image),
+    subprocess.run([arm_gcc, "-O2", f"-march={arch}", "-mthumb", "--specs=rdimon.specs", "-o", str(image),
                     str(SAMPLES / "arm" / "newlib_hello" / "hello.c")], check=True, capture_output=True)
     ref = qemu_run(qemu_arm, image, board, serial="none")
-    got = vtrans_run(image, board)
+    got = vtrans_run_in(image, board, mode)
     assert ref.returncode == 7 and b"qsort" in ref.stdout
     assert (got.returncode, got.stdout) == (ref.returncode, ref.stdout), got.stderr.decode()
-    assert got.semihost.decode() == ref.semihost.decode()
+    assert guest_console(got) == ref.semihost.decode()
