@@ -280,7 +280,7 @@ class IcountHook:
         self.state.cpsr_reg = arm_const.UC_ARM_REG_CPSR
         self._handle = ctypes.c_size_t()  # uc_hook
         self._it_blocks: dict[int, tuple[int, int]] = {}
-        self._slots: dict[int, tuple[int, int, int]] = {}
+        self._slots: dict[int, tuple[int, int, int, int]] = {}
         lib = _load_library()
         self.native = lib is not None
         self.per_block = per_block and self.native
@@ -322,8 +322,9 @@ class IcountHook:
             table[3 * i:3 * i + 3] = [address | 1, end, len(slots)]
         self._it_table = table        # (kept alive: the C hook reads it)
         self._it_blocks = {a: (end, len(slots)) for a, slots, end in blocks}
-        # slot -> (IT address, end of the block, slots from it to the end)
-        self._slots = {a: (it, end, len(slots) - i) for it, slots, end in blocks for i, a in enumerate(slots)}
+        # slot -> (IT address, end of the block, slots from it to the end, the next slot or end)
+        self._slots = {a: (it, end, len(slots) - i, (slots + [end])[i + 1])
+                       for it, slots, end in blocks for i, a in enumerate(slots)}
         self.state.it_table = ctypes.cast(table, ctypes.c_void_p)
         self.state.it_mask = size - 1
 
@@ -382,7 +383,7 @@ class IcountHook:
         n = self._slots_from(pc)
         s.it_hi = 0
         if n:
-            it, end, _ = self._slots[pc]
+            it, end, _, _ = self._slots[pc]
             s.count -= n
             s.pend_lo, s.pend_hi, s.pend_it, s.pend_n = pc, end, it, n
 
@@ -392,9 +393,7 @@ class IcountHook:
         s = self.state
         n = self._slots_from(pc)
         if n > 1:
-            it, end, _ = self._slots[pc]
-            nxt = next(a for a, v in self._slots.items() if v[0] == it and v[2] == n - 1)
-            self.stop_in_it_block(nxt)
+            self.stop_in_it_block(self._slots[pc][3])
         else:
             s.it_hi = 0
 
