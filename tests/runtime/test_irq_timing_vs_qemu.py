@@ -197,6 +197,21 @@ def program(board: str, seed: int, thumb: bool = False) -> tuple[str, bool]:
 PROGRAMS = max(1, CAMPAIGN_CASES // 15)
 
 
+def _lands_where_qemu_takes_them(board: str, seed: int, mode: str, thumb: bool, guest_builder, qemu_arm) -> None:
+    text, periodic = program(board, seed, thumb=thumb)
+    image = guest_builder.build_text(text, board, f"irq_timing_{'thumb_' if thumb else ''}{board}_{seed}")
+    ref = qemu_reference(qemu_arm, image, board, icount_shift=3)
+    expected = ref.semihost.decode()
+    # (a periodic timer interrupts the loop; a free-running one reloads 0xffff(ffff) and may not)
+    assert int(expected.split()[0], 16) >= 1 or not periodic
+    got = vtrans_run_in(image, board, mode)
+    assert got.returncode == 0, got.stderr.decode()[-500:]
+    assert guest_console(got) == expected, (f"{board} seed {seed}, {mode}{', Thumb loop' if thumb else ''} (ticks, "
+                                            f"then per interrupt: interrupted instruction, iteration, timer "
+                                            f"counter; then the iterations run)\nqemu:\n{expected}\n"
+                                            f"vtrans:\n{guest_console(got)}")
+
+
 @pytest.mark.campaign
 @pytest.mark.qemu
 @pytest.mark.gnu
@@ -208,15 +223,7 @@ def test_timer_interrupts_land_in_thumb_code_where_qemu_takes_them(board: str, s
     """The loop in Thumb state, with IT blocks and WFI (ARMv7 boards: the ARM926 has no
     Thumb-2): interrupts taken from Thumb state, inside IT blocks, and returned from by
     ``ldm ^`` into Thumb state, natively and under trap-and-emulate."""
-    text, periodic = program(board, seed, thumb=True)
-    image = guest_builder.build_text(text, board, f"irq_timing_thumb_{board}_{seed}")
-    ref = qemu_reference(qemu_arm, image, board, icount_shift=3)
-    expected = ref.semihost.decode()
-    assert int(expected.split()[0], 16) >= 1 or not periodic
-    got = vtrans_run_in(image, board, mode)
-    assert got.returncode == 0, got.stderr.decode()[-500:]
-    assert guest_console(got) == expected, (f"{board} seed {seed}, {mode}, Thumb loop\nqemu:\n{expected}\n"
-                                            f"vtrans:\n{guest_console(got)}")
+    _lands_where_qemu_takes_them(board, seed, mode, True, guest_builder, qemu_arm)
 
 
 @pytest.mark.campaign
@@ -227,14 +234,4 @@ def test_timer_interrupts_land_in_thumb_code_where_qemu_takes_them(board: str, s
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_timer_interrupts_land_where_qemu_takes_them(board: str, seed: int, mode: str, guest_builder,
                                                      qemu_arm) -> None:
-    text, periodic = program(board, seed)
-    image = guest_builder.build_text(text, board, f"irq_timing_{board}_{seed}")
-    ref = qemu_reference(qemu_arm, image, board, icount_shift=3)
-    expected = ref.semihost.decode()
-    # (a periodic timer interrupts the loop; a free-running one reloads 0xffff(ffff) and may not)
-    assert int(expected.split()[0], 16) >= 1 or not periodic
-    got = vtrans_run_in(image, board, mode)
-    assert got.returncode == 0, got.stderr.decode()[-500:]
-    assert guest_console(got) == expected, (f"{board} seed {seed}, {mode} (ticks, then per interrupt: "
-                                            f"interrupted instruction, iteration, timer counter; then the "
-                                            f"iterations run)\nqemu:\n{expected}\nvtrans:\n{guest_console(got)}")
+    _lands_where_qemu_takes_them(board, seed, mode, False, guest_builder, qemu_arm)

@@ -50,7 +50,7 @@ from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, Walk, access_addresses, fault_address, is_unprivileged_access, walk
 from vtrans.isa.arm.ucfast import fast, reset_security_state
-from vtrans.isa.arm.thumb import instructions as thumb_instructions, it_blocks as thumb_it_blocks
+from vtrans.isa.arm import thumb as t32
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
@@ -69,9 +69,6 @@ DEAD_REPEAT = 3
 #: WFI (A8.8.425) and the ARMv5 cp15 wait-for-interrupt ``mcr p15, 0, Rt, c7, c0, 4``
 _WFI_MASK, _WFI = 0x0FFFFFFF, 0x0320F003
 _CP15_WFI_MASK, _CP15_WFI = 0x0FFF0FFF, 0x0E070F90
-#: Thumb WFI (16- and 32-bit), ``b .`` and ``b.w .``
-_T_WFI, _T_WFI_W = 0xBF30, (0xF3AF, 0x8003)
-_T_B_SELF, _T_BW_SELF = 0xE7FE, (0xF7FF, 0xBFFE)
 #: ``b .`` (A8.8.18 with imm24 = -2)
 _B_SELF_MASK, _B_SELF = 0x0FFFFFFF, 0x0AFFFFFE
 _WFE_YIELD = (0x0320F002, 0x0320F001)
@@ -117,20 +114,6 @@ def decode_cp_transfer(word: int) -> tuple[CpKey, bool, int, int] | None:
         key = CpKey((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True)
         return key, bool(word & (1 << 20)), (word >> 12) & 0xF, (word >> 16) & 0xF
     return None
-
-
-def _thumb_cp_transfers(code: bytes, address: int):
-    """``(address, word, in an IT block)`` of each 32-bit coprocessor instruction in the Thumb
-    ``code`` at ``address`` (``word``: its A32 counterpart, the same bits with cond AL); IT
-    blocks are followed from their IT instruction (A8.8.54, ITAdvance A2.5.2)."""
-    it = 0
-    for addr, size, hw1, hw2 in thumb_instructions(code, address):
-        if size == 2 and hw1 & 0xFF00 == 0xBF00 and hw1 & 0xF:
-            it = hw1 & 0xFF    # IT: the next instructions are its block
-            continue
-        if hw2 is not None and hw1 & 0xEC00 == 0xEC00:
-            yield addr, hw1 << 16 | hw2, it != 0
-        it = 0 if it & 7 == 0 else (it & 0xE0) | ((it << 1) & 0x1F)
 
 
 _REG_IDS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, A.UC_ARM_REG_R4,
@@ -337,11 +320,11 @@ class Machine:
                 if dec is None or dec[0] not in self._cp_handlers:
                     continue
                 addr = lo + off
-                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec), addr, addr)
+                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, False), addr, addr)
                 self._cp_hooks.append(h)
         in_it = []
         for lo, hi in image.thumb_ranges:
-            for addr, word, in_it_block in _thumb_cp_transfers(self.memory.read(lo, hi - lo), lo):
+            for addr, word, in_it_block in t32.coprocessor_transfers(self.memory.read(lo, hi - lo), lo):
                 dec = decode_cp_transfer(word)
                 if dec is None or dec[0] not in self._cp_handlers:
                     continue
@@ -359,10 +342,9 @@ class Machine:
 
     def _on_cp_insn(self, uc: unicorn.Uc, address: int, size: int, user) -> None:
         """An ``mrc/mcr/mrrc/mcrr`` of a register a device owns, about to execute: do it here and
-        continue after it.  ``user``: (A32 word, its decoding) in ARM code; (Thumb
+        continue after it.  ``user``: (A32 word, its decoding, False) in ARM code; (Thumb
         instruction as its A32 counterpart, decoding, True) in Thumb code, outside IT blocks."""
-        word, (key, is_read, rt, rt2) = user[:2]
-        thumb = len(user) == 3
+        word, (key, is_read, rt, rt2), thumb = user
         if bool(uc.reg_read(CPSR) & PSR_T) != thumb:
             return  # the same bytes in the other state mean something else
         if not thumb and not condition_passed(word >> 28, uc.reg_read(CPSR)):
@@ -432,7 +414,7 @@ class Machine:
         image = getattr(self, "image", None)
         if image is not None:
             self.icount.set_it_blocks([b for lo, hi in image.thumb_ranges
-                                       for b in thumb_it_blocks(self.memory.read(lo, hi - lo), lo)])
+                                       for b in t32.it_blocks(self.memory.read(lo, hi - lo), lo)])
 
     # -- time ------------------------------------------------------------------------------------
     @property
@@ -873,18 +855,16 @@ class Machine:
             return word >> 28
         if self.uc.reg_read(CPSR) & PSR_IT:
             return None     # (its condition is the IT block's)
-        hw = self._read_half(pc)
-        if hw == _T_B_SELF or (hw == _T_BW_SELF[0] and self._read_half(pc + 2) == _T_BW_SELF[1]):
-            return 0xE
-        if hw is not None and hw & 0xF0FF == 0xD0FE and (hw >> 8) & 0xF < 0xE:
-            return (hw >> 8) & 0xF
-        return None
+        hw1 = self._read_half(pc)
+        if hw1 is None:
+            return None
+        return t32.self_branch_condition(hw1, self._read_half(pc + 2) if t32.is_32bit(hw1) else None)
 
     def _thumb_after(self, pc: int, n: int) -> int:
         """The address after the ``n`` Thumb instructions from ``pc``."""
         for _ in range(n):
             hw = self._read_half(pc)
-            pc += 4 if hw is not None and hw >> 11 in (0b11101, 0b11110, 0b11111) else 2
+            pc += 4 if hw is not None and t32.is_32bit(hw) else 2
         return pc
 
     def _read_half(self, va: int) -> int | None:
@@ -894,9 +874,12 @@ class Machine:
     def _wfi_at(self, pc: int) -> int | None:
         """The address of the WFI the CPU stopped after, with PC at ``pc``, or None."""
         if self.uc.reg_read(CPSR) & PSR_T:
-            if self._read_half(pc - 2) == _T_WFI:
+            # (the Thumb hints' A32 counterparts: t32.a32_equivalent)
+            hw = self._read_half(pc - 2)
+            if hw is not None and t32.a32_equivalent(hw) == 0xE000_0000 | _WFI:
                 return pc - 2
-            if (self._read_half(pc - 4), self._read_half(pc - 2)) == _T_WFI_W:
+            pair = self._read_half(pc - 4), self._read_half(pc - 2)
+            if None not in pair and t32.is_32bit(pair[0]) and t32.a32_equivalent(*pair) == 0xE000_0000 | _WFI:
                 return pc - 4
             return None
         word = self.read_insn(pc - 4)

@@ -43,7 +43,7 @@ from vtrans.isa.arm.exceptions import CpuTraits
 from vtrans.isa.arm.mmu import MmuConfig, Walk, walk
 from vtrans.isa.arm.thumb import a32_equivalent, is_32bit
 from vtrans.isa.arm.vcpu import (
-    PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, VCpu,
+    PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, VCpu, lr_offset,
 )
 
 log = logging.getLogger(__name__)
@@ -379,9 +379,7 @@ class Vmm:
         if result.exception is not None:
             self.stats.exceptions[result.exception.value] += 1
             kind = result.exception
-            offset = 8 if kind is ExceptionKind.DATA_ABORT else 4
-            if self.vcpu.spsr & PSR_T and kind in (ExceptionKind.UNDEF, ExceptionKind.SVC):
-                offset = 2      # (table B1-7)
+            offset = lr_offset(kind, bool(self.vcpu.spsr & PSR_T))
             self._observe(kind, (self.vcpu.reg(14) - offset) & M32, result.next_pc)
         if result.event is Event.WAIT:
             self.waiting = True

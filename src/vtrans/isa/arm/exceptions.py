@@ -41,7 +41,7 @@ from vtrans.isa.arm.cpu import (
     PSR_T,
     SPSR,
 )
-from vtrans.isa.arm.vcpu import VECTORS, ExceptionKind  # noqa: F401 - re-exported
+from vtrans.isa.arm.vcpu import VECTORS, ExceptionKind, lr_offset  # noqa: F401 - re-exported
 
 #: Unicorn interrupt numbers (QEMU's EXCP_* for ARM) -> exception kinds
 UC_INTNO: dict[int, ExceptionKind] = {
@@ -115,15 +115,10 @@ def take_exception(uc: unicorn.Uc, kind: ExceptionKind, preferred: int, traits: 
     cpsr = regs.read(CPSR)
     sctlr = cp15.read(uc, cp15.Cp15.SCTLR)
     thumb = bool(cpsr & PSR_T)
-    if thumb:
-        # B1.8.3 table B1-7: Thumb offsets are +2 for UNDEF/SVC, +4 others (+8 data abort)
-        lr_offset = {ExceptionKind.UNDEF: 2, ExceptionKind.SVC: 2}.get(kind, vec.lr_offset)
-    else:
-        lr_offset = vec.lr_offset
     new_cpsr = entry_cpsr(cpsr, kind, sctlr, traits)
     target = vector_base(uc, traits, sctlr) + vec.offset
     regs.write(CPSR, new_cpsr)  # switches to the exception mode's bank
     regs.write(SPSR, cpsr)
-    regs.write(LR, (preferred + lr_offset) & 0xFFFFFFFF)
+    regs.write(LR, (preferred + lr_offset(kind, thumb)) & 0xFFFFFFFF)
     regs.write(PC, target | (1 if new_cpsr & PSR_T else 0))
     return target

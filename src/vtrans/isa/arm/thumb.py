@@ -117,3 +117,21 @@ def it_blocks(data: bytes, address: int) -> Iterator[tuple[int, list[int], int]]
         block = insns[i + 1:i + 1 + count]
         if len(block) == count:
             yield addr, [a for a, *_ in block], block[-1][0] + block[-1][1]
+
+
+def coprocessor_transfers(data: bytes, address: int) -> Iterator[tuple[int, int, bool]]:
+    """``(address, word, in an IT block)`` of each 32-bit coprocessor instruction in the Thumb
+    code ``data`` at ``address``; ``word`` is its A32 counterpart (the same bits, cond AL)."""
+    in_blocks = {a for _it, slots, _end in it_blocks(data, address) for a in slots}
+    for addr, _size, hw1, hw2 in instructions(data, address):
+        if hw2 is not None and hw1 & 0xEC00 == 0xEC00:
+            yield addr, hw1 << 16 | hw2, addr in in_blocks
+
+
+def self_branch_condition(hw1: int, hw2: int | None) -> int | None:
+    """The condition of a Thumb branch to itself (``b .``, ``b<c> .``, ``b.w .``), else None."""
+    if hw1 == 0xE7FE or (hw1, hw2) == (0xF7FF, 0xBFFE):
+        return 0xE
+    if hw2 is None and hw1 & 0xF0FF == 0xD0FE and (hw1 >> 8) & 0xF < 0xE:
+        return (hw1 >> 8) & 0xF
+    return None

@@ -87,6 +87,14 @@ class _Vector:
     set_mask: int
 
 
+def lr_offset(kind: ExceptionKind, thumb: bool) -> int:
+    """LR = the preferred return address + this (B1.8.3 table B1-7): from Thumb state UNDEF and
+    SVC add 2, the rest as from ARM state."""
+    if thumb and kind in (ExceptionKind.UNDEF, ExceptionKind.SVC):
+        return 2
+    return VECTORS[kind].lr_offset
+
+
 VECTORS: dict[ExceptionKind, _Vector] = {
     ExceptionKind.RESET: _Vector(0x00, Mode.SVC, 0, PSR_A | PSR_I | PSR_F),
     ExceptionKind.UNDEF: _Vector(0x04, Mode.UND, 4, PSR_I),
@@ -658,10 +666,7 @@ class VCpu:
                 self.set_flags((old_cpsr & ~PSR_E) | ee)
         self.set_mode(vec.mode)
         self.banks[vec.mode].spsr = old_cpsr
-        offset = vec.lr_offset
-        if old_cpsr & PSR_T and kind in (ExceptionKind.UNDEF, ExceptionKind.SVC):
-            offset = 2
-        self._wr(A.UC_ARM_REG_LR, (pc + offset) & 0xFFFFFFFF)
+        self._wr(A.UC_ARM_REG_LR, (pc + lr_offset(kind, bool(old_cpsr & PSR_T))) & 0xFFFFFFFF)
         self.masks |= vec.set_mask
         te = self.thumb_exceptions and self.cp15.get(Cp15.SCTLR, 0) & (1 << 30)
         if old_cpsr & PSR_EXEC or te:
