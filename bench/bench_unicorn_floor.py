@@ -94,7 +94,7 @@ def child(variant: str, image: str) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
     from vtrans.runtime.loader import _elf_segments
 
-    entry, segs, _ = _elf_segments(image, Path(image).read_bytes())
+    entry, segs, *_ = _elf_segments(image, Path(image).read_bytes())
     uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
     uc.ctl_set_cpu_model(unicorn.arm_const.UC_CPU_ARM_CORTEX_A15)
     keep = []

@@ -80,7 +80,8 @@ class LoadedImage:
         return [(s.addr, s.addr + len(s.data)) for s in self.segments if s.executable]
 
 
-def _elf_segments(path: str, data: bytes) -> tuple[int, list[Segment], dict[str, int]]:
+def _elf_segments(path: str, data: bytes) \
+        -> tuple[int, list[Segment], dict[str, int], list[tuple[int, int]]]:
     import io
 
     try:
