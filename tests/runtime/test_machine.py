@@ -122,6 +122,15 @@ def _asm_guest(guest_builder, text: str, board: str, name: str) -> Path:
     # vectors at VBAR: the undefined-instruction vector is itself undefined
     ("adr r0, vec\n mcr p15, 0, r0, c12, c0, 0\n .word 0xe7f000f0\n .balign 32\n"
      "vec: b .\n .word 0xe7f000f0\n b .\n b .\n b .\n b .\n b .\n b .", ExitReason.DEAD, "undefined"),
+    # a handler that returns to the undefined instruction and changes nothing: a livelock
+    ("adr r0, vec\n mcr p15, 0, r0, c12, c0, 0\n mov r1, #0\n .word 0xe7f000f0\n b .\n .balign 32\n"
+     "vec: b .\n subs pc, lr, #4\n b .\n b .\n b .\n b .\n b .\n b .", ExitReason.DEAD,
+     "64 times in a row by the same instruction in the same register state"),
+    # ... one that counts its retries in a register before skipping it is alive
+    ("adr r0, vec\n mcr p15, 0, r0, c12, c0, 0\n mov r1, #0\n .word 0xe7f000f0\n mov r0, #0x18\n"
+     " ldr r1, =0x20026\n svc 0x123456\n .balign 32\n"
+     "vec: b .\n b und\n b .\n b .\n b .\n b .\n b .\n b .\n"
+     "und: add r1, r1, #1\n cmp r1, #100\n subslo pc, lr, #4\n movs pc, lr", ExitReason.SEMIHOST_EXIT, "code 0"),
 ])
 def test_run_end_conditions(body, reason, message, guest_builder) -> None:
     image = _asm_guest(guest_builder, body, "vexpress-a9", f"end_{abs(hash(body)) % 10**8}")

@@ -28,6 +28,7 @@ from vtrans.runtime.devices.a9mpcore import A9MPCorePrivate
 from vtrans.runtime.devices.base import Device, IrqLine
 from vtrans.runtime.devices.flash import UnbackedFlash
 from vtrans.runtime.devices.generic_timer import GenericTimer
+from vtrans.runtime.devices.pmu import PMCR_CORTEX_A8, PMCR_CORTEX_A9, PMCR_CORTEX_A15, Pmu
 from vtrans.runtime.devices.gic import Gic
 from vtrans.runtime.devices.l2x0 import L2x0
 from vtrans.runtime.devices.pl011 import PL011
@@ -86,6 +87,8 @@ class BoardInstance:
     power: PowerHooks = field(default_factory=PowerHooks)
     #: the CPU's generic timer, on boards whose CPU has one (the machine routes cp15 to it)
     generic_timer: GenericTimer | None = None
+    #: the CPU's performance monitors, on ARMv7 CPUs (the machine routes cp15 to them)
+    pmu: Pmu | None = None
     #: named devices, for tests and diagnostics ("timer0", "vic", "sysregs", ...)
     named: dict[str, Device] = field(default_factory=dict)
     unassigned: Unassigned = Unassigned.RAZ_WI
@@ -101,6 +104,8 @@ class BoardInstance:
             dev.reset()
         if self.generic_timer is not None:
             self.generic_timer.reset()
+        if self.pmu is not None:
+            self.pmu.reset()
 
     def device_at(self, addr: int) -> tuple[int, Device] | None:
         for base, dev in self.devices:
@@ -242,6 +247,7 @@ def _build_realview_pb_a8(spec: BoardSpec, clock: VirtualClock, ram_size: int) -
     ram = [RamRegion("ram", 0x70000000, ram_size), RamRegion("ram.low", 0, min(ram_size, 0x10000000), "ram"),
            RamRegion("hack", 0xE0000000, 0x1000)]
     return BoardInstance(spec, clock, devices, ram, cpu_irq, cpu_fiq, uarts, gic, power,
+                         pmu=Pmu(clock, PMCR_CORTEX_A8, counts=False),
                          named={"gic": gic.distributor, "gicc": gic.cpu_interface, "sysregs": sysregs,
                                 "timer01": timer01, "timer23": timer23, "rtc": rtc})
 
@@ -284,6 +290,7 @@ def _build_vexpress_a9(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> B
     ram = [RamRegion("ram", 0x60000000, ram_size),
            RamRegion("sram", 0x48000000, 0x02000000), RamRegion("vram", 0x4C000000, 0x00800000)]
     return BoardInstance(spec, clock, devices, ram, cpu_irq, cpu_fiq, uarts, gic, power,
+                         pmu=Pmu(clock, PMCR_CORTEX_A9, counts=False),
                          named={"gic": gic.distributor, "gicc": gic.cpu_interface, "scu": priv.scu,
                                 "global_timer": priv.global_timer, "private_timer": priv.timer,
                                 "watchdog": priv.watchdog, "sysregs": sysregs, "timer01": timer01,
@@ -303,6 +310,8 @@ register_board(BoardSpec(
 # -- virt ---------------------------------------------------------------------------------------
 #: GIC interrupt numbers of the Cortex-A15 generic timer on ``virt`` (hw/arm/virt.h ARCH_TIMER_*_IRQ + 16)
 VIRT_PPI_CNTV, VIRT_PPI_CNTP = 27, 30
+#: the PMU's overflow interrupt on ``virt`` (VIRTUAL_PMU_IRQ 7 + 16)
+VIRT_PPI_PMU = 23
 
 
 def _build_virt(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> BoardInstance:
@@ -322,6 +331,7 @@ def _build_virt(spec: BoardSpec, clock: VirtualClock, ram_size: int) -> BoardIns
     ]
     return BoardInstance(spec, clock, devices, [RamRegion("ram", 0x40000000, ram_size)], cpu_irq, cpu_fiq,
                          uarts, gic, PowerHooks(), generic_timer=timer,
+                         pmu=Pmu(clock, PMCR_CORTEX_A15, counts=True, irq=gic.ppi(VIRT_PPI_PMU)),
                          named={"gic": gic.distributor, "gicc": gic.cpu_interface, "rtc": rtc})
 
 

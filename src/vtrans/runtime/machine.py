@@ -27,9 +27,13 @@ A run ends with a ``RunStats`` (``stats.py``): semihosting exit, halt (WFI or a
 branch-to-self that nothing can wake), instruction or time budget, board
 power-off/reset, or a dead guest.  A **dead guest** is one that cannot make
 progress through its exception handlers: the same synchronous exception (UNDEF
-or abort) raised by the same instruction ``DEAD_REPEAT`` times in a row with no
-other exception between, or an exception raised by the very first instruction
-of the vector just entered (a vector with no code) ``DEAD_REPEAT`` times in a row.
+or abort) raised by the same instruction word at the same address with the same
+registers (r0-r14 of the mode, CPSR) ``DEAD_SAME_STATE`` times in a row with no
+other exception between (a handler returning to it without changing what it
+depends on; a guest that probes instructions in one slot, or a fault handler
+that fixes the fault, changes the word, the registers or the fault), or an
+exception raised by the very first instruction of the vector just entered (a
+vector with no code) ``DEAD_REPEAT`` times in a row.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from unicorn import arm_const as A
 from vtrans.errors import GuestError, ImageError
 from vtrans.isa.arm import cp15
 from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
-from vtrans.isa.arm.cpu import CPSR, PC, PSR_IT, PSR_T, ArchState
+from vtrans.isa.arm.cpu import CPSR, PC, PSR_IT, PSR_M, PSR_T, ArchState, Mode
 from vtrans.isa.arm.emulate import condition_passed
 from vtrans.isa.arm.exceptions import UC_INTNO, UC_INTNO_BKPT, CpuTraits, ExceptionKind
 from vtrans.isa.arm.mmu import MmuConfig, Walk, access_addresses, fault_address, is_unprivileged_access, walk
@@ -64,8 +68,11 @@ log = logging.getLogger(__name__)
 
 #: longest run of the CPU without a look at the wall clock and halt conditions
 SLICE = 1 << 20
-#: see "dead guest" above
+#: see "dead guest" above: an exception loop through a vector with no code, and through a
+#: handler that changes no register (only memory could still change: a guest may count its
+#: retries there, hence far more than two)
 DEAD_REPEAT = 3
+DEAD_SAME_STATE = 64
 #: WFI (A8.8.425) and the ARMv5 cp15 wait-for-interrupt ``mcr p15, 0, Rt, c7, c0, 4``
 _WFI_MASK, _WFI = 0x0FFFFFFF, 0x0320F003
 _CP15_WFI_MASK, _CP15_WFI = 0x0FFF0FFF, 0x0E070F90
@@ -101,6 +108,16 @@ class CpHandler:
     read: Callable[[], int] | None
     #: receives the value written
     write: Callable[[int], None] | None
+    #: ``access(write, privileged)``: may the guest make this access now?  If not, the
+    #: instruction is UNDEFINED.  None: from PL1 only (most cp15 registers, B3.17)
+    access: Callable[[bool, bool], bool] | None = None
+
+    def allows(self, write: bool, privileged: bool) -> bool:
+        return self.access(write, privileged) if self.access is not None else privileged
+
+
+def _absent(_write: bool, _privileged: bool) -> bool:
+    return False
 
 
 def decode_cp_transfer(word: int) -> tuple[CpKey, bool, int, int] | None:
@@ -120,6 +137,8 @@ _REG_IDS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, 
             A.UC_ARM_REG_R5, A.UC_ARM_REG_R6, A.UC_ARM_REG_R7, A.UC_ARM_REG_R8, A.UC_ARM_REG_R9,
             A.UC_ARM_REG_R10, A.UC_ARM_REG_R11, A.UC_ARM_REG_R12, A.UC_ARM_REG_SP, A.UC_ARM_REG_LR,
             A.UC_ARM_REG_PC)
+#: what the dead-guest rule compares between two exceptions of one instruction: r0-r14, CPSR
+_STATE_REGS = (*_REG_IDS[:15], CPSR)
 
 
 class _StopRun(Exception):
@@ -250,7 +269,7 @@ class Machine:
         self._io_index = -1
         self._cp_hooks: list[int] = []
         self._stop: tuple[ExitReason, str, int] | None = None
-        self._last_exc: tuple[ExceptionKind, int, int] | None = None
+        self._last_exc: tuple | None = None
         self._exc_repeat = 0
         self._entered_vector: int | None = None
         self._vector_repeat = 0
@@ -278,6 +297,11 @@ class Machine:
         uc.hook_add(unicorn.UC_HOOK_INSN_INVALID, self._on_invalid)
         if self.board.generic_timer is not None:
             self._route_generic_timer()
+        if self.board.pmu is not None:
+            self.board.pmu.retired = lambda: self.icount.state.count
+            self._route_pmu()
+        for key in cp15.QEMU_ABSENT.get(board.cpu_model, ()):
+            self.register_cp_handler(CpKey(15, *key), None, None, _absent)
         for (opc1, crn, crm, opc2), value in cp15.QEMU_ID_OVERRIDES.get(board.cpu_model, {}).items():
             self.register_cp_handler(CpKey(15, opc1, crn, crm, opc2), (lambda v=value: v), None)
         if board.cbar is not None:
@@ -285,6 +309,10 @@ class Machine:
             self.register_cp_handler(CpKey(15, 4, 15, 0, 0), (lambda v=board.cbar: v), None)
         self.mode = mode or NativeMode()
         self.stats.mode = self.mode.name
+        if self.mode.name == "native" and self.traits.ttbcr_mask not in (0, 0xFFFFFFFF):
+            # Unicorn's CPU keeps TTBCR bits QEMU's drops: a guest reads back what QEMU kept
+            self.register_cp_handler(CpKey(15, 0, 2, 0, 2), lambda: cp15.read(uc, cp15.Cp15.TTBCR),
+                                     lambda v: cp15.write(uc, cp15.Cp15.TTBCR, v & self.traits.ttbcr_mask))
         self.mode.attach(self)
         #: looked up once: the TLB-fill hook runs on every TLB miss
         self._mode_fill = getattr(self.mode, "tlb_fill", None)
@@ -292,11 +320,13 @@ class Machine:
 
     # -- coprocessor interception ----------------------------------------------------------
     def register_cp_handler(self, key: CpKey, read: Callable[[], int] | None = None,
-                            write: Callable[[int], None] | None = None) -> None:
+                            write: Callable[[int], None] | None = None,
+                            access: Callable[[bool, bool], bool] | None = None) -> None:
         """Own the coprocessor register ``key``: every ``mrc/mrrc`` of it found in the image's
-        executable segments calls ``read()``, every ``mcr/mcrr`` calls ``write(value)``.
+        executable segments calls ``read()``, every ``mcr/mcrr`` calls ``write(value)``, if
+        ``access(write, privileged)`` allows it (default: PL1 only), else it is UNDEFINED.
         Register before ``load``."""
-        self._cp_handlers[key] = CpHandler(read, write)
+        self._cp_handlers[key] = CpHandler(read, write, access)
 
     def _route_generic_timer(self) -> None:
         from vtrans.runtime.devices.generic_timer import REGS32, REGS64
@@ -304,10 +334,19 @@ class Machine:
         gt = self.board.generic_timer
         for (opc1, crn, crm, opc2), reg in REGS32.items():
             self.register_cp_handler(CpKey(15, opc1, crn, crm, opc2),
-                                     (lambda r=reg: gt.read(r)), (lambda v, r=reg: gt.write(r, v)))
+                                     (lambda r=reg: gt.read(r)), (lambda v, r=reg: gt.write(r, v)),
+                                     (lambda w, p, r=reg: p or gt.accessible_from_pl0(r, w)))
         for (opc1, crm), reg in REGS64.items():
             self.register_cp_handler(CpKey(15, opc1, 0, crm, 0, True),
-                                     (lambda r=reg: gt.read(r)), (lambda v, r=reg: gt.write(r, v)))
+                                     (lambda r=reg: gt.read(r)), (lambda v, r=reg: gt.write(r, v)),
+                                     (lambda w, p, r=reg: p or gt.accessible_from_pl0(r, w)))
+
+    def _route_pmu(self) -> None:
+        pmu = self.board.pmu
+        for (opc1, crn, crm, opc2), reg in pmu.regs.items():
+            self.register_cp_handler(CpKey(15, opc1, crn, crm, opc2),
+                                     (lambda r=reg: pmu.read(r)), (lambda v, r=reg: pmu.write(r, v)),
+                                     (lambda w, p, r=reg: pmu.accessible(r, w, p)))
 
     def _install_cp_hooks(self, image: LoadedImage) -> None:
         if not self._cp_handlers:
@@ -352,6 +391,17 @@ class Machine:
             uc.reg_write(PC, address + 4)
             return
         handler = self._cp_handlers[key]
+        if not handler.allows(not is_read, (self.mode.guest_cpsr() & PSR_M) != Mode.USR):
+            # UNDEFINED here: what the invalid-instruction hook does, from this hook
+            self.icount.retire_through(address)
+            try:
+                self._note_exception(ExceptionKind.UNDEF, address)
+            except _StopRun:
+                uc.emu_stop()
+                return
+            self.mode.on_invalid_insn(address)
+            self._entered()
+            return
         self.icount.retire_through(address)  # we leave the block here (PC is rewritten below)
         self.sync_clock()
         if is_read:
@@ -531,16 +581,18 @@ class Machine:
         """Count it and detect a dead guest (see the module docstring)."""
         self.stats.exceptions[str(kind)] += 1
         if kind in (ExceptionKind.UNDEF, ExceptionKind.PREFETCH_ABORT, ExceptionKind.DATA_ABORT):
-            key = (kind, pc, detail)
+            regs = self._regs
+            key = (kind, pc, detail, self.read_insn(pc), *(regs.read(r) for r in _STATE_REGS))
             self._exc_repeat = self._exc_repeat + 1 if key == self._last_exc else 1
             self._last_exc = key
             if pc == self._entered_vector:
                 self._vector_repeat += 1
             else:
                 self._vector_repeat = 0
-            if self._exc_repeat >= DEAD_REPEAT or self._vector_repeat >= DEAD_REPEAT:
+            if self._exc_repeat >= DEAD_SAME_STATE or self._vector_repeat >= DEAD_REPEAT:
                 why = ("raised by the first instruction of its own vector" if self._vector_repeat >= DEAD_REPEAT
-                       else f"raised {DEAD_REPEAT} times in a row by the same instruction")
+                       else f"raised {DEAD_SAME_STATE} times in a row by the same instruction in the same "
+                            "register state")
                 self.request_stop(ExitReason.DEAD, f"{kind} exception {why} at 0x{pc:08x} "
                                                    f"({self.describe_insn(pc)})", pc)
                 raise _StopRun

@@ -308,6 +308,7 @@ class Vmm:
         self.vcpu = VCpu.deprivilege(uc, on_translation_change=self._translation_changed,
                                      cp15_overrides=cp15_overrides)
         self.vcpu.thumb_exceptions = traits.v7
+        self.vcpu.ttbcr_mask = traits.ttbcr_mask or 0xFFFFFFFF
         self.mmu = GuestMmu(uc, self.vcpu, traits=traits, memory=memory)
         self.vcpu.on_privilege_change = self._privilege_changed
         self.emulator = Emulator(self.vcpu, self.mmu, coproc_hook)
@@ -727,15 +728,18 @@ class VmmMode(ExecutionMode):
         return vmm
 
     def _coproc(self, coproc: int, opc1: int, crn: int, crm: int, opc2: int, wide: bool,
-                value: int | None) -> int | None:
+                value: int | None, privileged: bool) -> int | None:
         """Coprocessor registers the machine gives to a device or overrides for the board (its
         ``register_cp_handler`` table): an emulated ``mrc``/``mcr`` reaches them as natively."""
+        from vtrans.isa.arm.emulate import CoprocUndefined
         from vtrans.runtime.machine import CpKey
 
         m = self.machine
         handler = m._cp_handlers.get(CpKey(coproc, opc1, crn, crm, opc2, wide))
         if handler is None:
             return None
+        if not handler.allows(value is not None, privileged):
+            raise CoprocUndefined
         m.sync_clock()
         if value is None:
             return handler.read() if handler.read else 0

@@ -81,8 +81,28 @@ QEMU_ID_OVERRIDES: dict[int, dict[tuple[int, int, int, int], int]] = {
     },
     arm_const.UC_CPU_ARM_CORTEX_A15: {
         (0, 0, 0, 0): 0x414FC0F0,  # MIDR: r4p0 (Unicorn: r2p1)
+        (0, 0, 0, 4): 0x414FC0F0,  # c0, c0, 4 and 7: unused encodings that read as MIDR
         (0, 0, 0, 6): 0x414FC0F0,  # REVIDR: unimplemented, reads as MIDR (B4.1.106)
+        (0, 0, 0, 7): 0x414FC0F0,
         (0, 0, 1, 1): 0x00010001,  # ID_PFR1
         (0, 0, 1, 2): 0x02010505,  # ID_DFR0
     },
+}
+
+#: Hyp-mode registers (opc1 = 4) Unicorn's Cortex-A8/A9 answer although neither has the
+#: Virtualization Extensions (QEMU: UNDEFINED)
+_HYP_REGS = frozenset({(4, 1, 0, 0), (4, 1, 1, 0), (4, 1, 0, 1), (4, 1, 1, 1), (4, 1, 1, 2), (4, 1, 1, 3),
+                       (4, 1, 1, 7), (4, 2, 0, 2), (4, 5, 1, 0), (4, 5, 2, 0), (4, 5, 1, 1), (4, 6, 0, 0),
+                       (4, 6, 0, 2), (4, 10, 2, 0), (4, 10, 3, 0), (4, 10, 2, 1), (4, 10, 3, 1), (4, 12, 0, 0),
+                       (4, 13, 0, 2), (4, 14, 1, 0), (4, 14, 2, 0), (4, 14, 2, 1)})
+#: cp15 registers (opc1, CRn, CRm, opc2) Unicorn's CPU models have and qemu-system-arm 7.2's do
+#: not, on the boards' CPUs: every access is UNDEFINED there, and the machine makes it so (found
+#: by ``tests/runtime/test_cp15_vs_qemu.py``'s sweep of every ``mrc p15``).  realview-pb-a8's
+#: Cortex-A8 is built without EL3 (no SCR, SDER, NSACR, MVBAR); virt's Cortex-A15 without
+#: EL3 or EL2 (NSACR does not exist on an ARMv7 CPU without EL3).
+QEMU_ABSENT: dict[int, frozenset[tuple[int, int, int, int]]] = {
+    arm_const.UC_CPU_ARM_CORTEX_A8: _HYP_REGS | {(0, 1, 1, 0), (0, 1, 1, 1), (0, 1, 1, 2), (0, 12, 0, 1),
+                                                 (6, 5, 1, 0), (6, 5, 1, 1)},
+    arm_const.UC_CPU_ARM_CORTEX_A9: _HYP_REGS - {(4, 1, 0, 1)},
+    arm_const.UC_CPU_ARM_CORTEX_A15: frozenset({(0, 1, 1, 2)}),
 }

@@ -242,11 +242,18 @@ class _Undefined(Exception):
     """Internal: the instruction is UNDEFINED (or UNPREDICTABLE, treated so) here."""
 
 
-#: ``coproc_hook(coproc, opc1, crn, crm, opc2, wide, value)``: a coprocessor register owned by a
-#: device model (the generic timer) or overridden by the board.  ``value`` is None for a read
-#: (return the value, or None if not owned) and the value written for a write (return non-None
-#: if owned).  Wide (mrrc/mcrr) registers have crn = opc2 = 0 and 64-bit values.
-CoprocHook = Callable[[int, int, int, int, int, bool, "int | None"], "int | None"]
+class CoprocUndefined(_Undefined):
+    """Raised by a ``coproc_hook``: the register is not accessible now (it does not exist on the
+    board's CPU, or not from this privilege level): the instruction is UNDEFINED."""
+
+
+#: ``coproc_hook(coproc, opc1, crn, crm, opc2, wide, value, privileged)``: a coprocessor register
+#: owned by a device model (the generic timer, the PMU) or overridden by the board.  ``value`` is
+#: None for a read (return the value, or None if not owned) and the value written for a write
+#: (return non-None if owned); ``privileged``: the access is made from PL1.  Raises
+#: ``CoprocUndefined`` for an access the register does not allow.  Wide (mrrc/mcrr) registers
+#: have crn = opc2 = 0 and 64-bit values.
+CoprocHook = Callable[[int, int, int, int, int, bool, "int | None", bool], "int | None"]
 
 
 class Emulator:
@@ -684,8 +691,8 @@ class Emulator:
         opc1, crn, t = (word >> 21) & 7, (word >> 16) & 0xF, (word >> 12) & 0xF
         opc2, crm = (word >> 5) & 7, word & 0xF
         value = self._r(t, pc)
-        if self.coproc_hook is not None and vcpu.privileged \
-                and self.coproc_hook(coproc, opc1, crn, crm, opc2, False, value) is not None:
+        if self.coproc_hook is not None \
+                and self.coproc_hook(coproc, opc1, crn, crm, opc2, False, value, vcpu.privileged) is not None:
             return Emulated(Form.MCR, (pc + 4) & M32)
         if coproc == 14:
             self._need_priv()
@@ -724,8 +731,8 @@ class Emulator:
         opc1, crn, t = (word >> 21) & 7, (word >> 16) & 0xF, (word >> 12) & 0xF
         opc2, crm = (word >> 5) & 7, word & 0xF
         owned = None
-        if self.coproc_hook is not None and vcpu.privileged:
-            owned = self.coproc_hook(coproc, opc1, crn, crm, opc2, False, None)
+        if self.coproc_hook is not None:
+            owned = self.coproc_hook(coproc, opc1, crn, crm, opc2, False, None, vcpu.privileged)
         if owned is not None:
             value = owned
         elif coproc == 14:
@@ -738,6 +745,8 @@ class Emulator:
             key = cp15_key(crn, opc1, crm, opc2)
             if not vcpu.privileged and key not in (Cp15.TPIDRURW, Cp15.TPIDRURO):
                 raise _Undefined
+            if vcpu.model.read_is_nop(word):
+                return Emulated(Form.MRC, (pc + 4) & M32)  # a no-op encoding on this model
             value = vcpu.read_cp15(key)
             if value is None:
                 # implemented by the model (it did not UNDEF), not virtualized: the real copy
@@ -754,11 +763,12 @@ class Emulator:
 
     def _mcrr(self, word: int, pc: int) -> Emulated:
         vcpu = self.vcpu
-        self._need_priv()
         if self.coproc_hook is not None:
             value = self._r((word >> 12) & 0xF, pc) | (self._r((word >> 16) & 0xF, pc) << 32)
-            if self.coproc_hook((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True, value) is not None:
+            if self.coproc_hook((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True, value,
+                                vcpu.privileged) is not None:
                 return Emulated(Form.MCRR, (pc + 4) & M32)
+        self._need_priv()
         if (word >> 8) & 0xF != 15:
             raise _Undefined
         reg = self._CP15_64.get(((word >> 4) & 0xF, word & 0xF))
@@ -771,13 +781,14 @@ class Emulator:
 
     def _mrrc(self, word: int, pc: int) -> Emulated:
         vcpu = self.vcpu
-        self._need_priv()
         if self.coproc_hook is not None:
-            owned = self.coproc_hook((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True, None)
+            owned = self.coproc_hook((word >> 8) & 0xF, (word >> 4) & 0xF, 0, word & 0xF, 0, True, None,
+                                     vcpu.privileged)
             if owned is not None:
                 vcpu.set_reg((word >> 12) & 0xF, owned & M32)
                 vcpu.set_reg((word >> 16) & 0xF, (owned >> 32) & M32)
                 return Emulated(Form.MRRC, (pc + 4) & M32)
+        self._need_priv()
         if (word >> 8) & 0xF != 15:
             raise _Undefined
         reg = self._CP15_64.get(((word >> 4) & 0xF, word & 0xF))

@@ -217,6 +217,8 @@ class ReferenceModel:
     def __init__(self, model: int):
         self.model = model
         self._undefined: dict[int, bool] = {}
+        self._nop_read: dict[int, bool] = {}
+        self._scratch: tuple[unicorn.Uc, object] | None = None
         # msr cpsr_cx, #0x13 from SVC with A, I, F set: which masks did it clear?
         uc, err = self._run(0xE323F013, Mode.SVC | PSR_AIF)
         cpsr = uc.reg_read(A.UC_ARM_REG_CPSR) if err is None else PSR_AIF
@@ -242,11 +244,20 @@ class ReferenceModel:
         return ref
 
     def _run(self, word: int, cpsr: int, r0: int = 0x8000) -> tuple[unicorn.Uc, int | None]:
-        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
-        uc.ctl_set_cpu_model(self.model)
-        reset_security_state(uc, self.model)
-        uc.mem_map(0, 0x10000)
+        """Run ``word`` once on the scratch CPU, from its reset state (restored each time: a
+        word may change any register, the MMU's included)."""
+        if self._scratch is None:
+            uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+            uc.ctl_set_cpu_model(self.model)
+            reset_security_state(uc, self.model)
+            uc.mem_map(0, 0x10000)
+            self._scratch = (uc, uc.context_save())
+        uc, reset = self._scratch
+        uc.context_restore(reset)
+        uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+        uc.mem_write(0, bytes(0x10000))
         uc.mem_write(0x1000, word.to_bytes(4, "little"))
+        uc.ctl_remove_cache(0x1000, 0x1004)
         uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
         for r in _GPR[:15]:
             uc.reg_write(r, 0x8000)  # any base register points at mapped memory
@@ -261,6 +272,19 @@ class ReferenceModel:
         """True if ``mrc`` of cp15 register ``reg`` is defined on this model."""
         crn, opc1, crm, opc2 = reg.coords
         return not self.undefined(0xEE100F10 | (opc1 << 21) | (crn << 16) | (opc2 << 5) | crm)
+
+    def read_is_nop(self, word: int) -> bool:
+        """True if the model's ``mrc`` ``word`` leaves its destination register as it was (a
+        register QEMU defines as a no-op, like the ARM926's PRRR/NMRR encodings)."""
+        word = (word & 0x0FFF0FFF) | 0xE0000000      # AL, Rt = r0
+        hit = self._nop_read.get(word)
+        if hit is None:
+            hit = True
+            for sentinel in (0x12345678, 0xEDCBA987):
+                uc, err = self._run(word, Mode.SVC | PSR_AIF, r0=sentinel)
+                hit = hit and err is None and uc.reg_read(A.UC_ARM_REG_R0) == sentinel
+            self._nop_read[word] = hit
+        return hit
 
     def undefined(self, word: int) -> bool:
         """True if the model raises UNDEFINED for ``word`` in SVC mode (condition made AL)."""
@@ -401,6 +425,8 @@ class VCpu:
         #: exceptions are taken in the state SCTLR.TE selects (ARMv7; earlier CPUs take
         #: them in ARM state): set by the VMM from the CPU's traits
         self.thumb_exceptions = False
+        #: the TTBCR bits the board's CPU keeps in QEMU (``CpuTraits.ttbcr_mask``): set by the VMM
+        self.ttbcr_mask = 0xFFFFFFFF
         self.model = ReferenceModel.of(uc)
         self.cp15: dict[int, int] = {}
         for reg in Cp15:
@@ -700,6 +726,8 @@ class VCpu:
         if key in CP15_READ_ONLY or key not in _CP15_KEYS:
             return False
         reg = Cp15(key)
+        if reg == Cp15.TTBCR:
+            value &= self.ttbcr_mask
         self.store_cp15(reg, value)
         if reg == Cp15.CPACR:
             # the real CPU must give the deprivileged kernel the access its virtual PL1 has:
