@@ -392,15 +392,7 @@ class Machine:
             return
         handler = self._cp_handlers[key]
         if not handler.allows(not is_read, (self.mode.guest_cpsr() & PSR_M) != Mode.USR):
-            # UNDEFINED here: what the invalid-instruction hook does, from this hook
-            self.icount.retire_through(address)
-            try:
-                self._note_exception(ExceptionKind.UNDEF, address)
-            except _StopRun:
-                uc.emu_stop()
-                return
-            self.mode.on_invalid_insn(address)
-            self._entered()
+            self._undefined_at(address)   # UNDEFINED here, as the invalid-instruction hook would
             return
         self.icount.retire_through(address)  # we leave the block here (PC is rewritten below)
         self.sync_clock()
@@ -840,18 +832,23 @@ class Machine:
         return {}
 
     def _on_invalid(self, uc: unicorn.Uc, _user) -> bool:
+        pc = uc.reg_read(PC)
+        prev = self.read_insn(pc - 4)
+        if prev is not None and (prev & 0x0FFFFFFF) in _WFE_YIELD and prev >> 28 != 0xF:
+            return True  # wfe / yield: Unicorn reports them with PC already past; hints, no effect
+        return self._undefined_at(pc)
+
+    def _undefined_at(self, pc: int) -> bool:
+        """The instruction at ``pc`` is UNDEFINED: count it, watch for a dead guest, and let the
+        mode take it (True: handled, the CPU may continue)."""
         try:
-            pc = uc.reg_read(PC)
-            prev = self.read_insn(pc - 4)
-            if prev is not None and (prev & 0x0FFFFFFF) in _WFE_YIELD and prev >> 28 != 0xF:
-                return True  # wfe / yield: Unicorn reports them with PC already past; hints, no effect
             self.icount.retire_through(pc)
             self._note_exception(ExceptionKind.UNDEF, pc)
             handled = self.mode.on_invalid_insn(pc)
             self._entered()
             return handled
         except _StopRun:
-            uc.emu_stop()
+            self.uc.emu_stop()
             return True
 
     def _semihost(self, uc: unicorn.Uc) -> None:
