@@ -39,6 +39,7 @@ vector with no code) ``DEAD_REPEAT`` times in a row.
 from __future__ import annotations
 
 import logging
+import struct
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -132,6 +133,10 @@ def decode_cp_transfer(word: int) -> tuple[CpKey, bool, int, int] | None:
         return key, bool(word & (1 << 20)), (word >> 12) & 0xF, (word >> 16) & 0xF
     return None
 
+
+#: I-cache and branch-predictor invalidations (B4.2.1: ICIALLUIS, BPIALLIS, ICIALLU, ICIMVAU,
+#: BPIALL, BPIMVA): a kernel makes one before it runs code it has written
+_ICACHE_INVALIDATE = frozenset(CpKey(15, 0, 7, crm, opc2) for crm, opc2 in ((1, 0), (1, 6), (5, 0), (5, 1), (5, 6), (5, 7)))
 
 _REG_IDS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, A.UC_ARM_REG_R4,
             A.UC_ARM_REG_R5, A.UC_ARM_REG_R6, A.UC_ARM_REG_R7, A.UC_ARM_REG_R8, A.UC_ARM_REG_R9,
@@ -268,6 +273,11 @@ class Machine:
         self._io_execution: tuple[int, int] | None = None
         self._io_index = -1
         self._cp_hooks: list[int] = []
+        #: A32 code pages scanned for owned coprocessor registers (``_scan_code_page``): virtual
+        #: page -> (physical page, its content when scanned, the code hooks placed on it)
+        self._cp_pages: dict[int, tuple[int, bytes, list[int]]] = {}
+        self._cp_scan = False
+        self._thumb_ranges: list[tuple[int, int]] = []
         self._stop: tuple[ExitReason, str, int] | None = None
         self._last_exc: tuple | None = None
         self._exc_repeat = 0
@@ -349,18 +359,21 @@ class Machine:
                                      (lambda w, p, r=reg: pmu.accessible(r, w, p)))
 
     def _install_cp_hooks(self, image: LoadedImage) -> None:
+        """Coprocessor interception, set up at load: A32 code is scanned page by page as the CPU
+        first fetches from it (``_scan_code_page``); Thumb code in the image's Thumb ranges is
+        scanned here, once (a Thumb instruction's boundaries are known only from the start of
+        its code)."""
+        for handle in self._cp_hooks:
+            self.uc.hook_del(handle)
+        self._cp_hooks.clear()
+        for _pa, _data, hooks in self._cp_pages.values():
+            for handle in hooks:
+                self.uc.hook_del(handle)
+        self._cp_pages.clear()
+        self._thumb_ranges = list(image.thumb_ranges)
+        self._cp_scan = bool(self._cp_handlers)
         if not self._cp_handlers:
             return
-        for lo, hi in image.executable_ranges():
-            data = self.memory.read(lo, hi - lo)
-            for off in range(0, len(data) - 3, 4):
-                word = int.from_bytes(data[off:off + 4], "little")
-                dec = decode_cp_transfer(word)
-                if dec is None or dec[0] not in self._cp_handlers:
-                    continue
-                addr = lo + off
-                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, False), addr, addr)
-                self._cp_hooks.append(h)
         in_it = []
         for lo, hi in image.thumb_ranges:
             for addr, word, in_it_block in t32.coprocessor_transfers(self.memory.read(lo, hi - lo), lo):
@@ -372,20 +385,115 @@ class Machine:
                     # ignored there), so the instruction cannot be skipped
                     in_it.append(addr)
                     continue
-                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, True), addr, addr)
+                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, True, None), addr, addr)
                 self._cp_hooks.append(h)
         if in_it:
             log.warning("%s: %d Thumb coprocessor access(es) to registers vtrans models, inside IT blocks "
                         "(first at 0x%08x), read the CPU's own registers in native mode", image.name, len(in_it),
                         in_it[0])
 
+    def _scan_code_page(self, va: int, pa: int) -> bool:
+        """The CPU fetches code from virtual page ``va`` (physical ``pa``): give each ``mrc/mcr/
+        mrrc/mcrr`` of an owned register on it a one-address code hook (``_on_cp_insn``).
+
+        Called on every fetch that fills a TLB entry, so code the kernel copies, relocates or
+        generates is found wherever and through whatever virtual address it runs; a page is
+        scanned again when its mapping or its content changed since (a TLB fill after the
+        change, or the I-cache invalidation the architecture requires before modified code
+        runs: ``_on_icache_maint``).  The hooks are Unicorn's, by virtual address; each one
+        checks the word is still there when it fires.  True if the page was scanned again:
+        its mapping or content changed (blocks translated from it may have the old hooks)."""
+        size = self._tlb_page
+        va &= -size
+        pa &= -size
+        try:
+            data = self.memory.read(pa, size)
+        except ImageError:
+            return False
+        known = self._cp_pages.get(va)
+        if known is not None:
+            if known[0] == pa and known[1] == data:
+                return False
+            for handle in known[2]:
+                self.uc.hook_del(handle)
+        hooks = []
+        handlers = self._cp_handlers
+        for i, word in enumerate(struct.unpack(f"<{size // 4}I", data)):
+            if word & 0x0F000010 != 0x0E000010 and word & 0x0FE00000 != 0x0C400000:
+                continue   # neither mrc/mcr nor mrrc/mcrr
+            dec = decode_cp_transfer(word)
+            if dec is None:
+                continue
+            addr = va + 4 * i
+            if any(lo <= pa + 4 * i < hi for lo, hi in self._thumb_ranges):
+                continue   # Thumb code of the image: scanned at load
+            if dec[0] in handlers:
+                hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn,
+                                              (word, dec, False, pa + 4 * i), addr, addr))
+            elif dec[0] in _ICACHE_INVALIDATE and not dec[1]:
+                hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_icache_maint,
+                                              (word, dec[0], pa + 4 * i), addr, addr))
+        self._cp_pages[va] = (pa, data, hooks)
+        return known is not None
+
+    def _on_icache_maint(self, uc: unicorn.Uc, address: int, size: int, user) -> None:
+        """An I-cache or branch-predictor invalidation (B2.2.9: what a kernel must do before it
+        runs code it wrote) is about to execute: look again at the code pages it covers -- the
+        page of the address for ICIMVAU and BPIMVA, all of them otherwise.  If one changed, its
+        translated blocks go and the CPU goes on after this instruction (a no-op on QEMU's CPUs
+        and Unicorn's: it is skipped, unless from User mode, where it is UNDEFINED)."""
+        word, key, pa = user
+        cpsr = uc.reg_read(CPSR)
+        if cpsr & PSR_T or self._word_at(pa) != word or not condition_passed(word >> 28, cpsr):
+            return
+        size = self._tlb_page
+        if key.opc2 in (1, 7):   # by MVA
+            rt = (word >> 12) & 0xF
+            mva = uc.reg_read(_REG_IDS[rt]) if rt != 15 else address + 8
+            pages = [mva & -size]
+        else:
+            pages = list(self._cp_pages)
+        changed = [va for va in pages if va in self._cp_pages and self._scan_code_page(va, self._cp_pages[va][0])]
+        for va in changed:
+            uc.ctl_remove_cache(va, va + size)
+        if not changed or (self.mode.guest_cpsr() & PSR_M) == Mode.USR:
+            return
+        self.icount.retire_through(address)
+        uc.reg_write(PC, address + 4)
+
+    def _rescan_in_hook(self, uc: unicorn.Uc, address: int, pa: int) -> None:
+        """From a code hook at ``address``: the code of its page changed since the page was
+        scanned.  Scan it again, drop its translated blocks and run ``address`` again, in a block
+        translated with the new hooks."""
+        size = self._tlb_page
+        self._scan_code_page(address, pa)
+        uc.ctl_remove_cache(address & -size, (address & -size) + size)
+        self.icount.retire_before(address)
+        uc.reg_write(PC, address)
+
+    def _word_at(self, pa: int) -> int | None:
+        word = self.memory.read32(pa)
+        if word is None:
+            try:
+                word = int.from_bytes(self.memory.read(pa, 4), "little")
+            except ImageError:
+                return None
+        return word
+
     def _on_cp_insn(self, uc: unicorn.Uc, address: int, size: int, user) -> None:
         """An ``mrc/mcr/mrrc/mcrr`` of a register a device owns, about to execute: do it here and
-        continue after it.  ``user``: (A32 word, its decoding, False) in ARM code; (Thumb
-        instruction as its A32 counterpart, decoding, True) in Thumb code, outside IT blocks."""
-        word, (key, is_read, rt, rt2), thumb = user
+        continue after it.  ``user``: (A32 word, its decoding, False, its physical address) in
+        ARM code; (Thumb instruction as its A32 counterpart, decoding, True, None) in Thumb code,
+        outside IT blocks."""
+        word, (key, is_read, rt, rt2), thumb, pa = user
         if bool(uc.reg_read(CPSR) & PSR_T) != thumb:
             return  # the same bytes in the other state mean something else
+        if pa is not None and self._word_at(pa) != word:
+            # the code changed under the hook with no I-cache invalidation: scan its page again
+            # (this hook goes) and run this instruction again, in a block translated afresh
+            # with the page's new hooks
+            self._rescan_in_hook(uc, address, pa)
+            return
         if not thumb and not condition_passed(word >> 28, uc.reg_read(CPSR)):
             self.icount.retire_through(address)
             uc.reg_write(PC, address + 4)
@@ -691,7 +799,7 @@ class Machine:
                 return self._refuse(vaddr, answer, access == unicorn.UC_MEM_WRITE, fetch, entry)
         if not sctlr & 1:
             entry.paddr = vaddr
-            entry.perms = unicorn.UC_PROT_ALL if self._executable_entry(vaddr, fetch) else _PROT_RW
+            entry.perms = unicorn.UC_PROT_ALL if self._executable_entry(vaddr, fetch, vaddr) else _PROT_RW
             return True
         cfg = self.mmu_config()
         write = access == unicorn.UC_MEM_WRITE
@@ -707,7 +815,7 @@ class Machine:
             return self._refuse(vaddr, w, write, fetch, entry)
         entry.paddr = w.pa  # ``vaddr`` is the start of a target page (1 KB on ARM), so is ``w.pa``
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
-                       | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch) else 0))
+                       | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch, vaddr) else 0))
         return True
 
     def _refuse(self, vaddr: int, w: Walk, write: bool, fetch: bool, entry) -> bool:
@@ -767,7 +875,7 @@ class Machine:
         except ImageError:
             return None
 
-    def _executable_entry(self, pa: int, fetch: bool) -> bool:
+    def _executable_entry(self, pa: int, fetch: bool, va: int | None = None) -> bool:
         """Whether a TLB entry for physical page ``pa`` may carry execute permission.
 
         Unicorn 2.1 marks every writable RAM entry not-dirty when it fills it, and its
@@ -777,7 +885,11 @@ class Machine:
         therefore gets a non-executable entry unless its page holds code; a fetch then misses
         and refills the entry with the execute permission the walk allows.  The first fetch
         from a page records it and guards it (see ``_guard_code_page``), so stores to a code
-        page, through any virtual address, keep invalidating its translated blocks."""
+        page, through any virtual address, keep invalidating its translated blocks.  A fetch
+        through virtual page ``va`` has its code scanned for coprocessor interception
+        (``_scan_code_page``)."""
+        if fetch and va is not None and self._cp_scan:
+            self._scan_code_page(va, pa)
         pages = self._code_pages
         if pages is None:
             return True

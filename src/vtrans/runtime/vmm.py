@@ -831,7 +831,7 @@ class VmmMode(ExecutionMode):
         mem = self.machine.memory
         pa = entry.paddr
         fetch = access == unicorn.UC_MEM_FETCH
-        if entry.perms & unicorn.UC_PROT_EXEC and not self.machine._executable_entry(pa, fetch):
+        if entry.perms & unicorn.UC_PROT_EXEC and not self.machine._executable_entry(pa, fetch, vaddr):
             # a data access to a page that never held code: no execute permission, so that
             # Unicorn's stores through the entry stay on the fast path (Machine._executable_entry)
             entry.perms &= ~unicorn.UC_PROT_EXEC
