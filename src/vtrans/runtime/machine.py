@@ -19,9 +19,9 @@ The machine supplies them:
   the counter hook to stop the CPU right after the instruction that unmasks it.
 * **Device-visible instructions**: ``register_cp_handler`` lets a device own
   coprocessor registers (the generic timer's CNT*, which Unicorn would read from
-  the host clock): at load time the executable segments are scanned for
-  ``mrc/mcr/mrrc/mcrr`` with a registered key and each match gets a one-address
-  code hook that emulates it and skips it.
+  the host clock): each page of A32 code is scanned for ``mrc/mcr/mrrc/mcrr`` with a
+  registered key as the CPU fetches from it (again when it changes), and each match gets
+  a one-address code hook that emulates it and skips it.
 
 A run ends with a ``RunStats`` (``stats.py``): semihosting exit, halt (WFI or a
 branch-to-self that nothing can wake), instruction or time budget, board
@@ -332,8 +332,8 @@ class Machine:
     def register_cp_handler(self, key: CpKey, read: Callable[[], int] | None = None,
                             write: Callable[[int], None] | None = None,
                             access: Callable[[bool, bool], bool] | None = None) -> None:
-        """Own the coprocessor register ``key``: every ``mrc/mrrc`` of it found in the image's
-        executable segments calls ``read()``, every ``mcr/mcrr`` calls ``write(value)``, if
+        """Own the coprocessor register ``key``: every ``mrc/mrrc`` of it in the code the CPU
+        runs calls ``read()``, every ``mcr/mcrr`` calls ``write(value)``, if
         ``access(write, privileged)`` allows it (default: PL1 only), else it is UNDEFINED.
         Register before ``load``."""
         self._cp_handlers[key] = CpHandler(read, write, access)
