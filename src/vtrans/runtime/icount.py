@@ -62,7 +62,10 @@ struct vt_icount {
        dropped when the block's IT instruction pend_it runs again */
     uint64_t pend_lo, pend_hi, pend_it;
     uint32_t pend_n;
+    uint32_t thumb_seen;   /* per-block counting met a block of Thumb code (its address | 1) */
 };
+
+struct vt_uc_tb { uint64_t pc; uint16_t icount; uint16_t size; };
 
 static const uint32_t *vt_it_block(const struct vt_icount *s, uint32_t address)
 {
@@ -180,6 +183,21 @@ void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount
     s->count = base + n;
 }
 
+/* UC_HOOK_EDGE_GENERATED, with per-block counting (which takes a block's size / 4 as its
+   instruction count): Unicorn links block ``prev`` to block ``cur`` and is about to run ``cur``.
+   A block whose instructions are not all 4 bytes long is Thumb code the loader did not see
+   (a raw image, code loaded at run time): stop before it runs, so that the machine counts
+   instruction by instruction from there (``Machine.run``). */
+void vt_icount_edge(void *uc, const struct vt_uc_tb *cur, const struct vt_uc_tb *prev, struct vt_icount *s)
+{
+    (void)prev;
+    if ((uint32_t)cur->icount * 4 != cur->size && !s->thumb_seen) {
+        s->thumb_seen = (uint32_t)cur->pc | 1;
+        if (s->limit > s->count)
+            s->limit = s->count;
+    }
+}
+
 /* UC_HOOK_MEM_READ|WRITE bounded to the MMIO windows: does nothing, but its presence makes
    Unicorn keep PC exact during device accesses, so the machine knows which instruction of
    the block is touching the device */
@@ -210,6 +228,7 @@ class IcountState(ctypes.Structure):
         ("pend_hi", ctypes.c_uint64),
         ("pend_it", ctypes.c_uint64),
         ("pend_n", ctypes.c_uint32),
+        ("thumb_seen", ctypes.c_uint32),
     ]
 
 
@@ -294,23 +313,35 @@ class IcountHook:
             self._core = core
             self.state.emu_stop = ctypes.cast(core.uc_emu_stop, ctypes.c_void_p).value
             self.state.reg_read = ctypes.cast(core.uc_reg_read, ctypes.c_void_p).value
-            fn = ctypes.cast(lib.vt_icount_block if self.per_block else lib.vt_icount_insn, ctypes.c_void_p)
-            hook_add = core.uc_hook_add
-            hook_add.restype = ctypes.c_int
-            kind = unicorn.UC_HOOK_BLOCK if self.per_block else unicorn.UC_HOOK_CODE
-            # uc_hook_add(uc, &hh, type, callback, user_data, begin, end): variadic in C, so
-            # declare nothing and pass correctly sized ctypes values
-            err = hook_add(uc._uch, ctypes.byref(self._handle), ctypes.c_int(kind), fn,
-                           ctypes.cast(ctypes.byref(self.state), ctypes.c_void_p),
-                           ctypes.c_uint64(1), ctypes.c_uint64(0))
-            if err != 0:
-                raise unicorn.UcError(err)
+            core.uc_hook_add.restype = ctypes.c_int
+            self._edge_handle = ctypes.c_size_t()
+            self.install(uc._uch)
         else:
             self._py_handle = uc.hook_add(unicorn.UC_HOOK_CODE, self._py_hook)
 
     def set_it_blocks(self, blocks: list[tuple[int, list[int], int]]) -> None:
         """The image's IT blocks, ``(IT address, its slots' addresses, end of the last slot)``
         (per-instruction counting only: see the C hook)."""
+        self._known_its = {b[0]: b for b in blocks}
+        self._found_its: dict[int, tuple[int, list[int], int]] = {}
+        self._build_it_table()
+
+    def add_it_blocks(self, blocks: list[tuple[int, list[int], int]]) -> None:
+        """IT blocks found in code as the CPU fetched it (``Machine._scan_code_page``): any
+        halfword that reads as an IT instruction, since an IT candidate that is not one (part
+        of a 32-bit instruction, data) is never executed as a 16-bit instruction at its address,
+        the only place the counter looks it up.  The image's own blocks keep precedence."""
+        found = getattr(self, "_found_its", None)
+        if found is None:
+            self._known_its, found = {}, {}
+            self._found_its = found
+        new = [b for b in blocks if b[0] not in self._known_its and found.get(b[0]) != b]
+        if new:
+            found.update((b[0], b) for b in new)
+            self._build_it_table()
+
+    def _build_it_table(self) -> None:
+        blocks = list(self._known_its.values()) + list(self._found_its.values())
         if not blocks:
             return
         size = 1 << max(4, (2 * len(blocks) - 1).bit_length())
@@ -323,8 +354,10 @@ class IcountHook:
         self._it_table = table        # (kept alive: the C hook reads it)
         self._it_blocks = {a: (end, len(slots)) for a, slots, end in blocks}
         # slot -> (IT address, end of the block, slots from it to the end, the next slot or end)
-        self._slots = {a: (it, end, len(slots) - i, (slots + [end])[i + 1])
-                       for it, slots, end in blocks for i, a in enumerate(slots)}
+        self._slots = {}
+        for it, slots, end in blocks:   # (the image's blocks first: they win a shared slot)
+            for i, a in enumerate(slots):
+                self._slots.setdefault(a, (it, end, len(slots) - i, (slots + [end])[i + 1]))
         self.state.it_table = ctypes.cast(table, ctypes.c_void_p)
         self.state.it_mask = size - 1
 
@@ -410,10 +443,31 @@ class IcountHook:
         if err != 0:
             raise unicorn.UcError(err)
 
-    def remove(self) -> None:
-        """Uninstall the counting hook (the machine replaces it with the other granularity)."""
+    def install(self, uch) -> None:
+        """Install the C counting hook on the Unicorn handle ``uch`` (and, counting per block,
+        the edge hook that notices Thumb blocks: ``vt_icount_edge``)."""
+        lib, core = self._lib, self._core
+        user = ctypes.cast(ctypes.byref(self.state), ctypes.c_void_p)
+        hooks = [(self._handle, unicorn.UC_HOOK_BLOCK if self.per_block else unicorn.UC_HOOK_CODE,
+                  lib.vt_icount_block if self.per_block else lib.vt_icount_insn)]
+        if self.per_block:
+            hooks.append((self._edge_handle, unicorn.UC_HOOK_EDGE_GENERATED, lib.vt_icount_edge))
+        for handle, kind, fn in hooks:
+            # uc_hook_add(uc, &hh, type, callback, user_data, begin, end): variadic in C, so
+            # declare nothing and pass correctly sized ctypes values
+            err = core.uc_hook_add(uch, ctypes.byref(handle), ctypes.c_int(kind), ctypes.cast(fn, ctypes.c_void_p),
+                                   user, ctypes.c_uint64(1), ctypes.c_uint64(0))
+            if err != 0:
+                raise unicorn.UcError(err)
+
+    def remove(self, uch=None) -> None:
+        """Uninstall the counting hooks (the machine replaces them with the other granularity;
+        a hypervisor's world switch takes a VM's off the shared CPU)."""
         if self.native:
-            self._core.uc_hook_del(self.uc._uch, self._handle)
+            uch = self.uc._uch if uch is None else uch
+            self._core.uc_hook_del(uch, self._handle)
+            if self.per_block:
+                self._core.uc_hook_del(uch, self._edge_handle)
         else:
             self.uc.hook_del(self._py_handle)
 

@@ -278,6 +278,8 @@ class Machine:
         self._cp_pages: dict[int, tuple[int, bytes, list[int]]] = {}
         self._cp_scan = False
         self._thumb_ranges: list[tuple[int, int]] = []
+        self._state_known: list[tuple[int, int]] = []
+        self._warned_it: set[int] = set()
         self._stop: tuple[ExitReason, str, int] | None = None
         self._last_exc: tuple | None = None
         self._exc_repeat = 0
@@ -371,7 +373,11 @@ class Machine:
                 self.uc.hook_del(handle)
         self._cp_pages.clear()
         self._thumb_ranges = list(image.thumb_ranges)
-        self._cp_scan = bool(self._cp_handlers)
+        # code whose instruction set the loader knows (an ELF file's mapping symbols): no
+        # Thumb scan at run time
+        self._state_known = (image.executable_ranges()
+                             if image.is_elf and ("$a" in image.symbols or "$t" in image.symbols) else [])
+        self._cp_scan = True
         if not self._cp_handlers:
             return
         in_it = []
@@ -385,12 +391,23 @@ class Machine:
                     # ignored there), so the instruction cannot be skipped
                     in_it.append(addr)
                     continue
-                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, True, None), addr, addr)
+                h = self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, True, None, None), addr, addr)
                 self._cp_hooks.append(h)
         if in_it:
             log.warning("%s: %d Thumb coprocessor access(es) to registers vtrans models, inside IT blocks "
                         "(first at 0x%08x), read the CPU's own registers in native mode", image.name, len(in_it),
                         in_it[0])
+
+    def cp_hooks_after_counter(self) -> None:
+        """The per-instruction counter's code hook was installed again (a switch of granularity,
+        a hypervisor's world switch): Unicorn calls code hooks in the order they were added, and
+        an interception hook, which leaves its instruction, must run after the counter counted
+        it.  So the interception hooks go and come back after it: Thumb ones now, A32 ones as
+        their pages are fetched again."""
+        if self.icount.per_block or self.image is None:
+            return
+        self._install_cp_hooks(self.image)
+        self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
 
     def _scan_code_page(self, va: int, pa: int) -> bool:
         """The CPU fetches code from virtual page ``va`` (physical ``pa``): give each ``mrc/mcr/
@@ -417,24 +434,53 @@ class Machine:
             for handle in known[2]:
                 self.uc.hook_del(handle)
         hooks = []
-        handlers = self._cp_handlers
         for i, word in enumerate(struct.unpack(f"<{size // 4}I", data)):
             if word & 0x0F000010 != 0x0E000010 and word & 0x0FE00000 != 0x0C400000:
                 continue   # neither mrc/mcr nor mrrc/mcrr
-            dec = decode_cp_transfer(word)
-            if dec is None:
-                continue
-            addr = va + 4 * i
             if any(lo <= pa + 4 * i < hi for lo, hi in self._thumb_ranges):
                 continue   # Thumb code of the image: scanned at load
-            if dec[0] in handlers:
-                hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn,
-                                              (word, dec, False, pa + 4 * i), addr, addr))
-            elif dec[0] in _ICACHE_INVALIDATE and not dec[1]:
-                hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_icache_maint,
-                                              (word, dec[0], pa + 4 * i), addr, addr))
+            self._hook_cp_candidate(hooks, va + 4 * i, word, False, pa + 4 * i, word)
+        if not self.icount.per_block and not any(lo <= pa and pa + size <= hi for lo, hi in self._state_known):
+            self._scan_thumb_page(hooks, va, pa, data)
         self._cp_pages[va] = (pa, data, hooks)
         return known is not None
+
+    def _hook_cp_candidate(self, hooks: list[int], addr: int, word: int, thumb: bool, pa: int, raw: int) -> None:
+        """Hook the instruction at ``addr`` if ``word`` (its A32 form) accesses an owned register
+        (``_on_cp_insn``) or invalidates the I-cache (``_on_icache_maint``).  ``raw``: the
+        little-endian word at physical ``pa``, which the hook checks is still there."""
+        dec = decode_cp_transfer(word)
+        if dec is None:
+            return
+        if dec[0] in self._cp_handlers:
+            hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, thumb, pa, raw),
+                                          addr, addr))
+        elif dec[0] in _ICACHE_INVALIDATE and not dec[1]:
+            hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_icache_maint,
+                                          (word, dec[0], thumb, pa, raw), addr, addr))
+
+    def _scan_thumb_page(self, hooks: list[int], va: int, pa: int, data: bytes) -> None:
+        """Thumb code the loader did not see (a raw image, code copied or generated at run time,
+        counted per instruction: ``Machine.run``): its boundaries are unknown, so every halfword
+        is a candidate -- a hook or an IT entry at an address that is not an instruction's
+        start is never reached there.  IT blocks go to the counter (their failed slots are
+        instructions it does not see); a coprocessor access inside one is left to the CPU
+        (Unicorn ignores a hook's PC write there), with a warning."""
+        its = [b for off in range(0, len(data) - 1, 2) if data[off + 1] == 0xBF and data[off] & 0xF
+               for b in [t32.it_block_at(data, off, va)] if b is not None]
+        if its:
+            self.icount.add_it_blocks(its)
+        in_it = {a for _it, slots, _end in its for a in slots}
+        for addr, word, off in t32.coprocessor_candidates(data, va):
+            if addr in in_it:
+                dec = decode_cp_transfer(word)
+                if dec is not None and dec[0] in self._cp_handlers and addr not in self._warned_it:
+                    self._warned_it.add(addr)
+                    log.warning("Thumb coprocessor access at 0x%08x, inside an IT block, to a register vtrans "
+                                "models: it reads the CPU's own register in native mode", addr)
+                continue
+            raw = int.from_bytes(data[off:off + 4], "little")
+            self._hook_cp_candidate(hooks, addr, word, True, pa + off, raw)
 
     def _on_icache_maint(self, uc: unicorn.Uc, address: int, size: int, user) -> None:
         """An I-cache or branch-predictor invalidation (B2.2.9: what a kernel must do before it
@@ -442,9 +488,10 @@ class Machine:
         page of the address for ICIMVAU and BPIMVA, all of them otherwise.  If one changed, its
         translated blocks go and the CPU goes on after this instruction (a no-op on QEMU's CPUs
         and Unicorn's: it is skipped, unless from User mode, where it is UNDEFINED)."""
-        word, key, pa = user
+        word, key, thumb, pa, raw = user
         cpsr = uc.reg_read(CPSR)
-        if cpsr & PSR_T or self._word_at(pa) != word or not condition_passed(word >> 28, cpsr):
+        if (bool(cpsr & PSR_T) != thumb or self._word_at(pa) != raw
+                or not (thumb or condition_passed(word >> 28, cpsr))):
             return
         size = self._tlb_page
         if key.opc2 in (1, 7):   # by MVA
@@ -459,7 +506,7 @@ class Machine:
         if not changed or (self.mode.guest_cpsr() & PSR_M) == Mode.USR:
             return
         self.icount.retire_through(address)
-        uc.reg_write(PC, address + 4)
+        uc.reg_write(PC, (address + 4) | thumb)
 
     def _rescan_in_hook(self, uc: unicorn.Uc, address: int, pa: int) -> None:
         """From a code hook at ``address``: the code of its page changed since the page was
@@ -469,7 +516,7 @@ class Machine:
         self._scan_code_page(address, pa)
         uc.ctl_remove_cache(address & -size, (address & -size) + size)
         self.icount.retire_before(address)
-        uc.reg_write(PC, address)
+        uc.reg_write(PC, address | bool(uc.reg_read(CPSR) & PSR_T))
 
     def _word_at(self, pa: int) -> int | None:
         word = self.memory.read32(pa)
@@ -482,13 +529,14 @@ class Machine:
 
     def _on_cp_insn(self, uc: unicorn.Uc, address: int, size: int, user) -> None:
         """An ``mrc/mcr/mrrc/mcrr`` of a register a device owns, about to execute: do it here and
-        continue after it.  ``user``: (A32 word, its decoding, False, its physical address) in
-        ARM code; (Thumb instruction as its A32 counterpart, decoding, True, None) in Thumb code,
+        continue after it.  ``user``: (A32 word, its decoding, False, its physical address, the
+        word again) in ARM code; (Thumb instruction as its A32 counterpart, decoding, True,
+        physical address or None for the image's, the little-endian word there) in Thumb code,
         outside IT blocks."""
-        word, (key, is_read, rt, rt2), thumb, pa = user
+        word, (key, is_read, rt, rt2), thumb, pa, raw = user
         if bool(uc.reg_read(CPSR) & PSR_T) != thumb:
             return  # the same bytes in the other state mean something else
-        if pa is not None and self._word_at(pa) != word:
+        if pa is not None and self._word_at(pa) != raw:
             # the code changed under the hook with no I-cache invalidation: scan its page again
             # (this hook goes) and run this instruction again, in a block translated afresh
             # with the page's new hooks
@@ -888,8 +936,14 @@ class Machine:
         page, through any virtual address, keep invalidating its translated blocks.  A fetch
         through virtual page ``va`` has its code scanned for coprocessor interception
         (``_scan_code_page``)."""
-        if fetch and va is not None and self._cp_scan:
-            self._scan_code_page(va, pa)
+        if fetch and va is not None:
+            if self._cp_scan:
+                self._scan_code_page(va, pa)
+            if self.icount.per_block and self._regs.read(CPSR) & PSR_T:
+                # Thumb code the loader did not see is being translated (the fill is for its
+                # block): stop before it runs, and the run loop counts per instruction from there
+                st = self.icount.state
+                st.limit = min(st.limit, st.count)
         pages = self._code_pages
         if pages is None:
             return True
@@ -1149,6 +1203,8 @@ class Machine:
                 log.warning("Thumb code at 0x%08x in an image without Thumb mapping symbols: "
                             "counting instructions one by one from now on", pc)
                 self._count_per_instruction()
+                self.cp_hooks_after_counter()
+                uc.ctl_flush_tb()   # blocks translated for the block counter have no per-instruction calls
                 st = self.icount.state
                 st.watch_mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
             self._emulate(pc | thumb)

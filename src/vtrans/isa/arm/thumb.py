@@ -119,6 +119,31 @@ def it_blocks(data: bytes, address: int) -> Iterator[tuple[int, list[int], int]]
             yield addr, [a for a, *_ in block], block[-1][0] + block[-1][1]
 
 
+def it_block_at(data: bytes, offset: int, address: int) -> tuple[int, list[int], int] | None:
+    """If the halfword at ``offset`` of ``data`` (loaded at ``address``) is an IT instruction,
+    its block as ``it_blocks`` gives it (None if not, or if the block runs past ``data``)."""
+    hw1 = int.from_bytes(data[offset:offset + 2], "little")
+    if hw1 & 0xFF00 != 0xBF00 or not hw1 & 0xF:
+        return None
+    mask = hw1 & 0xF
+    count = 4 - (mask & -mask).bit_length() + 1
+    block = list(instructions(data[offset + 2:offset + 2 + 4 * count], address + offset + 2))[:count]
+    if len(block) != count:
+        return None
+    return address + offset, [a for a, *_ in block], block[-1][0] + block[-1][1]
+
+
+def coprocessor_candidates(data: bytes, address: int) -> Iterator[tuple[int, int, int]]:
+    """``(address, word, offset)`` of every halfword of ``data`` (loaded at ``address``) that
+    begins a 32-bit coprocessor instruction if Thumb code runs there, whatever the
+    instruction boundaries (code copied or generated at run time has no known start);
+    ``word`` is its A32 counterpart, as ``coprocessor_transfers`` gives it."""
+    for off in range(0, len(data) - 3, 2):
+        hw1 = data[off] | data[off + 1] << 8
+        if hw1 & 0xEC00 == 0xEC00 and hw1 & 0xEF00 != 0xEF00:
+            yield address + off, hw1 << 16 | data[off + 2] | data[off + 3] << 8, off
+
+
 def coprocessor_transfers(data: bytes, address: int) -> Iterator[tuple[int, int, bool]]:
     """``(address, word, in an IT block)`` of each 32-bit coprocessor instruction in the Thumb
     code ``data`` at ``address``; ``word`` is its A32 counterpart (the same bits, cond AL)."""

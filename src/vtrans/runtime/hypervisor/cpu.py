@@ -232,13 +232,8 @@ class CpuPort:
         if not on:
             ic.remove()
         else:
-            kind = unicorn.UC_HOOK_BLOCK if ic.per_block else unicorn.UC_HOOK_CODE
-            fn = ctypes.cast(ic._lib.vt_icount_block if ic.per_block else ic._lib.vt_icount_insn, ctypes.c_void_p)
-            err = ic._core.uc_hook_add(self._uch, ctypes.byref(ic._handle), ctypes.c_int(kind), fn,
-                                       ctypes.cast(ctypes.byref(ic.state), ctypes.c_void_p),
-                                       ctypes.c_uint64(1), ctypes.c_uint64(0))
-            if err != 0:
-                raise unicorn.UcError(err)
+            ic.install(self._uch)
+            self.machine.cp_hooks_after_counter()
         self._counter_on = on
 
     def close(self) -> None:

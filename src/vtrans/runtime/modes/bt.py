@@ -219,7 +219,7 @@ class BtMode(VmmMode):
         cp = decode_cp_transfer(word)
         if cp is not None and cp[0] in self.machine._cp_handlers:
             # a coprocessor register a device owns (the generic timer, QEMU's ID values)
-            self.machine._on_cp_insn(uc, guest_pc, 4, (word, cp, False, None))
+            self.machine._on_cp_insn(uc, guest_pc, 4, (word, cp, False, None, None))
             return uc.reg_read(_PC)
         vfp_counter = self.ops.counter == "vfp"
         if vfp_counter and form in (Form.VMRS, Form.VMSR):
