@@ -12,6 +12,10 @@ another routine at the same address and runs that, then runs the first again thr
 alias with the MMU on.  The I-cache is invalidated after each copy (all of it, or by address),
 or not at all (QEMU runs the code either way).  qemu-system-arm with ``-icount`` is the
 reference: the counter values and the polling loop's iterations are instruction-exact.
+
+``guests/relocated_thumb.s`` runs a Thumb routine of the image in place and through an MMU
+alias: the alias must see the routine's coprocessor accesses intercepted and its IT blocks'
+failed slots counted (the loader found both at the image's own addresses only).
 """
 
 from __future__ import annotations
@@ -50,3 +54,18 @@ def test_copied_code_reaches_the_boards_registers(board: str, variant: str, mode
         got = vtrans_run_in(image, board, mode)
         assert got.returncode == 0, got.stderr.decode()[-1500:]
         assert guest_console(got) == ref
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("mode", ["native", "trap"])
+@pytest.mark.parametrize("board", ["virt", "vexpress-a9"])
+def test_thumb_code_through_an_alias(board: str, mode: str, guest_builder, qemu_arm) -> None:
+    image = guest_builder.build(GUESTS / "relocated_thumb.s", board, name=f"relocated_thumb_{board}",
+                                defsyms={BOARDS[board]: 1})
+    ref = qemu_reference(qemu_arm, image, board, icount_shift=3).semihost.decode()
+    lines = ref.split()
+    assert len(lines) == 8 and lines[6][0] == "8"   # the second run was through the alias
+    got = vtrans_run_in(image, board, mode)
+    assert got.returncode == 0, got.stderr.decode()[-1500:]
+    assert guest_console(got) == ref

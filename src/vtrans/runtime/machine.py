@@ -440,7 +440,7 @@ class Machine:
             if any(lo <= pa + 4 * i < hi for lo, hi in self._thumb_ranges):
                 continue   # Thumb code of the image: scanned at load
             self._hook_cp_candidate(hooks, va + 4 * i, word, False, pa + 4 * i, word)
-        if not self.icount.per_block and not any(lo <= pa and pa + size <= hi for lo, hi in self._state_known):
+        if not self.icount.per_block:
             self._scan_thumb_page(hooks, va, pa, data)
         self._cp_pages[va] = (pa, data, hooks)
         return known is not None
@@ -461,17 +461,28 @@ class Machine:
 
     def _scan_thumb_page(self, hooks: list[int], va: int, pa: int, data: bytes) -> None:
         """Thumb code the loader did not see (a raw image, code copied or generated at run time,
-        counted per instruction: ``Machine.run``): its boundaries are unknown, so every halfword
+        counted per instruction: ``Machine.run``), or the image's seen through another virtual
+        address (an MMU alias): instruction boundaries are not known there, so every halfword
         is a candidate -- a hook or an IT entry at an address that is not an instruction's
         start is never reached there.  IT blocks go to the counter (their failed slots are
         instructions it does not see); a coprocessor access inside one is left to the CPU
         (Unicorn ignores a hook's PC write there), with a warning."""
-        its = [b for off in range(0, len(data) - 1, 2) if data[off + 1] == 0xBF and data[off] & 0xF
+        if va == pa and self._state_known:
+            # the image's classified code at its load address has its IT blocks and Thumb hooks
+            # from the load (``_install_cp_hooks``): the scan is for what lies outside it
+            def seen(off: int) -> bool:
+                return any(lo <= pa + off < hi for lo, hi in self._state_known)
+        else:
+            def seen(off: int) -> bool:
+                return False
+        its = [b for off in range(0, len(data) - 1, 2) if data[off + 1] == 0xBF and data[off] & 0xF and not seen(off)
                for b in [t32.it_block_at(data, off, va)] if b is not None]
         if its:
             self.icount.add_it_blocks(its)
         in_it = {a for _it, slots, _end in its for a in slots}
         for addr, word, off in t32.coprocessor_candidates(data, va):
+            if seen(off):
+                continue
             if addr in in_it:
                 dec = decode_cp_transfer(word)
                 if dec is not None and dec[0] in self._cp_handlers and addr not in self._warned_it:
