@@ -47,7 +47,7 @@ struct vt_icount {
     uint64_t limit;        /* never enter a block that would take count past limit */
     uint64_t block_start;  /* address of the block being executed */
     uint64_t block_base;   /* count before that block */
-    uint32_t watch_mask;   /* if non-zero: stop once (cpsr & watch_mask) != watch_mask */
+    uint32_t watch_mask;   /* if non-zero: stop once (cpsr & watch_mask) != watch_value */
     uint32_t reason;       /* why we stopped: 1 limit, 2 unmask */
     int32_t cpsr_reg;      /* unicorn's id of CPSR */
     uint32_t partial;      /* 1: enter the next block whatever its size (a run bounded by `until`) */
@@ -63,6 +63,7 @@ struct vt_icount {
     uint64_t pend_lo, pend_hi, pend_it;
     uint32_t pend_n;
     uint32_t thumb_seen;   /* per-block counting met a block of Thumb code (its address | 1) */
+    uint32_t watch_value;  /* see watch_mask */
 };
 
 struct vt_uc_tb { uint64_t pc; uint16_t icount; uint16_t size; };
@@ -84,7 +85,7 @@ static int vt_unmasked(void *uc, struct vt_icount *s)
 {
     uint32_t cpsr = 0;
     s->reg_read(uc, s->cpsr_reg, &cpsr);
-    return (cpsr & s->watch_mask) != s->watch_mask;
+    return (cpsr & s->watch_mask) != s->watch_value;
 }
 
 /* UC_HOOK_CODE: one call per instruction (exact for ARM and Thumb code).
@@ -229,6 +230,7 @@ class IcountState(ctypes.Structure):
         ("pend_it", ctypes.c_uint64),
         ("pend_n", ctypes.c_uint32),
         ("thumb_seen", ctypes.c_uint32),
+        ("watch_value", ctypes.c_uint32),
     ]
 
 
@@ -383,7 +385,7 @@ class IcountHook:
             uc.emu_stop()
             return
         if s.watch_mask:
-            if (uc.reg_read(arm_const.UC_ARM_REG_CPSR) & s.watch_mask) != s.watch_mask:
+            if (uc.reg_read(arm_const.UC_ARM_REG_CPSR) & s.watch_mask) != s.watch_value:
                 s.reason = STOP_UNMASK
                 uc.emu_stop()
                 return

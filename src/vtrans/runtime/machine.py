@@ -355,6 +355,7 @@ class Machine:
 
     def _route_pmu(self) -> None:
         pmu = self.board.pmu
+        pmu.current_el = lambda: int((self.mode.guest_cpsr() & PSR_M) != Mode.USR)
         for (opc1, crn, crm, opc2), reg in pmu.regs.items():
             self.register_cp_handler(CpKey(15, opc1, crn, crm, opc2),
                                      (lambda r=reg: pmu.read(r)), (lambda v, r=reg: pmu.write(r, v)),
@@ -691,9 +692,14 @@ class Machine:
         self.icount.retire_through(pc)
 
     def _after_device_write(self) -> None:
-        """A device may have scheduled an earlier event or changed an interrupt line."""
+        """A device may have scheduled an earlier event or changed an interrupt line, or the PMU
+        started filtering by privilege (the counter must then watch the mode: ``_set_watch``)."""
         nxt = self.clock.next_deadline()
         st = self.icount.state
+        pmu = self.board.pmu
+        if (pmu is not None and self.mode.name == "native" and not st.watch_mask & PSR_M
+                and pmu.filtering):
+            st.limit = min(st.limit, st.count)
         if nxt is not None:
             # the current block was counted in full when entered: stop at its end at the earliest
             st.limit = min(st.limit, max(nxt - self.idle_insns, st.count))
@@ -1172,6 +1178,32 @@ class Machine:
         except unicorn.UcError as e:
             self._on_uc_error(e)
 
+    def _set_watch(self, st) -> None:
+        """What the counter watches in the CPSR for the next run: interrupt masks with an
+        interrupt pending behind them (stop right after the unmasking instruction); and, in
+        native mode while the PMU filters by privilege, the mode (stop at the first block after
+        a mode change: exception returns, ``cps`` and ``msr`` end their block)."""
+        mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
+        value = mask
+        pmu = self.board.pmu
+        if pmu is not None and pmu.filtering and self.mode.name == "native":
+            mask |= PSR_M
+            value |= self._regs.read(CPSR) & PSR_M
+        st.watch_mask, st.watch_value = mask, value
+
+    def guest_privilege_changed(self, privileged: bool | None = None) -> None:
+        """The guest went between User mode and a privileged mode (None: look which it is in):
+        the PMU's counters that filter by privilege start or stop there (QEMU's pmu_pre/
+        post_el_change)."""
+        pmu = self.board.pmu
+        if pmu is None or not pmu.filtering:
+            return
+        if privileged is None:
+            privileged = (self.mode.guest_cpsr() & PSR_M) != Mode.USR
+        if int(privileged) != pmu.el:
+            self.sync_clock()
+            pmu.set_el(int(privileged))
+
     def run(self, max_insns: int | None = None, timeout: float | None = None) -> RunStats:
         """Run until the guest exits or halts, or a budget is exhausted."""
         if self.image is None:
@@ -1187,6 +1219,7 @@ class Machine:
                 break
             if self._align_change:
                 self.update_alignment_checks()
+            self.guest_privilege_changed()   # (a mode change the counter's watch stopped at)
             self._deliver_interrupts()
             count = st.count
             if max_insns is not None and count >= max_insns:
@@ -1205,7 +1238,7 @@ class Machine:
             st.limit = limit
             st.reason = 0
             st.partial = 0
-            st.watch_mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
+            self._set_watch(st)
             pc = uc.reg_read(PC)
             thumb = bool(uc.reg_read(CPSR) & PSR_T)
             if thumb and self.icount.per_block:
@@ -1217,7 +1250,7 @@ class Machine:
                 self.cp_hooks_after_counter()
                 uc.ctl_flush_tb()   # blocks translated for the block counter have no per-instruction calls
                 st = self.icount.state
-                st.watch_mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
+                self._set_watch(st)
             self._emulate(pc | thumb)
             if self._stop is not None:
                 break

@@ -43,7 +43,7 @@ from vtrans.isa.arm.exceptions import CpuTraits
 from vtrans.isa.arm.mmu import MmuConfig, Walk, walk
 from vtrans.isa.arm.thumb import a32_equivalent, is_32bit
 from vtrans.isa.arm.vcpu import (
-    PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, VCpu, lr_offset,
+    PSR_M, PSR_T, SPSR_MODES, Cp15, ExceptionKind, GuestStateError, Mode, VCpu, lr_offset,
 )
 
 log = logging.getLogger(__name__)
@@ -318,6 +318,8 @@ class Vmm:
         self.stub_ranges = stub_ranges or []
         #: told of an interrupt the VMM delivered by itself (after an unmasking instruction)
         self.on_interrupt_taken: Callable[[ExceptionKind], None] | None = None
+        #: told when the virtual privilege changes (True: now privileged): the PMU's filters
+        self.on_privilege: Callable[[bool], None] | None = None
         #: called on a hypercall made from inside a stub (previrt/stub fixes the clock there)
         self.on_stub_entry: Callable[[], None] | None = None
         #: the hypervisor's handler of class-2 hypercalls: (payload, pc) -> handled (it sets PC)
@@ -341,6 +343,8 @@ class Vmm:
         # (B3.2.1): nothing cached depends on the privilege, no flush (a system call costs two)
         if self.mmu.config().enabled:
             self.mmu.flush()
+        if self.on_privilege is not None:
+            self.on_privilege(self.vcpu.mode != Mode.USR)
 
     def _vmm_enter(self) -> int:
         t = time.perf_counter_ns()
@@ -722,6 +726,7 @@ class VmmMode(ExecutionMode):
                       memory=m.memory, **self.vmm_options())
             vmm.observer = self._observer
             vmm.on_interrupt_taken = lambda kind: m.stats.interrupts.update([kind.value])
+            vmm.on_privilege = m.guest_privilege_changed
             self.vmm = vmm
             self.prepare(vmm)
             m.stats.vmm = vmm.stats  # the CLI prints these with the run statistics

@@ -29,9 +29,14 @@ What QEMU does, and this model with it:
   read); PMINTENSET/CLR and PMUSERENR writes are PL1 only; PMSWINC is
   write-only.
 
-Not modelled: the P/U filter bits of PMXEVTYPER and PMCCFILTR (they are stored;
-QEMU stops a filtered counter while the CPU is at that privilege level, and
-re-bases disabled counters at every exception level change).
+* The P and U bits of PMXEVTYPER and PMCCFILTR stop a counter while the CPU is at
+  PL1 or PL0 (QEMU's ``pmu_counter_enabled``; its boards' CPUs run without EL3 and EL2,
+  so NSK, NSU and NSH filter nothing).  QEMU brings the counters up to date at every
+  change of exception level (``pmu_pre_el_change``/``pmu_post_el_change``, from exception
+  entry and exception return); so does ``set_el``, which the machine calls when the guest
+  goes between User mode and a privileged one while a filter bit is set (``filtering``),
+  and every access also takes the privilege of the accessing instruction
+  (``current_el``).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ PMCR_CORTEX_A8, PMCR_CORTEX_A9, PMCR_CORTEX_A15 = 0x41002000, 0x41093000, 0x410F
 SUPPORTED_EVENTS = frozenset({EV_SW_INCR, EV_INST_RETIRED, EV_CPU_CYCLES})
 #: the PMXEVTYPER bits QEMU keeps: P, U, NSK, NSU, NSH, M, MT and the event number
 EVTYPER_MASK = 0xFE00FFFF
+#: PMXEVTYPER/PMCCFILTR: do not count at PL1 (P), at PL0 (U)
+FILTER_P, FILTER_U = 1 << 31, 1 << 30
 
 #: mrc/mcr p15, 0, Rt, c9, CRm, opc2 -> register name (B4.1.116 and following)
 REGS: dict[tuple[int, int, int, int], str] = {
@@ -88,6 +95,8 @@ class Pmu:
         self.irq = irq or IrqLine("pmu")
         self.regs = {**REGS, **event_counter_regs(self.n)}
         self._event = None
+        #: the guest's privilege now (0: PL0, 1: PL1), asked at each register access; None: PL1
+        self.current_el: Callable[[], int] | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -103,6 +112,8 @@ class Pmu:
         self.evcnt = [0] * self.n
         self.evdelta = [0] * self.n
         self.evtype = [0] * self.n
+        #: the privilege the counters last counted at (1 after reset: SVC mode)
+        self.el = 1
         VirtualClock.cancel(self._event)
         self._event = None
         self.irq.lower()
@@ -118,7 +129,29 @@ class Pmu:
     def _enabled(self, counter: int) -> bool:
         if not self.counts or not self.pmcr & PMCR_E or not self.cnten >> counter & 1:
             return False
-        return counter == CYCLE or self._supported(self.evtype[counter] & 0xFFFF)
+        kind = self.ccfilter if counter == CYCLE else self.evtype[counter]
+        if kind & (FILTER_P if self.el else FILTER_U):
+            return False
+        return counter == CYCLE or self._supported(kind & 0xFFFF)
+
+    @property
+    def filtering(self) -> bool:
+        """Does a counter filter by privilege (so that each change of privilege matters)?"""
+        if not self.counts:
+            return False
+        bits = self.ccfilter
+        for kind in self.evtype:
+            bits |= kind
+        return bool(bits & (FILTER_P | FILTER_U))
+
+    def set_el(self, el: int) -> None:
+        """The guest now runs at privilege ``el`` (0 or 1): counters filtered at one level and
+        not the other start or stop here (QEMU's pmu_pre_el_change/pmu_post_el_change)."""
+        if el == self.el:
+            return
+        self._start()
+        self.el = el
+        self._finish()
 
     def _source(self, event: int) -> int:
         if event == EV_CPU_CYCLES:
@@ -199,7 +232,12 @@ class Pmu:
             return False
         return bool(self.userenr & 1)
 
+    def _at_access(self) -> None:
+        if self.current_el is not None:
+            self.el = self.current_el()
+
     def read(self, reg: str) -> int:
+        self._at_access()
         self._start()
         try:
             return self._read(reg)
@@ -235,6 +273,7 @@ class Pmu:
 
     def write(self, reg: str, value: int) -> None:
         value &= M32
+        self._at_access()
         self._start()
         try:
             self._write(reg, value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vtrans.isa.arm import cp15
-from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, ArchState, native_arch_state
+from vtrans.isa.arm.cpu import CPSR, PC, PSR_F, PSR_I, PSR_M, ArchState, Mode, native_arch_state
 from vtrans.isa.arm.exceptions import ExceptionKind, take_exception
 from vtrans.runtime.modes import ExecutionMode
 
@@ -42,13 +42,14 @@ class NativeMode(ExecutionMode):
         return True
 
     def _take(self, kind: ExceptionKind, preferred: int, at: int) -> None:
-        """Take ``kind`` architecturally; tell the observer (if any) where and what changed."""
-        if self.observer is None:
-            take_exception(self.uc, kind, preferred, self.machine.traits)
-            return
+        """Take ``kind`` architecturally; tell the observer (if any) where and what changed, and
+        the machine if the CPU left User mode (``Machine.guest_privilege_changed``)."""
         before = self.uc.reg_read(CPSR)
         vector = take_exception(self.uc, kind, preferred, self.machine.traits)
-        self.observer.exception_taken(kind, at, before, self.uc.reg_read(CPSR), vector)
+        if before & PSR_M == Mode.USR:
+            self.machine.guest_privilege_changed(True)
+        if self.observer is not None:
+            self.observer.exception_taken(kind, at, before, self.uc.reg_read(CPSR), vector)
 
     def interrupt_masked(self, fiq: bool) -> bool:
         return bool(self.uc.reg_read(CPSR) & (PSR_F if fiq else PSR_I))
