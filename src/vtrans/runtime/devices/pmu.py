@@ -114,6 +114,7 @@ class Pmu:
         self.evtype = [0] * self.n
         #: the privilege the counters last counted at (1 after reset: SVC mode)
         self.el = 1
+        self.filtering = False
         VirtualClock.cancel(self._event)
         self._event = None
         self.irq.lower()
@@ -134,15 +135,13 @@ class Pmu:
             return False
         return counter == CYCLE or self._supported(kind & 0xFFFF)
 
-    @property
-    def filtering(self) -> bool:
-        """Does a counter filter by privilege (so that each change of privilege matters)?"""
-        if not self.counts:
-            return False
+    def _update_filtering(self) -> None:
+        """``filtering``: does a counter filter by privilege (so that each change of privilege
+        matters)?  Kept up to date by every write (the machine asks at every exception)."""
         bits = self.ccfilter
         for kind in self.evtype:
             bits |= kind
-        return bool(bits & (FILTER_P | FILTER_U))
+        self.filtering = self.counts and bool(bits & (FILTER_P | FILTER_U))
 
     def set_el(self, el: int) -> None:
         """The guest now runs at privilege ``el`` (0 or 1): counters filtered at one level and
@@ -278,6 +277,7 @@ class Pmu:
         try:
             self._write(reg, value)
         finally:
+            self._update_filtering()
             self._finish()
 
     def _write(self, reg: str, value: int) -> None:

@@ -24,6 +24,7 @@ class NativeMode(ExecutionMode):
     def attach(self, machine: "Machine") -> None:
         self.machine = machine
         self.uc = machine.uc
+        self._pmu = machine.board.pmu
 
     def on_exception(self, kind: ExceptionKind, pc: int, **info) -> None:
         uc = self.uc
@@ -44,6 +45,10 @@ class NativeMode(ExecutionMode):
     def _take(self, kind: ExceptionKind, preferred: int, at: int) -> None:
         """Take ``kind`` architecturally; tell the observer (if any) where and what changed, and
         the machine if the CPU left User mode (``Machine.guest_privilege_changed``)."""
+        pmu = self._pmu
+        if self.observer is None and (pmu is None or not pmu.filtering):
+            take_exception(self.uc, kind, preferred, self.machine.traits)
+            return
         before = self.uc.reg_read(CPSR)
         vector = take_exception(self.uc, kind, preferred, self.machine.traits)
         if before & PSR_M == Mode.USR:
