@@ -28,14 +28,18 @@ from guestlib import GUESTS, guest_console, qemu_reference, vtrans_run_in
 BOARDS = {"realview-pb-a8": 0x10011000, "vexpress-a9": 0x10011000, "virt": 0}
 
 
+def _kernel(guest_builder, board: str, te: int):
+    return guest_builder.build(GUESTS / "thumb_kernel.s", board,
+                               name=f"thumb_kernel_{board}_{te}", defsyms={"TE": te, "TIMER": BOARDS[board]})
+
+
 @pytest.mark.qemu
 @pytest.mark.gnu
 @pytest.mark.parametrize("mode", ["native", "trap"])
 @pytest.mark.parametrize("te", [0, 1])
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_thumb_kernel_matches_qemu(board: str, te: int, mode: str, guest_builder, qemu_arm) -> None:
-    image = guest_builder.build(GUESTS / "thumb_kernel.s", board,
-                                name=f"thumb_kernel_{board}_{te}", defsyms={"TE": te, "TIMER": BOARDS[board]})
+    image = _kernel(guest_builder, board, te)
     ref = qemu_reference(qemu_arm, image, board, icount_shift=3)
     expected = ref.semihost.decode()
     for tag in ("[und]", "[svc]", "[pabt]", "[dabt]", "resumed", "arm state", "back in thumb", "clock", "done"):
@@ -61,8 +65,7 @@ def test_binary_translation_refuses_thumb_code(guest_builder) -> None:
 @pytest.mark.parametrize("te", [0, 1])
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_thumb_kernel_as_a_raw_image_matches_qemu(board: str, te: int, mode: str, guest_builder, qemu_arm) -> None:
-    elf = guest_builder.build(GUESTS / "thumb_kernel.s", board,
-                              name=f"thumb_kernel_{board}_{te}", defsyms={"TE": te, "TIMER": BOARDS[board]})
+    elf = _kernel(guest_builder, board, te)
     image = elf.with_name(f"{elf.stem}_raw.bin")
     subprocess.run([guest_builder.arm_ld.replace("-ld", "-objcopy"), "-O", "binary", str(elf), str(image)],
                    check=True)

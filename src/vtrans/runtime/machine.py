@@ -39,7 +39,6 @@ vector with no code) ``DEAD_REPEAT`` times in a row.
 from __future__ import annotations
 
 import logging
-import struct
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -134,9 +133,7 @@ def decode_cp_transfer(word: int) -> tuple[CpKey, bool, int, int] | None:
     return None
 
 
-#: I-cache and branch-predictor invalidations (B4.2.1: ICIALLUIS, BPIALLIS, ICIALLU, ICIMVAU,
-#: BPIALL, BPIMVA): a kernel makes one before it runs code it has written
-_ICACHE_INVALIDATE = frozenset(CpKey(15, 0, 7, crm, opc2) for crm, opc2 in ((1, 0), (1, 6), (5, 0), (5, 1), (5, 6), (5, 7)))
+_ICACHE_INVALIDATE = frozenset(CpKey(15, *key) for key in cp15.ICACHE_INVALIDATE)
 
 _REG_IDS = (A.UC_ARM_REG_R0, A.UC_ARM_REG_R1, A.UC_ARM_REG_R2, A.UC_ARM_REG_R3, A.UC_ARM_REG_R4,
             A.UC_ARM_REG_R5, A.UC_ARM_REG_R6, A.UC_ARM_REG_R7, A.UC_ARM_REG_R8, A.UC_ARM_REG_R9,
@@ -435,12 +432,10 @@ class Machine:
             for handle in known[2]:
                 self.uc.hook_del(handle)
         hooks = []
-        for i, word in enumerate(struct.unpack(f"<{size // 4}I", data)):
-            if word & 0x0F000010 != 0x0E000010 and word & 0x0FE00000 != 0x0C400000:
-                continue   # neither mrc/mcr nor mrrc/mcrr
-            if any(lo <= pa + 4 * i < hi for lo, hi in self._thumb_ranges):
+        for off, word in cp15.transfer_words(data):
+            if any(lo <= pa + off < hi for lo, hi in self._thumb_ranges):
                 continue   # Thumb code of the image: scanned at load
-            self._hook_cp_candidate(hooks, va + 4 * i, word, False, pa + 4 * i, word)
+            self._hook_cp_candidate(hooks, va + off, word, False, pa + off, word)
         if not self.icount.per_block:
             self._scan_thumb_page(hooks, va, pa, data)
         self._cp_pages[va] = (pa, data, hooks)
@@ -476,8 +471,7 @@ class Machine:
         else:
             def seen(off: int) -> bool:
                 return False
-        its = [b for off in range(0, len(data) - 1, 2) if data[off + 1] == 0xBF and data[off] & 0xF and not seen(off)
-               for b in [t32.it_block_at(data, off, va)] if b is not None]
+        its = [b for b in t32.it_block_candidates(data, va) if not seen(b[0] - va)]
         if its:
             self.icount.add_it_blocks(its)
         in_it = {a for _it, slots, _end in its for a in slots}

@@ -70,15 +70,6 @@ copy:   ldr     r3, [r1], #4
         .endif
         bx      lr
 
-print4: push    {r0-r3, lr}
-        bl      puthex
-        mov     r0, r1
-        bl      puthex
-        mov     r0, r2
-        bl      puthex
-        mov     r0, r3
-        bl      puthex
-        pop     {r0-r3, pc}
 
 @ position-independent routines, run only from their copies; each returns four values in r0-r3
         .balign 4
@@ -147,3 +138,4 @@ blob_b: nop
 blob_b_end:
         .ltorg
         .include "puthex.inc"
+        .include "print4.inc"

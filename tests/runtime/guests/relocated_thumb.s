@@ -28,15 +28,6 @@ _start: ldr     sp, =RAM + 0x100000
         ldr     r1, =0x20026
         svc     0x123456
 
-print4: push    {r0-r3, lr}
-        bl      puthex
-        mov     r0, r1
-        bl      puthex
-        mov     r0, r2
-        bl      puthex
-        mov     r0, r3
-        bl      puthex
-        pop     {r0-r3, pc}
         .ltorg
 
         .thumb
@@ -68,3 +59,4 @@ troutine:                                       @ returns four values in r0-r3
         pop     {r4-r7, pc}
         .arm
         .include "puthex.inc"
+        .include "print4.inc"

@@ -8,6 +8,8 @@ abort: the runtime sets DFSR/DFAR/IFSR/IFAR when it vectors one.
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Iterator
 from enum import IntEnum
 
 import unicorn
@@ -106,3 +108,17 @@ QEMU_ABSENT: dict[int, frozenset[tuple[int, int, int, int]]] = {
     arm_const.UC_CPU_ARM_CORTEX_A9: _HYP_REGS - {(4, 1, 0, 1)},
     arm_const.UC_CPU_ARM_CORTEX_A15: frozenset({(0, 1, 1, 2)}),
 }
+
+
+#: I-cache and branch-predictor invalidations (opc1, CRn, CRm, opc2; B4.2.1: ICIALLUIS,
+#: BPIALLIS, ICIALLU, ICIMVAU, BPIALL, BPIMVA): a kernel makes one before it runs code it wrote
+#: (B2.2.9); ICIMVAU and BPIMVA (opc2 1 and 7) name an address
+ICACHE_INVALIDATE = frozenset({(0, 7, 1, 0), (0, 7, 1, 6), (0, 7, 5, 0), (0, 7, 5, 1), (0, 7, 5, 6), (0, 7, 5, 7)})
+
+
+def transfer_words(data: bytes) -> Iterator[tuple[int, int]]:
+    """``(offset, word)`` of each word of the A32 code ``data`` that is an ``mrc/mcr``
+    (A8.8.99/A8.8.107) or ``mrrc/mcrr`` (A8.8.100/A8.8.108) encoding, any coprocessor."""
+    for i, word in enumerate(struct.unpack(f"<{len(data) // 4}I", data[:len(data) & ~3])):
+        if word & 0x0F000010 == 0x0E000010 or word & 0x0FE00000 == 0x0C400000:
+            yield 4 * i, word

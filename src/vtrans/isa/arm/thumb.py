@@ -133,6 +133,16 @@ def it_block_at(data: bytes, offset: int, address: int) -> tuple[int, list[int],
     return address + offset, [a for a, *_ in block], block[-1][0] + block[-1][1]
 
 
+def it_block_candidates(data: bytes, address: int) -> Iterator[tuple[int, list[int], int]]:
+    """``it_block_at`` for every halfword of ``data`` that reads as an IT instruction, whatever
+    the instruction boundaries (code copied or generated at run time has no known start)."""
+    for off in range(0, len(data) - 1, 2):
+        if data[off + 1] == 0xBF and data[off] & 0xF:
+            block = it_block_at(data, off, address)
+            if block is not None:
+                yield block
+
+
 def coprocessor_candidates(data: bytes, address: int) -> Iterator[tuple[int, int, int]]:
     """``(address, word, offset)`` of every halfword of ``data`` (loaded at ``address``) that
     begins a 32-bit coprocessor instruction if Thumb code runs there, whatever the
