@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cached_property
+
+
+class per_thread:
+    """A cached property with one value per thread, for engine handles.
+
+    A keystone or capstone handle keeps state between calls (keystone its LLVM MC objects,
+    capstone the ARM IT-block state and the last error), so two threads must never share
+    one: the runtime and the tests run machines on several threads at once.
+    """
+
+    def __init__(self, make):
+        self._make = make
+        self._name = make.__name__
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner, name):
+        self._name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        local = obj.__dict__.get("_per_thread")
+        if local is None:
+            local = obj.__dict__.setdefault("_per_thread", threading.local())
+        try:
+            return getattr(local, self._name)
+        except AttributeError:
+            value = self._make(obj)
+            setattr(local, self._name, value)
+            return value
 
 
 class InsnClass(StrEnum):
@@ -109,13 +139,13 @@ class Isa:
     unicorn_ids: EngineIds
     elf_machine: str = ""
 
-    @cached_property
+    @per_thread
     def ks(self):
         import keystone
 
         return keystone.Ks(self.keystone_ids.arch, self.keystone_ids.mode)
 
-    @cached_property
+    @per_thread
     def cs(self):
         import capstone
 
@@ -123,7 +153,7 @@ class Isa:
         md.detail = True
         return md
 
-    @cached_property
+    @per_thread
     def cs_fast(self):
         """A capstone handle without detail (3x faster) for plain decoding."""
         import capstone

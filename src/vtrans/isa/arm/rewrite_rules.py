@@ -20,13 +20,11 @@ The hypercall encoding and the table formats are in ``hypercall.py``.
 
 from __future__ import annotations
 
-from functools import cached_property
-
 from vtrans.assembler.ir import Binary, Directive, Instruction, Num, Program, Statement, Str, Sym, Unary
 from vtrans.errors import EncodeError
 from vtrans.isa.arm import hypercall as hc
 from vtrans.isa.arm.operands import ExprOperand, Imm, Reg, RegList
-from vtrans.isa.base import Classification
+from vtrans.isa.base import Classification, per_thread
 
 #: mnemonics whose encoding can be in the sensitivity table (see sensitivity.py)
 _ALWAYS = frozenset({
@@ -242,7 +240,7 @@ class ArmRewriteRules:
             return None
         return {"a": "code", "d": "data", "t": "other"}[name[1]]
 
-    @cached_property
+    @per_thread
     def _cs_thumb(self):
         import capstone
 

@@ -25,6 +25,7 @@ here, so the emulator and the VMM share one definition.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Callable
@@ -213,60 +214,68 @@ class ReferenceModel:
     """
 
     _by_model: dict[int, "ReferenceModel"] = {}
+    _models_lock = threading.Lock()
 
     def __init__(self, model: int):
         self.model = model
         self._undefined: dict[int, bool] = {}
         self._nop_read: dict[int, bool] = {}
         self._scratch: tuple[unicorn.Uc, object] | None = None
+        # one scratch CPU per model, shared by every machine of the process: machines run on
+        # several threads at once, and a Unicorn instance must never run on two
+        self._lock = threading.Lock()
         # msr cpsr_cx, #0x13 from SVC with A, I, F set: which masks did it clear?
-        uc, err = self._run(0xE323F013, Mode.SVC | PSR_AIF)
-        cpsr = uc.reg_read(A.UC_ARM_REG_CPSR) if err is None else PSR_AIF
+        err, (cpsr,) = self._run(0xE323F013, Mode.SVC | PSR_AIF, read=(A.UC_ARM_REG_CPSR,))
+        cpsr = cpsr if err is None else PSR_AIF
         self.a_writable = not cpsr & PSR_A
         self.f_writable = not cpsr & PSR_F
         # msr cpsr_fs, r0 and msr cpsr_x, r0 with r0 = ~0: the flag bits the model has (no GE
         # nor E before ARMv6)
-        uc, err = self._run(0xE12CF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
-        self.user_mask = uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_USER if err is None else PSR_FLAGS
-        uc, err = self._run(0xE122F000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
+        err, (cpsr,) = self._run(0xE12CF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF, read=(A.UC_ARM_REG_CPSR,))
+        self.user_mask = cpsr & PSR_USER if err is None else PSR_FLAGS
+        err, (cpsr,) = self._run(0xE122F000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF, read=(A.UC_ARM_REG_CPSR,))
         if err is None:
-            self.user_mask |= uc.reg_read(A.UC_ARM_REG_CPSR) & PSR_E
+            self.user_mask |= cpsr & PSR_E
         # msr spsr_fsxc, r0 with r0 = ~0, then read SPSR: the bits an SPSR holds on this model
-        uc, err = self._run(0xE16FF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF)
-        self.spsr_mask = uc.reg_read(A.UC_ARM_REG_SPSR) if err is None else 0xFFFFFFFF
+        err, (spsr,) = self._run(0xE16FF000, Mode.SVC | PSR_AIF, r0=0xFFFFFFFF, read=(A.UC_ARM_REG_SPSR,))
+        self.spsr_mask = spsr if err is None else 0xFFFFFFFF
 
     @classmethod
     def of(cls, uc: unicorn.Uc) -> "ReferenceModel":
         model = uc.ctl_get_cpu_model()
-        ref = cls._by_model.get(model)
-        if ref is None:
-            ref = cls._by_model[model] = cls(model)
+        with cls._models_lock:
+            ref = cls._by_model.get(model)
+            if ref is None:
+                ref = cls._by_model[model] = cls(model)
         return ref
 
-    def _run(self, word: int, cpsr: int, r0: int = 0x8000) -> tuple[unicorn.Uc, int | None]:
+    def _run(self, word: int, cpsr: int, r0: int = 0x8000,
+             read: tuple[int, ...] = ()) -> tuple[int | None, list[int]]:
         """Run ``word`` once on the scratch CPU, from its reset state (restored each time: a
-        word may change any register, the MMU's included)."""
-        if self._scratch is None:
-            uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
-            uc.ctl_set_cpu_model(self.model)
-            reset_security_state(uc, self.model)
-            uc.mem_map(0, 0x10000)
-            self._scratch = (uc, uc.context_save())
-        uc, reset = self._scratch
-        uc.context_restore(reset)
-        uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
-        uc.mem_write(0, bytes(0x10000))
-        uc.mem_write(0x1000, word.to_bytes(4, "little"))
-        uc.ctl_remove_cache(0x1000, 0x1004)
-        uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
-        for r in _GPR[:15]:
-            uc.reg_write(r, 0x8000)  # any base register points at mapped memory
-        uc.reg_write(A.UC_ARM_REG_R0, r0)
-        try:
-            uc.emu_start(0x1000, 0x2000, count=1)
-        except unicorn.UcError as e:
-            return uc, e.errno
-        return uc, None
+        word may change any register, the MMU's included): the Unicorn error (None if it
+        ran) and the values of the registers ``read`` afterwards."""
+        with self._lock:
+            if self._scratch is None:
+                uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+                uc.ctl_set_cpu_model(self.model)
+                reset_security_state(uc, self.model)
+                uc.mem_map(0, 0x10000)
+                self._scratch = (uc, uc.context_save())
+            uc, reset = self._scratch
+            uc.context_restore(reset)
+            uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+            uc.mem_write(0, bytes(0x10000))
+            uc.mem_write(0x1000, word.to_bytes(4, "little"))
+            uc.ctl_remove_cache(0x1000, 0x1004)
+            uc.reg_write(A.UC_ARM_REG_CPSR, cpsr)
+            for r in _GPR[:15]:
+                uc.reg_write(r, 0x8000)  # any base register points at mapped memory
+            uc.reg_write(A.UC_ARM_REG_R0, r0)
+            try:
+                uc.emu_start(0x1000, 0x2000, count=1)
+            except unicorn.UcError as e:
+                return e.errno, [0] * len(read)
+            return None, [uc.reg_read(r) for r in read]
 
     def implements(self, reg: "Cp15") -> bool:
         """True if ``mrc`` of cp15 register ``reg`` is defined on this model."""
@@ -281,8 +290,8 @@ class ReferenceModel:
         if hit is None:
             hit = True
             for sentinel in (0x12345678, 0xEDCBA987):
-                uc, err = self._run(word, Mode.SVC | PSR_AIF, r0=sentinel)
-                hit = hit and err is None and uc.reg_read(A.UC_ARM_REG_R0) == sentinel
+                err, (r0,) = self._run(word, Mode.SVC | PSR_AIF, r0=sentinel, read=(A.UC_ARM_REG_R0,))
+                hit = hit and err is None and r0 == sentinel
             self._nop_read[word] = hit
         return hit
 
@@ -292,7 +301,7 @@ class ReferenceModel:
             word = (word & 0x0FFFFFFF) | 0xE0000000
         hit = self._undefined.get(word)
         if hit is None:
-            _, err = self._run(word, Mode.SVC | PSR_AIF)
+            err, _ = self._run(word, Mode.SVC | PSR_AIF)
             hit = self._undefined[word] = err == unicorn.UC_ERR_INSN_INVALID
         return hit
 
