@@ -35,13 +35,16 @@ from unicorn import arm_const
 
 log = logging.getLogger(__name__)
 
-#: why the hook stopped the CPU
-STOP_NONE, STOP_LIMIT, STOP_UNMASK = 0, 1, 2
+#: why the hook stopped the CPU (``STOP_UNREAD``: counting per block, the code of a Thumb
+#: block could not be read back -- the machine counts instruction by instruction from there)
+STOP_NONE, STOP_LIMIT, STOP_UNMASK, STOP_UNREAD = 0, 1, 2, 3
 
 _C_SOURCE = r"""
+#include <stddef.h>
 #include <stdint.h>
 typedef int (*uc_stop_fn)(void *uc);
 typedef int (*uc_reg_read_fn)(void *uc, int regid, void *value);
+typedef int (*uc_vmem_read_fn)(void *uc, uint64_t address, int prot, void *bytes, size_t size);
 struct vt_icount {
     uint64_t count;        /* instructions executed (a block is counted when entered) */
     uint64_t limit;        /* never enter a block that would take count past limit */
@@ -64,6 +67,13 @@ struct vt_icount {
     uint32_t pend_n;
     uint32_t thumb_seen;   /* per-block counting met a block of Thumb code (its address | 1) */
     uint32_t watch_value;  /* see watch_mask */
+    /* per-block counting of A32 and Thumb code (vt_icount_mixed): the blocks seen, direct-mapped
+       by (address >> 1) & blk_mask, 4 words each: (address | 1, size, instructions, Thumb) */
+    uint32_t *blk_table;
+    uint32_t blk_mask;
+    uint32_t block_thumb;  /* the block being executed is Thumb code */
+    uc_vmem_read_fn vmem_read;
+    uint32_t blk_unread;   /* a Thumb block whose code could not be read (its address | 1) */
 };
 
 struct vt_uc_tb { uint64_t pc; uint16_t icount; uint16_t size; };
@@ -148,7 +158,7 @@ void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount 
 
 /* the whole rule of vt_icount_block, out of line */
 __attribute__((noinline, cold))
-static void vt_icount_block_slow(void *uc, uint64_t address, uint64_t n, struct vt_icount *s)
+static void vt_icount_block_slow(void *uc, uint64_t address, uint64_t n, uint32_t thumb, struct vt_icount *s)
 {
     if (s->watch_mask && vt_unmasked(uc, s)) {
         s->reason = 2;
@@ -163,6 +173,7 @@ static void vt_icount_block_slow(void *uc, uint64_t address, uint64_t n, struct 
     s->partial = 0;
     s->block_start = address;
     s->block_base = s->count;
+    s->block_thumb = thumb;
     s->count += n;
 }
 
@@ -175,12 +186,85 @@ void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount
     uint64_t n = size / 4;
     uint64_t base = s->count;
     if (__builtin_expect(s->watch_mask != 0 || base + n > s->limit, 0)) {
-        vt_icount_block_slow(uc, address, n, s);
+        vt_icount_block_slow(uc, address, n, 0, s);
         return;
     }
     s->partial = 0;
     s->block_start = address;
     s->block_base = base;
+    s->count = base + n;
+}
+
+/* Thumb instruction lengths: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
+   starts a 32-bit instruction (A6.1; on Thumb-2 CPUs, QEMU's thumb_insn_is_16bit), any other
+   is a 16-bit instruction.  The instructions in [start, end) of Thumb code, read through the
+   MMU; -1 if unreadable. */
+int64_t vt_thumb_count(void *uc, struct vt_icount *s, uint64_t start, uint64_t end)
+{
+    uint8_t buf[4096];
+    int64_t n = 0;
+    while (start < end) {
+        uint32_t len = end - start > sizeof buf ? sizeof buf : (uint32_t)(end - start), off = 0;
+        if (s->vmem_read(uc, start, 4 /* UC_PROT_EXEC */, buf, len) != 0)
+            return -1;
+        while (off < len) {   /* (a 32-bit instruction may end past the chunk: off moves past it) */
+            uint32_t hw = buf[off] | (uint32_t)buf[off + 1] << 8;
+            off += (hw >> 11) >= 0x1d ? 4 : 2;
+            n++;
+        }
+        start += off;
+    }
+    return n;
+}
+
+/* a block not in the table: ask the CPU for its state (A32 or Thumb), and for Thumb read its
+   code back to count its instructions */
+__attribute__((noinline, cold))
+static int vt_block_learn(void *uc, uint64_t address, uint32_t size, struct vt_icount *s, uint32_t *e)
+{
+    uint32_t cpsr = 0, n;
+    int64_t k;
+    s->reg_read(uc, s->cpsr_reg, &cpsr);
+    if (cpsr & 0x20) {
+        k = vt_thumb_count(uc, s, address, address + size);
+        if (k < 0)
+            return -1;
+        n = (uint32_t)k;
+    } else {
+        n = size / 4;
+    }
+    e[0] = (uint32_t)address | 1;
+    e[1] = size;
+    e[2] = n;
+    e[3] = (cpsr >> 5) & 1;
+    return 0;
+}
+
+/* UC_HOOK_BLOCK for code with Thumb in it (CPUs with Thumb-2): the rule of vt_icount_block,
+   with each block's instruction count from the table (learnt the first time a block runs).
+   Every instruction of a Thumb block counts, the slots of an IT block whose condition fails
+   included, as QEMU's -icount counts a translated block. */
+void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount *s)
+{
+    uint32_t *e = s->blk_table + 4 * (((uint32_t)address >> 1) & s->blk_mask);
+    uint64_t n, base = s->count;
+    if (__builtin_expect(e[0] != ((uint32_t)address | 1) || e[1] != size, 0)) {
+        if (vt_block_learn(uc, address, size, s, e) < 0) {
+            s->blk_unread = (uint32_t)address | 1;
+            s->reason = 3;
+            s->emu_stop(uc);
+            return;
+        }
+    }
+    n = e[2];
+    if (__builtin_expect(s->watch_mask != 0 || base + n > s->limit, 0)) {
+        vt_icount_block_slow(uc, address, n, e[3], s);
+        return;
+    }
+    s->partial = 0;
+    s->block_start = address;
+    s->block_base = base;
+    s->block_thumb = e[3];
     s->count = base + n;
 }
 
@@ -231,6 +315,11 @@ class IcountState(ctypes.Structure):
         ("pend_n", ctypes.c_uint32),
         ("thumb_seen", ctypes.c_uint32),
         ("watch_value", ctypes.c_uint32),
+        ("blk_table", ctypes.c_void_p),
+        ("blk_mask", ctypes.c_uint32),
+        ("block_thumb", ctypes.c_uint32),
+        ("vmem_read", ctypes.c_void_p),
+        ("blk_unread", ctypes.c_uint32),
     ]
 
 
@@ -294,7 +383,10 @@ class IcountHook:
     An instruction that raises an exception counts as executed.
     """
 
-    def __init__(self, uc: unicorn.Uc, per_block: bool = True):
+    #: blocks the per-block Thumb counter remembers (direct-mapped: a collision costs a re-learn)
+    BLOCK_TABLE = 1 << 16
+
+    def __init__(self, uc: unicorn.Uc, per_block: bool = True, thumb_blocks: bool = False):
         self.uc = uc
         self.state = IcountState()
         self.state.limit = 0
@@ -305,6 +397,9 @@ class IcountHook:
         lib = _load_library()
         self.native = lib is not None
         self.per_block = per_block and self.native
+        #: counting per block in Thumb code too (``vt_icount_mixed``; CPUs with Thumb-2 only:
+        #: a Thumb-1 CPU may run a BL pair as two instructions)
+        self.thumb_blocks = thumb_blocks and self.per_block
         self._lib = lib
         if self.native:
             # a second handle on the already-loaded libunicorn, so that our
@@ -317,6 +412,13 @@ class IcountHook:
             self.state.reg_read = ctypes.cast(core.uc_reg_read, ctypes.c_void_p).value
             core.uc_hook_add.restype = ctypes.c_int
             self._edge_handle = ctypes.c_size_t()
+            if self.thumb_blocks:
+                self._blocks = (ctypes.c_uint32 * (4 * self.BLOCK_TABLE))()
+                self.state.blk_table = ctypes.cast(self._blocks, ctypes.c_void_p)
+                self.state.blk_mask = self.BLOCK_TABLE - 1
+                self.state.vmem_read = ctypes.cast(core.uc_vmem_read, ctypes.c_void_p).value
+                lib.vt_thumb_count.restype = ctypes.c_int64
+                lib.vt_thumb_count.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_uint64]
             self.install(uc._uch)
         else:
             self._py_handle = uc.hook_add(unicorn.UC_HOOK_CODE, self._py_hook)
@@ -450,9 +552,13 @@ class IcountHook:
         the edge hook that notices Thumb blocks: ``vt_icount_edge``)."""
         lib, core = self._lib, self._core
         user = ctypes.cast(ctypes.byref(self.state), ctypes.c_void_p)
-        hooks = [(self._handle, unicorn.UC_HOOK_BLOCK if self.per_block else unicorn.UC_HOOK_CODE,
-                  lib.vt_icount_block if self.per_block else lib.vt_icount_insn)]
-        if self.per_block:
+        if self.thumb_blocks:
+            hooks = [(self._handle, unicorn.UC_HOOK_BLOCK, lib.vt_icount_mixed)]
+        elif self.per_block:
+            hooks = [(self._handle, unicorn.UC_HOOK_BLOCK, lib.vt_icount_block)]
+        else:
+            hooks = [(self._handle, unicorn.UC_HOOK_CODE, lib.vt_icount_insn)]
+        if self.per_block and not self.thumb_blocks:
             hooks.append((self._edge_handle, unicorn.UC_HOOK_EDGE_GENERATED, lib.vt_icount_edge))
         for handle, kind, fn in hooks:
             # uc_hook_add(uc, &hh, type, callback, user_data, begin, end): variadic in C, so
@@ -468,7 +574,7 @@ class IcountHook:
         if self.native:
             uch = self.uc._uch if uch is None else uch
             self._core.uc_hook_del(uch, self._handle)
-            if self.per_block:
+            if self.per_block and not self.thumb_blocks:
                 self._core.uc_hook_del(uch, self._edge_handle)
         else:
             self.uc.hook_del(self._py_handle)
@@ -477,15 +583,36 @@ class IcountHook:
     def count(self) -> int:
         return self.state.count
 
+    def forget_blocks(self) -> None:
+        """Code may have changed under blocks the per-block Thumb counter knows (a page scanned
+        again, translated blocks dropped): learn every block again."""
+        if self.thumb_blocks:
+            ctypes.memset(self._blocks, 0, ctypes.sizeof(self._blocks))
+
+    def _index_in_block(self, pc: int) -> int | None:
+        """How many instructions of the current block come before ``pc`` (None if ``pc`` is
+        not in it)."""
+        s = self.state
+        off = pc - s.block_start
+        if off < 0:
+            return None
+        if s.block_thumb:
+            if off > 4 * (s.count - s.block_base):
+                return None
+            index = self._lib.vt_thumb_count(self.uc._uch, ctypes.byref(s), s.block_start, pc)
+            if index < 0:
+                return None
+        else:
+            index = off >> 2
+        return index if s.block_base + index < s.count else None
+
     def now_at(self, pc: int) -> int:
         """Instructions executed once the instruction at ``pc`` (in the current block) has run."""
         s = self.state
         if not self.per_block:
             return s.count - max(self._slots_from(pc) - 1, 0)
-        off = pc - s.block_start
-        if 0 <= off and s.block_base + (off >> 2) < s.count:
-            return s.block_base + (off >> 2) + 1
-        return s.count
+        index = self._index_in_block(pc)
+        return s.count if index is None else s.block_base + index + 1
 
     def retire_through(self, pc: int) -> None:
         """The block is left after the instruction at ``pc``: forget the rest of it."""
@@ -502,9 +629,9 @@ class IcountHook:
         only the instructions before it."""
         s = self.state
         if self.per_block:
-            off = pc - s.block_start
-            if 0 <= off and s.block_base + (off >> 2) < s.count:
-                s.count = s.block_base + (off >> 2)
+            index = self._index_in_block(pc)
+            if index is not None:
+                s.count = s.block_base + index
             s.block_base = s.count
             s.block_start = 0xFFFFFFFFFFFFFFFF
         elif self._slots_from(pc):

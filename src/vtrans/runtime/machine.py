@@ -58,7 +58,7 @@ from vtrans.isa.arm import thumb as t32
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
-from vtrans.runtime.icount import STOP_LIMIT, STOP_UNMASK, IcountHook
+from vtrans.runtime.icount import STOP_LIMIT, STOP_UNMASK, STOP_UNREAD, IcountHook
 from vtrans.runtime.loader import KERNEL_ARGS_OFFSET, LoadedImage, atags, heap_layout
 from vtrans.runtime.memory import PhysicalMemory
 from vtrans.runtime.modes import ExecutionMode
@@ -266,7 +266,7 @@ class Machine:
         #: ends the run there, to be resumed when it does; False halts as alone
         self.on_wait: Callable[[], bool] | None = None
         self._cp_handlers: dict[CpKey, CpHandler] = {}
-        self._block_words: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._block_words: dict[tuple[int, int], tuple] = {}
         self._io_execution: tuple[int, int] | None = None
         self._io_index = -1
         self._cp_hooks: list[int] = []
@@ -436,9 +436,11 @@ class Machine:
             if any(lo <= pa + off < hi for lo, hi in self._thumb_ranges):
                 continue   # Thumb code of the image: scanned at load
             self._hook_cp_candidate(hooks, va + off, word, False, pa + off, word)
-        if not self.icount.per_block:
+        if not self.icount.per_block or self.icount.thumb_blocks:
             self._scan_thumb_page(hooks, va, pa, data)
         self._cp_pages[va] = (pa, data, hooks)
+        if known is not None:
+            self.icount.forget_blocks()
         return known is not None
 
     def _hook_cp_candidate(self, hooks: list[int], addr: int, word: int, thumb: bool, pa: int, raw: int) -> None:
@@ -472,7 +474,7 @@ class Machine:
             def seen(off: int) -> bool:
                 return False
         its = [b for b in t32.it_block_candidates(data, va) if not seen(b[0] - va)]
-        if its:
+        if its and not self.icount.per_block:
             self.icount.add_it_blocks(its)
         in_it = {a for _it, slots, _end in its for a in slots}
         for addr, word, off in t32.coprocessor_candidates(data, va):
@@ -591,7 +593,7 @@ class Machine:
                               atags(self.spec, self.board.ram[0].size))
         self.image = image
         if image.has_thumb and self.icount.per_block:
-            self._count_per_instruction()
+            self._count_thumb()
         elif image.has_thumb:
             self._find_it_blocks()   # (the Python counter: per instruction already)
         windows = [(w.base, w.size) for w in self.memory.ram]
@@ -604,14 +606,21 @@ class Machine:
         self.uc.reg_write(PC, image.start_pc)
         self.uc.ctl_flush_tb()
 
-    def _count_per_instruction(self) -> None:
-        """Thumb blocks do not tell their instruction count: count instruction by instruction."""
+    def _count_thumb(self, per_block: bool = True) -> bool:
+        """The guest runs Thumb code, whose blocks' sizes do not tell their instruction counts:
+        on a CPU with Thumb-2, count per block still, learning each block's count from its code
+        (``vt_icount_mixed``); on a Thumb-1 CPU (which may run a BL pair as two instructions),
+        or if that cannot be done (``per_block`` false), count instruction by instruction.  True
+        if per block."""
         old = self.icount
+        blocks = per_block and self.traits.v7 and old.native and self.mode.name != "bt"
         old.remove()
-        self.icount = IcountHook(self.uc, per_block=False)
+        self.icount = IcountHook(self.uc, per_block=blocks, thumb_blocks=blocks)
         self.icount.state.count = old.state.count
         self.icount.state.limit = old.state.limit
-        self._find_it_blocks()
+        if not blocks:
+            self._find_it_blocks()
+        return blocks
 
     def _find_it_blocks(self) -> None:
         """Tell the per-instruction counter where the image's IT blocks are."""
@@ -647,7 +656,10 @@ class Machine:
         n = st.count - st.block_base
         execution = (st.block_start, st.block_base)
         first = self._io_index + 1 if execution == self._io_execution else 0
-        index = self._find_access(st.block_start, n, first, addr)
+        if st.block_thumb:
+            index = self._find_access_thumb(st.block_start, n, first, addr)
+        else:
+            index = self._find_access(st.block_start, n, first, addr)
         self._io_execution, self._io_index = execution, index
         self.clock.insns = st.block_base + index + 1 + self.idle_insns
 
@@ -677,6 +689,36 @@ class Machine:
             regs[15] = block + 4 * i + 8
             addrs = access_addresses(word, reg, cpsr)
             if addrs and any(a <= addr < a + 4 for a in addrs):
+                return i
+        return max(min(first, n - 1), 0)  # not decoded: the earliest instruction it can be
+
+    def _find_access_thumb(self, block: int, n: int, first: int, addr: int) -> int:
+        """``_find_access`` for a block of Thumb code (counted per block: ``vt_icount_mixed``)."""
+        insns = self._block_words.get((block | 1, n))
+        if insns is None:
+            data = b""
+            for size in (4 * n, 2 * n):
+                try:
+                    data = self.guest_memory.read(block, size)
+                    break
+                except Exception:  # noqa: BLE001 - the block's end may be the memory's end
+                    continue
+            insns = tuple(t32.decode_block(data, block, n))
+            if len(self._block_words) > 4096:
+                self._block_words.clear()
+            self._block_words[(block | 1, n)] = insns
+        uc = self.uc
+        regs: dict[int, int] = {}
+
+        def reg(r: int) -> int:
+            v = regs.get(r)
+            if v is None:
+                v = regs[r] = uc.reg_read(_REG_IDS[r])
+            return v
+
+        for i in range(first, len(insns)):
+            span = t32.access_range(insns[i], reg)
+            if span is not None and span[0] <= addr < span[1]:
                 return i
         return max(min(first, n - 1), 0)  # not decoded: the earliest instruction it can be
 
@@ -950,7 +992,7 @@ class Machine:
         if fetch and va is not None:
             if self._cp_scan:
                 self._scan_code_page(va, pa)
-            if self.icount.per_block and self._regs.read(CPSR) & PSR_T:
+            if self.icount.per_block and not self.icount.thumb_blocks and self._regs.read(CPSR) & PSR_T:
                 # Thumb code the loader did not see is being translated (the fill is for its
                 # block): stop before it runs, and the run loop counts per instruction from there
                 st = self.icount.state
@@ -1235,13 +1277,21 @@ class Machine:
             self._set_watch(st)
             pc = uc.reg_read(PC)
             thumb = bool(uc.reg_read(CPSR) & PSR_T)
-            if thumb and self.icount.per_block:
+            if self.icount.per_block and ((thumb and not self.icount.thumb_blocks) or st.blk_unread):
                 # Thumb code the loader did not see (a raw image, generated code): from here on
-                # count per instruction (blocks already run in Thumb state were counted as A32)
-                log.warning("Thumb code at 0x%08x in an image without Thumb mapping symbols: "
-                            "counting instructions one by one from now on", pc)
-                self._count_per_instruction()
-                self.cp_hooks_after_counter()
+                # count Thumb blocks too, or instruction by instruction (blocks already run in
+                # Thumb state were counted as A32)
+                unread = st.blk_unread
+                if self._count_thumb(per_block=not unread):
+                    log.info("Thumb code at 0x%08x in an image without Thumb mapping symbols", pc)
+                else:
+                    log.warning("Thumb code at 0x%08x %s: counting instructions one by one from now on",
+                                pc, "whose code cannot be read back" if unread else
+                                "in an image without Thumb mapping symbols")
+                # pages fetched so far are scanned again, for Thumb coprocessor accesses too (and
+                # the interception hooks go after a per-instruction counter)
+                self._install_cp_hooks(self.image)
+                uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
                 uc.ctl_flush_tb()   # blocks translated for the block counter have no per-instruction calls
                 st = self.icount.state
                 self._set_watch(st)
@@ -1268,21 +1318,22 @@ class Machine:
                 if st.reason:
                     continue
                 # the partial run stopped on its own: WFI, handled below
-            elif (st.reason == STOP_LIMIT and at_deadline and self.icount.per_block and st.count < st.limit
-                    and not thumb):
+            elif (st.reason == STOP_LIMIT and at_deadline and self.icount.per_block and st.count < st.limit):
                 # the next block would cross a deadline: run exactly the instructions left, up to
                 # an ``until`` address inside it (a block is straight-line code).  A plain slice
                 # end needs no exactness: the run goes on from the block boundary (splitting a
                 # block means dropping its translation twice, ~0.1 ms)
                 pc = uc.reg_read(PC)
-                if not uc.reg_read(CPSR) & PSR_T:
-                    until = pc + 4 * (st.limit - st.count)
+                t = bool(uc.reg_read(CPSR) & PSR_T)
+                if not t or self.icount.thumb_blocks:
+                    left = st.limit - st.count
+                    until = self._thumb_after(pc, left) if t else pc + 4 * left
                     st.reason = 0
                     st.partial = 1
                     # a block already translated without this ``until`` would run past it; and
                     # the truncated block must not outlive this run
                     uc.ctl_remove_cache(pc, until + 4)
-                    self._emulate(pc, until)
+                    self._emulate(pc | t, until)
                     uc.ctl_remove_cache(pc, until + 4)
                     st.partial = 0
                     if self._stop is not None:
@@ -1290,7 +1341,7 @@ class Machine:
                     if uc.reg_read(PC) == until or st.reason:
                         continue
                     # the partial run stopped on its own: WFI, handled below
-            elif st.reason in (STOP_LIMIT, STOP_UNMASK):
+            elif st.reason in (STOP_LIMIT, STOP_UNMASK, STOP_UNREAD):
                 if st.reason == STOP_LIMIT and not at_deadline:
                     why = self._halt_check()
                     if why is not None:

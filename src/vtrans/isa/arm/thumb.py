@@ -11,7 +11,8 @@ it, and ``classify`` asks the A32 table.  Everything else is innocuous.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 from vtrans.isa.arm.mmu import is_unprivileged_access
 
@@ -169,4 +170,60 @@ def self_branch_condition(hw1: int, hw2: int | None) -> int | None:
         return 0xE
     if hw2 is None and hw1 & 0xF0FF == 0xD0FE and (hw1 >> 8) & 0xF < 0xE:
         return (hw1 >> 8) & 0xF
+    return None
+
+
+_cs = threading.local()
+
+#: capstone's names of the core registers -> their numbers
+_REG_NUMBERS = {**{f"r{i}": i for i in range(16)}, "sb": 9, "sl": 10, "fp": 11, "ip": 12, "sp": 13,
+                "lr": 14, "pc": 15}
+
+
+def decode_block(data: bytes, address: int, n: int) -> list:
+    """The first ``n`` Thumb instructions of ``data`` (at ``address``), decoded by capstone
+    with operand details (one handle per thread)."""
+    cs = getattr(_cs, "handle", None)
+    if cs is None:
+        import capstone
+
+        cs = _cs.handle = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+        cs.detail = True
+    out = []
+    for insn in cs.disasm(data, address):
+        out.append(insn)
+        if len(out) == n:
+            break
+    return out
+
+
+def access_range(insn, reg: Callable[[int], int]) -> tuple[int, int] | None:
+    """The bytes ``[lo, hi)`` the Thumb load/store ``insn`` (a capstone instruction with
+    details) accesses, with ``reg(n)`` giving the register values before it runs; None for an
+    instruction that accesses no memory.  Single, dual and multiple loads and stores, PUSH and
+    POP (A8.8: the address computation of each form, before any writeback)."""
+    import capstone.arm as csa
+
+    name = insn.mnemonic.split(".")[0]
+    ops = insn.operands
+    if name in ("push", "pop") or name.startswith(("ldm", "stm")):
+        if name in ("push", "pop"):
+            base, count, down = reg(13), len(ops), name == "push"
+        else:
+            base = reg(_REG_NUMBERS[insn.reg_name(ops[0].reg)])
+            count, down = len(ops) - 1, name.endswith("db")
+        lo = (base - 4 * count if down else base) & 0xFFFFFFFF
+        return lo, lo + 4 * count
+    for op in ops:
+        if op.type != csa.ARM_OP_MEM:
+            continue
+        rn = _REG_NUMBERS.get(insn.reg_name(op.mem.base), 15)
+        base = (insn.address + 4) & ~3 if rn == 15 else reg(rn)
+        offset = op.mem.disp
+        if op.mem.index:
+            index = reg(_REG_NUMBERS[insn.reg_name(op.mem.index)]) << (op.shift.value if op.shift.type else 0)
+            offset += -index if op.subtracted else index
+        lo = (base + offset) & 0xFFFFFFFF
+        width = 8 if name in ("ldrd", "strd", "ldrexd", "strexd") else 4
+        return lo, lo + width
     return None
