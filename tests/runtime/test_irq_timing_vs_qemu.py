@@ -235,3 +235,15 @@ def test_timer_interrupts_land_in_thumb_code_where_qemu_takes_them(board: str, s
 def test_timer_interrupts_land_where_qemu_takes_them(board: str, seed: int, mode: str, guest_builder,
                                                      qemu_arm) -> None:
     _lands_where_qemu_takes_them(board, seed, mode, False, guest_builder, qemu_arm)
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("mode", ["native", "trap"])
+def test_interrupt_right_after_an_it_block_enters_working_a32_code(mode: str, guest_builder, qemu_arm) -> None:
+    """Seed 20 on virt: the first timer deadline falls right after the last slot of an IT block,
+    so the run to it ends there.  Unicorn 2.1.4 then still believed it was translating an IT
+    block, and the A32 vector and handler it translated next had no exit checks: the handler's
+    intercepted ``mrc`` of the generic timer ran on the CPU's own register (a host-clock value),
+    and the interrupts after it landed late.  ``Machine._clear_it_latch`` resets that belief."""
+    _lands_where_qemu_takes_them("virt", 20, mode, True, guest_builder, qemu_arm)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from unicorn import arm_const as A
 
 from tests.conftest import CAMPAIGN_CASES
+from vtrans.isa import get as get_isa
 from vtrans.isa.arm.emulate import Emulator, Event, Form, decode
 from vtrans.isa.arm.ucfast import fast, reset_security_state
 from vtrans.isa.arm.vcpu import Cp15, ExceptionKind, Mode, VCpu, native_arch_state
@@ -30,7 +31,7 @@ MODELS = (A.UC_CPU_ARM_CORTEX_A15, A.UC_CPU_ARM_926, A.UC_CPU_ARM_CORTEX_A8, A.U
 MODES = (Mode.USR, Mode.FIQ, Mode.IRQ, Mode.SVC, Mode.ABT, Mode.UND)
 EXC_MODES = (Mode.FIQ, Mode.IRQ, Mode.SVC, Mode.ABT, Mode.UND)
 
-_ks = keystone.Ks(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM)
+_ks = get_isa("arm").open_keystone()
 
 SETTINGS = settings(max_examples=max(5, CAMPAIGN_CASES // 3), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -417,7 +418,7 @@ def test_exceptions_enter_virtual_vectors(text, form, kind, vector, mode, lr_off
     """The reference CPU does not vector exceptions (Unicorn stops); the reference for exception
     entry is the native CPU's own state moved by the ARM ARM's rules (B1.8.3): SPSR_mode = old CPSR,
     LR_mode = address + offset, mode and masks set, PC = VBAR + vector offset."""
-    ks = keystone.Ks(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM | keystone.KS_MODE_V8)
+    ks = get_isa("arm").open_keystone(keystone.KS_MODE_V8)
     word = int.from_bytes(bytes(ks.asm(text, CODE)[0]), "little")
     native = make_cpu(state, word)
     fast(native).cp_write(15, 0, 12, 0, 0, vbar)

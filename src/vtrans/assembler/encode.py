@@ -49,8 +49,7 @@ class Encoder:
     def _ks_v8(self):
         import keystone
 
-        ids = self.isa.keystone_ids
-        return keystone.Ks(ids.arch, ids.mode | keystone.KS_MODE_V8)
+        return self.isa.open_keystone(keystone.KS_MODE_V8)
 
     def encode(self, jobs: list[Job]) -> list[bytes]:
         """The bytes of each job, in order.  Raises ``EncodeError`` at the first bad one."""

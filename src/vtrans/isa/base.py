@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+#: keystone handles that read immediates in the wrong radix, kept open (``Isa.open_keystone``)
+_BAD_KEYSTONE_HANDLES: list = []
+
+
 class per_thread:
     """A cached property with one value per thread, for engine handles.
 
@@ -138,12 +142,30 @@ class Isa:
     capstone_ids: EngineIds
     unicorn_ids: EngineIds
     elf_machine: str = ""
+    #: an instruction with a decimal immediate, and its bytes (see ``open_keystone``)
+    keystone_probe: tuple[str, bytes] | None = None
 
     @per_thread
     def ks(self):
+        return self.open_keystone()
+
+    def open_keystone(self, extra_mode: int = 0):
+        """A new keystone handle for this ISA (mode | ``extra_mode``), checked.
+
+        keystone 0.9.2 leaves a new handle's syntax option uninitialised (only x86 may set it,
+        through ks_option), and its ARM parser reads every immediate as hexadecimal when that
+        memory happens to have the RADIX16 bit set: ``#72`` becomes 0x72.  Whether it does
+        depends on the heap, so a handle is checked with ``keystone_probe``; a handle that
+        fails is kept open (its memory must not be handed out again) and another one opened."""
         import keystone
 
-        return keystone.Ks(self.keystone_ids.arch, self.keystone_ids.mode)
+        for _ in range(16):
+            ks = keystone.Ks(self.keystone_ids.arch, self.keystone_ids.mode | extra_mode)
+            probe = self.keystone_probe
+            if probe is None or bytes(ks.asm(probe[0], 0, as_bytes=True)[0] or b"") == probe[1]:
+                return ks
+            _BAD_KEYSTONE_HANDLES.append(ks)
+        raise RuntimeError(f"keystone: no {self.name} handle reads immediates in decimal")
 
     @per_thread
     def cs(self):

@@ -36,8 +36,10 @@ from unicorn import arm_const
 log = logging.getLogger(__name__)
 
 #: why the hook stopped the CPU (``STOP_UNREAD``: counting per block, the code of a Thumb
-#: block could not be read back -- the machine counts instruction by instruction from there)
-STOP_NONE, STOP_LIMIT, STOP_UNMASK, STOP_UNREAD = 0, 1, 2, 3
+#: block could not be read back -- the machine counts instruction by instruction from there;
+#: ``STOP_IT_LATCH``: an A32 block is new while Unicorn may still believe it translates an IT
+#: block -- see ``Machine._clear_it_latch``)
+STOP_NONE, STOP_LIMIT, STOP_UNMASK, STOP_UNREAD, STOP_IT_LATCH = 0, 1, 2, 3, 4
 
 _C_SOURCE = r"""
 #include <stddef.h>
@@ -74,6 +76,8 @@ struct vt_icount {
     uint32_t block_thumb;  /* the block being executed is Thumb code */
     uc_vmem_read_fn vmem_read;
     uint32_t blk_unread;   /* a Thumb block whose code could not be read (its address | 1) */
+    uint32_t it_latch;     /* a Thumb block ending inside an IT block ran (its address | 1) since
+                              the machine last cleared Unicorn's IT flag (Machine._clear_it_latch) */
 };
 
 struct vt_uc_tb { uint64_t pc; uint16_t icount; uint16_t size; };
@@ -198,45 +202,79 @@ void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount
 /* Thumb instruction lengths: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
    starts a 32-bit instruction (A6.1; on Thumb-2 CPUs, QEMU's thumb_insn_is_16bit), any other
    is a 16-bit instruction.  The instructions in [start, end) of Thumb code, read through the
-   MMU; -1 if unreadable. */
-int64_t vt_thumb_count(void *uc, struct vt_icount *s, uint64_t start, uint64_t end)
+   MMU, starting in IT state `it` (CPSR.IT); -1 if unreadable.  *last_slot (if given): the last
+   one is a slot of an IT block (QEMU's condexec_mask, advanced as thumb_tr_translate_insn does). */
+static int64_t vt_thumb_scan(void *uc, struct vt_icount *s, uint64_t start, uint64_t end, uint32_t it,
+                             uint32_t *last_slot)
 {
     uint8_t buf[4096];
     int64_t n = 0;
+    uint32_t mask = (it & 0xf) << 1, slot = 0;
     while (start < end) {
         uint32_t len = end - start > sizeof buf ? sizeof buf : (uint32_t)(end - start), off = 0;
         if (s->vmem_read(uc, start, 4 /* UC_PROT_EXEC */, buf, len) != 0)
             return -1;
         while (off < len) {   /* (a 32-bit instruction may end past the chunk: off moves past it) */
             uint32_t hw = buf[off] | (uint32_t)buf[off + 1] << 8;
+            slot = mask != 0;
+            if (!slot && (hw & 0xff00) == 0xbf00 && (hw & 0xf))
+                mask = hw & 0x1f;   /* IT */
+            if (mask)
+                mask = (mask << 1) & 0x1f;
             off += (hw >> 11) >= 0x1d ? 4 : 2;
             n++;
         }
         start += off;
     }
+    if (last_slot)
+        *last_slot = slot;
     return n;
 }
 
+int64_t vt_thumb_count(void *uc, struct vt_icount *s, uint64_t start, uint64_t end)
+{
+    return vt_thumb_scan(uc, s, start, end, 0, 0);
+}
+
+/* forget the blocks the table has at addresses in [lo, hi) (their code may change) */
+void vt_forget_range(struct vt_icount *s, uint64_t lo, uint64_t hi)
+{
+    uint64_t a;
+    if (hi - lo >= 2 * (uint64_t)(s->blk_mask + 1)) {
+        for (a = 0; a <= s->blk_mask; a++)
+            s->blk_table[4 * a] = 0;
+        return;
+    }
+    for (a = lo & ~(uint64_t)1; a < hi; a += 2) {
+        uint32_t *e = s->blk_table + 4 * (((uint32_t)a >> 1) & s->blk_mask);
+        if (e[0] == ((uint32_t)a | 1))
+            e[0] = 0;
+    }
+}
+
 /* a block not in the table: ask the CPU for its state (A32 or Thumb), and for Thumb read its
-   code back to count its instructions */
+   code back to count its instructions.  -1: unreadable; -2: a new A32 block while it_latch is
+   set (the machine clears Unicorn's IT flag and has it translated again) */
 __attribute__((noinline, cold))
 static int vt_block_learn(void *uc, uint64_t address, uint32_t size, struct vt_icount *s, uint32_t *e)
 {
-    uint32_t cpsr = 0, n;
+    uint32_t cpsr = 0, n, slot = 0;
     int64_t k;
     s->reg_read(uc, s->cpsr_reg, &cpsr);
     if (cpsr & 0x20) {
-        k = vt_thumb_count(uc, s, address, address + size);
+        k = vt_thumb_scan(uc, s, address, address + size, ((cpsr >> 25) & 3) | ((cpsr >> 8) & 0xfc), &slot);
         if (k < 0)
             return -1;
         n = (uint32_t)k;
     } else {
+        if (s->it_latch)
+            return -2;
         n = size / 4;
     }
     e[0] = (uint32_t)address | 1;
     e[1] = size;
     e[2] = n;
-    e[3] = (cpsr >> 5) & 1;
+    e[3] = ((cpsr >> 5) & 1) | slot << 1;
     return 0;
 }
 
@@ -249,22 +287,26 @@ void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount
     uint32_t *e = s->blk_table + 4 * (((uint32_t)address >> 1) & s->blk_mask);
     uint64_t n, base = s->count;
     if (__builtin_expect(e[0] != ((uint32_t)address | 1) || e[1] != size, 0)) {
-        if (vt_block_learn(uc, address, size, s, e) < 0) {
-            s->blk_unread = (uint32_t)address | 1;
-            s->reason = 3;
+        int r = vt_block_learn(uc, address, size, s, e);
+        if (r < 0) {
+            if (r == -1)
+                s->blk_unread = (uint32_t)address | 1;
+            s->reason = r == -1 ? 3 : 4;
             s->emu_stop(uc);
             return;
         }
     }
     n = e[2];
+    if (e[3] & 2)
+        s->it_latch = (uint32_t)address | 1;
     if (__builtin_expect(s->watch_mask != 0 || base + n > s->limit, 0)) {
-        vt_icount_block_slow(uc, address, n, e[3], s);
+        vt_icount_block_slow(uc, address, n, e[3] & 1, s);
         return;
     }
     s->partial = 0;
     s->block_start = address;
     s->block_base = base;
-    s->block_thumb = e[3];
+    s->block_thumb = e[3] & 1;
     s->count = base + n;
 }
 
@@ -320,6 +362,7 @@ class IcountState(ctypes.Structure):
         ("block_thumb", ctypes.c_uint32),
         ("vmem_read", ctypes.c_void_p),
         ("blk_unread", ctypes.c_uint32),
+        ("it_latch", ctypes.c_uint32),
     ]
 
 
@@ -583,11 +626,12 @@ class IcountHook:
     def count(self) -> int:
         return self.state.count
 
-    def forget_blocks(self) -> None:
-        """Code may have changed under blocks the per-block Thumb counter knows (a page scanned
-        again, translated blocks dropped): learn every block again."""
+    def forget_blocks(self, lo: int = 0, hi: int = 1 << 32) -> None:
+        """Translated blocks at [lo, hi) were dropped (their code may have changed, a page was
+        scanned again): the per-block Thumb counter learns them again when they run (and so
+        sees an A32 one translated anew: ``STOP_IT_LATCH``)."""
         if self.thumb_blocks:
-            ctypes.memset(self._blocks, 0, ctypes.sizeof(self._blocks))
+            self._lib.vt_forget_range(ctypes.byref(self.state), ctypes.c_uint64(lo), ctypes.c_uint64(hi))
 
     def _index_in_block(self, pc: int) -> int | None:
         """How many instructions of the current block come before ``pc`` (None if ``pc`` is

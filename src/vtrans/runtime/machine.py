@@ -58,7 +58,7 @@ from vtrans.isa.arm import thumb as t32
 from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semihosting, SemihostExit, is_semihosting_svc
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
-from vtrans.runtime.icount import STOP_LIMIT, STOP_UNMASK, STOP_UNREAD, IcountHook
+from vtrans.runtime.icount import STOP_IT_LATCH, STOP_LIMIT, STOP_UNMASK, STOP_UNREAD, IcountHook
 from vtrans.runtime.loader import KERNEL_ARGS_OFFSET, LoadedImage, atags, heap_layout
 from vtrans.runtime.memory import PhysicalMemory
 from vtrans.runtime.modes import ExecutionMode
@@ -510,7 +510,7 @@ class Machine:
             pages = list(self._cp_pages)
         changed = [va for va in pages if va in self._cp_pages and self._scan_code_page(va, self._cp_pages[va][0])]
         for va in changed:
-            uc.ctl_remove_cache(va, va + size)
+            self.drop_blocks(va, va + size)
         if not changed or (self.mode.guest_cpsr() & PSR_M) == Mode.USR:
             return
         self.icount.retire_through(address)
@@ -522,7 +522,7 @@ class Machine:
         translated with the new hooks."""
         size = self._tlb_page
         self._scan_code_page(address, pa)
-        uc.ctl_remove_cache(address & -size, (address & -size) + size)
+        self.drop_blocks(address & -size, (address & -size) + size)
         self.icount.retire_before(address)
         uc.reg_write(PC, address | bool(uc.reg_read(CPSR) & PSR_T))
 
@@ -604,7 +604,7 @@ class Machine:
         # zeroes its flag variables, and ZF == 0 means Z set: CPSR reads 0x400001d3
         self.uc.reg_write(CPSR, 0x400001D3)
         self.uc.reg_write(PC, image.start_pc)
-        self.uc.ctl_flush_tb()
+        self.flush_blocks()
 
     def _count_thumb(self, per_block: bool = True) -> bool:
         """The guest runs Thumb code, whose blocks' sizes do not tell their instruction counts:
@@ -1128,6 +1128,35 @@ class Machine:
             return None
         return t32.self_branch_condition(hw1, self._read_half(pc + 2) if t32.is_32bit(hw1) else None)
 
+    def _clear_it_latch(self, last: int, until: int) -> None:
+        """After a run that translated Thumb code up to ``until``, whose last instruction, at
+        ``last``, may be inside an IT block: make Unicorn forget it translated an IT block.
+
+        Unicorn 2.1.4 keeps one flag (``uc->no_exit_request``), set while it translates an
+        instruction of an IT block so that the block is not split, and cleared only by the next
+        Thumb instruction it translates outside one: an A32 block translated while it is still
+        set gets no exit checks at all -- its code hooks cannot leave it (an intercepted ``mrc``
+        then runs on the CPU's own register), and a device write does not stop the CPU after
+        it.  A run to an ``until`` inside or right after an IT block leaves it set, and the
+        exception the machine delivers there next enters A32 vectors.  So the instruction at
+        ``last`` is translated once more, alone (an exit at ``until``), as a Thumb instruction
+        outside any IT block (IT bits cleared for the moment), and that translation dropped."""
+        uc = self.uc
+        cpsr = uc.reg_read(CPSR)
+        uc.reg_write(CPSR, (cpsr & ~PSR_IT) | PSR_T)
+        self.icount.state.it_latch = 0
+        uc.ctl_remove_cache(last, until)
+        uc.ctl_exits_enabled(True)
+        try:
+            uc.ctl_set_exits([until])
+            uc.ctl_request_cache(last)
+        except unicorn.UcError:
+            pass   # (nothing translated: no flag left set either)
+        finally:
+            uc.ctl_exits_enabled(False)
+            uc.ctl_remove_cache(last, until)
+            uc.reg_write(CPSR, cpsr)
+
     def _thumb_after(self, pc: int, n: int) -> int:
         """The address after the ``n`` Thumb instructions from ``pc``."""
         for _ in range(n):
@@ -1177,7 +1206,7 @@ class Machine:
             self.uc.hook_del(self._align_hook)
             self._align_hook = None
             self._align_rmap.clear()
-        self.uc.ctl_flush_tb()
+        self.flush_blocks()
 
     def _guest_sctlr(self) -> int:
         """SCTLR as the guest sees it (a VMM mode's is virtual)."""
@@ -1202,6 +1231,16 @@ class Machine:
             for va in self._align_rmap.get(page, ()) or (page,):
                 self._regs.cp_write(15, 0, 8, 7, 1, va)   # TLBIMVA
 
+    def drop_blocks(self, lo: int, hi: int) -> None:
+        """Drop the translated blocks at virtual [lo, hi) (and what the counter knows of them)."""
+        self.uc.ctl_remove_cache(lo, hi)
+        self.icount.forget_blocks(lo, hi)
+
+    def flush_blocks(self) -> None:
+        """Drop every translated block."""
+        self.uc.ctl_flush_tb()
+        self.icount.forget_blocks()
+
     def _emulate(self, start: int, until: int = _NO_UNTIL) -> None:
         self._mmu_fault = None
         self._drop_until_stub()
@@ -1213,6 +1252,17 @@ class Machine:
             self.uc.emu_start(start, until)
         except unicorn.UcError as e:
             self._on_uc_error(e)
+        st = self.icount.state
+        if st.reason == STOP_IT_LATCH:
+            # a new A32 block, stopped before it ran, may have been translated while Unicorn
+            # believed it was in an IT block: clear that, and have it translated again
+            thumb = st.it_latch & ~1
+            hw = self._read_half(thumb)
+            if hw is not None:
+                self._clear_it_latch(thumb, thumb + (4 if t32.is_32bit(hw) else 2))
+            pc = self.uc.reg_read(PC)
+            self.drop_blocks(pc, pc + 4)
+            st.it_latch = 0
 
     def _set_watch(self, st) -> None:
         """What the counter watches in the CPSR for the next run: interrupt masks with an
@@ -1292,7 +1342,7 @@ class Machine:
                 # the interception hooks go after a per-instruction counter)
                 self._install_cp_hooks(self.image)
                 uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
-                uc.ctl_flush_tb()   # blocks translated for the block counter have no per-instruction calls
+                self.flush_blocks()   # blocks translated for the block counter have no per-instruction calls
                 st = self.icount.state
                 self._set_watch(st)
             self._emulate(pc | thumb)
@@ -1303,12 +1353,14 @@ class Machine:
                 # an IT block would cross the deadline (Unicorn cannot stop inside one by itself):
                 # run its IT and the slots up to the deadline, to an ``until`` inside the block
                 pc = uc.reg_read(PC)
-                until = self._thumb_after(pc, st.limit - st.count)
+                left = st.limit - st.count
+                until = self._thumb_after(pc, left)
                 st.reason = 0
                 st.partial = 1
-                uc.ctl_remove_cache(pc, until + 4)     # (translated blocks know their ``until``)
+                self.drop_blocks(pc, until + 4)     # (translated blocks know their ``until``)
                 self._emulate(pc | 1, until)
-                uc.ctl_remove_cache(pc, until + 4)
+                self._clear_it_latch(self._thumb_after(pc, left - 1), until)
+                self.drop_blocks(pc, until + 4)
                 st.partial = 0
                 if self._stop is not None:
                     break
@@ -1332,16 +1384,18 @@ class Machine:
                     st.partial = 1
                     # a block already translated without this ``until`` would run past it; and
                     # the truncated block must not outlive this run
-                    uc.ctl_remove_cache(pc, until + 4)
+                    self.drop_blocks(pc, until + 4)
                     self._emulate(pc | t, until)
-                    uc.ctl_remove_cache(pc, until + 4)
+                    if t:
+                        self._clear_it_latch(self._thumb_after(pc, left - 1), until)
+                    self.drop_blocks(pc, until + 4)
                     st.partial = 0
                     if self._stop is not None:
                         break
                     if uc.reg_read(PC) == until or st.reason:
                         continue
                     # the partial run stopped on its own: WFI, handled below
-            elif st.reason in (STOP_LIMIT, STOP_UNMASK, STOP_UNREAD):
+            elif st.reason in (STOP_LIMIT, STOP_UNMASK, STOP_UNREAD, STOP_IT_LATCH):
                 if st.reason == STOP_LIMIT and not at_deadline:
                     why = self._halt_check()
                     if why is not None:

@@ -16,6 +16,7 @@ class ArmIsa(Isa):
     word_size = 4
     elf_machine = "EM_ARM"
     keystone_ids = EngineIds(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM)
+    keystone_probe = ("mov r0, #10", bytes.fromhex("0a00a0e3"))
     capstone_ids = EngineIds(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
     unicorn_ids = EngineIds(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
 

@@ -400,7 +400,7 @@ class Hypervisor:
                 return False
             vm.machine.memory.write(pa, data[off:off + chunk])
             off += chunk
-        vm.port.ctl_remove_cache(va, va + len(data))  # the guest may execute what it received
+        vm.machine.drop_blocks(va, va + len(data))  # the guest may execute what it received
         return True
 
     def _intercept(self, vm: Vm, intno: int) -> bool:

@@ -112,7 +112,7 @@ class PrevirtMode(VmmMode):
             for index, site in enumerate(self.sites):
                 word = hc.encode_hypercall(hc.HypercallClass.EMULATE, index)
                 vmm.mmu.write_bytes(site.address, word.to_bytes(4, "little"))
-            uc.ctl_flush_tb()
+            self.machine.flush_blocks()
             log.info("patched %d pad sites", len(self.sites))
         if self.strategy == "stub":
             vmm.on_stub_entry = self.stub_entry
