@@ -78,3 +78,30 @@ def test_thumb_kernel_as_a_raw_image_matches_qemu(board: str, te: int, mode: str
     # exactly, with nothing to warn about
     assert "WARNING" not in err, err
     assert err.split("vtrans: ")[0] == expected
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("raw", [False, True])
+@pytest.mark.parametrize("mode", ["native", "trap"])
+def test_thumb1_code_on_the_arm926_is_counted_as_qemu_counts_it(raw: bool, mode: str, guest_builder,
+                                                                  qemu_arm) -> None:
+    """versatilepb's ARM926 runs Thumb-1, where a BL may be two instructions (QEMU's
+    thumb_insn_is_16bit): its Thumb code is counted instruction by instruction, as an ELF file
+    (mapping symbols) and as a raw image (found as it runs, with a warning).  The guest times a
+    loop of BL calls with the SP804 under QEMU's -icount clock: each BL counted twice would add
+    ~160 ticks."""
+    elf = guest_builder.build(GUESTS / "thumb1_timing.s", "versatilepb", defsyms={"LOOPS": 20000})
+    image = elf
+    if raw:
+        image = elf.with_name(f"{elf.stem}_raw.bin")
+        subprocess.run([guest_builder.arm_ld.replace("-ld", "-objcopy"), "-O", "binary", str(elf), str(image)],
+                       check=True)
+    expected = qemu_reference(qemu_arm, image, "versatilepb", icount_shift=3).semihost.decode()
+    assert 600 < int(expected, 16) < 2000, expected
+    got = vtrans_run_in(image, "versatilepb", mode)
+    assert got.returncode == 0, got.stderr.decode()[-500:]
+    err = got.stderr.decode().splitlines(keepends=True)
+    warnings = [line for line in err if line.startswith("vtrans: WARNING: Thumb code at ")]
+    assert len(warnings) == int(raw), err
+    assert "".join(line for line in err if line not in warnings).split("vtrans: ")[0] == expected
