@@ -52,6 +52,13 @@ class GuestBuilder:
                        capture_output=True)
         return elf
 
+    def raw(self, elf: Path) -> Path:
+        """``elf`` as a raw image (``objcopy -O binary``, what ``qemu -kernel kernel.bin`` takes),
+        next to it."""
+        image = elf.with_name(f"{elf.stem}_raw.bin")
+        subprocess.run([self.arm_ld.replace("-ld", "-objcopy"), "-O", "binary", str(elf), str(image)], check=True)
+        return image
+
     def build_text(self, source: str, board: str, name: str) -> Path:
         """``build`` a generated program: ``source`` written to ``name``.s first."""
         path = self.tmp / f"{name}.s"

@@ -52,11 +52,7 @@ def build_sample(guest_builder, name: str, board: str, base: int) -> Path:
 def test_boot_registers_and_atags_match_qemu(board: str, raw: bool, guest_builder, qemu_arm) -> None:
     """hw/arm/boot.c: ELF straight from reset; raw image through the boot stub with r0/r1/r2."""
     elf = guest_builder.build(GUESTS / "bootregs.s", board)
-    image = elf
-    if raw:
-        image = elf.with_suffix(".bin")
-        subprocess.run([guest_builder.arm_ld.replace("-ld", "-objcopy"), "-O", "binary", str(elf), str(image)],
-                       check=True)
+    image = guest_builder.raw(elf) if raw else elf
     ref = qemu_run(qemu_arm, image, board)
     got = vtrans_run(image, board)
     assert ref.returncode == 0 and len(ref.semihost.splitlines()) >= 5

@@ -19,8 +19,6 @@ and the cp15 reads of the Cortex-A15 returned Unicorn's values.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from guestlib import GUESTS, guest_console, qemu_reference, vtrans_run_in
@@ -65,10 +63,7 @@ def test_binary_translation_refuses_thumb_code(guest_builder) -> None:
 @pytest.mark.parametrize("te", [0, 1])
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_thumb_kernel_as_a_raw_image_matches_qemu(board: str, te: int, mode: str, guest_builder, qemu_arm) -> None:
-    elf = _kernel(guest_builder, board, te)
-    image = elf.with_name(f"{elf.stem}_raw.bin")
-    subprocess.run([guest_builder.arm_ld.replace("-ld", "-objcopy"), "-O", "binary", str(elf), str(image)],
-                   check=True)
+    image = guest_builder.raw(_kernel(guest_builder, board, te))
     expected = qemu_reference(qemu_arm, image, board, icount_shift=3).semihost.decode()
     assert "clock" in expected and "done" in expected
     got = vtrans_run_in(image, board, mode)
@@ -92,11 +87,7 @@ def test_thumb1_code_on_the_arm926_is_counted_as_qemu_counts_it(raw: bool, mode:
     loop of BL calls with the SP804 under QEMU's -icount clock: each BL counted twice would add
     ~160 ticks."""
     elf = guest_builder.build(GUESTS / "thumb1_timing.s", "versatilepb", defsyms={"LOOPS": 20000})
-    image = elf
-    if raw:
-        image = elf.with_name(f"{elf.stem}_raw.bin")
-        subprocess.run([guest_builder.arm_ld.replace("-ld", "-objcopy"), "-O", "binary", str(elf), str(image)],
-                       check=True)
+    image = guest_builder.raw(elf) if raw else elf
     expected = qemu_reference(qemu_arm, image, "versatilepb", icount_shift=3).semihost.decode()
     assert 600 < int(expected, 16) < 2000, expected
     got = vtrans_run_in(image, "versatilepb", mode)

@@ -440,7 +440,7 @@ class Machine:
             self._scan_thumb_page(hooks, va, pa, data)
         self._cp_pages[va] = (pa, data, hooks)
         if known is not None:
-            self.icount.forget_blocks()
+            self.icount.forget_blocks(va, va + size)
         return known is not None
 
     def _hook_cp_candidate(self, hooks: list[int], addr: int, word: int, thumb: bool, pa: int, raw: int) -> None:
@@ -613,7 +613,7 @@ class Machine:
         or if that cannot be done (``per_block`` false), count instruction by instruction.  True
         if per block."""
         old = self.icount
-        blocks = per_block and self.traits.v7 and old.native and self.mode.name != "bt"
+        blocks = per_block and self.traits.v7 and old.native
         old.remove()
         self.icount = IcountHook(self.uc, per_block=blocks, thumb_blocks=blocks)
         self.icount.state.count = old.state.count
@@ -656,20 +656,19 @@ class Machine:
         n = st.count - st.block_base
         execution = (st.block_start, st.block_base)
         first = self._io_index + 1 if execution == self._io_execution else 0
-        if st.block_thumb:
-            index = self._find_access_thumb(st.block_start, n, first, addr)
-        else:
-            index = self._find_access(st.block_start, n, first, addr)
+        index = self._find_access(st.block_start, n, first, addr, bool(st.block_thumb))
         self._io_execution, self._io_index = execution, index
         self.clock.insns = st.block_base + index + 1 + self.idle_insns
 
-    def _find_access(self, block: int, n: int, first: int, addr: int) -> int:
-        words = self._block_words.get((block, n))
-        if words is None:
-            words = tuple(self.read_insn(block + 4 * i) or 0 for i in range(n))
+    def _find_access(self, block: int, n: int, first: int, addr: int, thumb: bool) -> int:
+        key = (block | thumb, n)
+        insns = self._block_words.get(key)
+        if insns is None:
+            insns = self._thumb_block(block, n) if thumb else tuple(self.read_insn(block + 4 * i) or 0
+                                                                    for i in range(n))
             if len(self._block_words) > 4096:
                 self._block_words.clear()
-            self._block_words[(block, n)] = words
+            self._block_words[key] = insns
         uc = self.uc
         regs: dict[int, int] = {}
 
@@ -680,8 +679,13 @@ class Machine:
             return v
 
         cpsr = None
-        for i in range(first, n):
-            word = words[i]
+        for i in range(first, len(insns)):
+            if thumb:
+                span = t32.access_range(insns[i], reg)
+                if span is not None and span[0] <= addr < span[1]:
+                    return i
+                continue
+            word = insns[i]
             if (word >> 25) & 7 not in (0, 2, 3, 4):
                 continue
             if cpsr is None:
@@ -692,35 +696,14 @@ class Machine:
                 return i
         return max(min(first, n - 1), 0)  # not decoded: the earliest instruction it can be
 
-    def _find_access_thumb(self, block: int, n: int, first: int, addr: int) -> int:
-        """``_find_access`` for a block of Thumb code (counted per block: ``vt_icount_mixed``)."""
-        insns = self._block_words.get((block | 1, n))
-        if insns is None:
-            data = b""
-            for size in (4 * n, 2 * n):
-                try:
-                    data = self.guest_memory.read(block, size)
-                    break
-                except Exception:  # noqa: BLE001 - the block's end may be the memory's end
-                    continue
-            insns = tuple(t32.decode_block(data, block, n))
-            if len(self._block_words) > 4096:
-                self._block_words.clear()
-            self._block_words[(block | 1, n)] = insns
-        uc = self.uc
-        regs: dict[int, int] = {}
-
-        def reg(r: int) -> int:
-            v = regs.get(r)
-            if v is None:
-                v = regs[r] = uc.reg_read(_REG_IDS[r])
-            return v
-
-        for i in range(first, len(insns)):
-            span = t32.access_range(insns[i], reg)
-            if span is not None and span[0] <= addr < span[1]:
-                return i
-        return max(min(first, n - 1), 0)  # not decoded: the earliest instruction it can be
+    def _thumb_block(self, block: int, n: int) -> tuple:
+        """The ``n`` Thumb instructions of the block at ``block``, decoded (capstone details)."""
+        for size in (4 * n, 2 * n):
+            try:
+                return tuple(t32.decode_block(self.guest_memory.read(block, size), block, n))
+            except Exception:  # noqa: BLE001 - the block's end may be the memory's end
+                continue
+        return ()
 
     def retire_through(self, pc: int) -> None:
         """For hooks that redirect PC in the middle of a block: the instruction at ``pc`` is the
@@ -1129,18 +1112,19 @@ class Machine:
         return t32.self_branch_condition(hw1, self._read_half(pc + 2) if t32.is_32bit(hw1) else None)
 
     def _clear_it_latch(self, last: int, until: int) -> None:
-        """After a run that translated Thumb code up to ``until``, whose last instruction, at
-        ``last``, may be inside an IT block: make Unicorn forget it translated an IT block.
+        """Make Unicorn forget it last translated an instruction of an IT block, by translating
+        the Thumb instruction at ``last`` (which ends at ``until``) once more, alone, outside any
+        IT block (IT bits cleared for the moment), and dropping that translation.
 
         Unicorn 2.1.4 keeps one flag (``uc->no_exit_request``), set while it translates an
         instruction of an IT block so that the block is not split, and cleared only by the next
         Thumb instruction it translates outside one: an A32 block translated while it is still
         set gets no exit checks at all -- its code hooks cannot leave it (an intercepted ``mrc``
         then runs on the CPU's own register), and a device write does not stop the CPU after
-        it.  A run to an ``until`` inside or right after an IT block leaves it set, and the
-        exception the machine delivers there next enters A32 vectors.  So the instruction at
-        ``last`` is translated once more, alone (an exit at ``until``), as a Thumb instruction
-        outside any IT block (IT bits cleared for the moment), and that translation dropped."""
+        it.  A Thumb block ending inside an IT block (a slot that ends it, a run to an ``until``
+        there) leaves it set, and the exception the machine delivers next enters A32 vectors.
+        Called when the per-block counter stops a new A32 block after such a Thumb block
+        (``STOP_IT_LATCH``), and after the per-instruction counter's runs into an IT block."""
         uc = self.uc
         cpsr = uc.reg_read(CPSR)
         uc.reg_write(CPSR, (cpsr & ~PSR_IT) | PSR_T)
@@ -1386,8 +1370,6 @@ class Machine:
                     # the truncated block must not outlive this run
                     self.drop_blocks(pc, until + 4)
                     self._emulate(pc | t, until)
-                    if t:
-                        self._clear_it_latch(self._thumb_after(pc, left - 1), until)
                     self.drop_blocks(pc, until + 4)
                     st.partial = 0
                     if self._stop is not None:
