@@ -404,6 +404,11 @@ class Machine:
         their pages are fetched again."""
         if self.icount.per_block or self.image is None:
             return
+        self._rescan_code_pages()
+
+    def _rescan_code_pages(self) -> None:
+        """Interception hooks anew: Thumb ones now, A32 ones as their pages are fetched again
+        (the TLB is flushed, and every code fetch refills it)."""
         self._install_cp_hooks(self.image)
         self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
 
@@ -701,7 +706,7 @@ class Machine:
         for size in (4 * n, 2 * n):
             try:
                 return tuple(t32.decode_block(self.guest_memory.read(block, size), block, n))
-            except Exception:  # noqa: BLE001 - the block's end may be the memory's end
+            except (GuestError, ImageError):   # the block's end may be the memory's end
                 continue
         return ()
 
@@ -715,9 +720,7 @@ class Machine:
         started filtering by privilege (the counter must then watch the mode: ``_set_watch``)."""
         nxt = self.clock.next_deadline()
         st = self.icount.state
-        pmu = self.board.pmu
-        if (pmu is not None and self.mode.name == "native" and not st.watch_mask & PSR_M
-                and pmu.filtering):
+        if self._pmu_watches_mode() and not st.watch_mask & PSR_M:
             st.limit = min(st.limit, st.count)
         if nxt is not None:
             # the current block was counted in full when entered: stop at its end at the earliest
@@ -1255,11 +1258,16 @@ class Machine:
         a mode change: exception returns, ``cps`` and ``msr`` end their block)."""
         mask = self.mode.unmask_watch(self.board.cpu_irq.level, self.board.cpu_fiq.level)
         value = mask
-        pmu = self.board.pmu
-        if pmu is not None and pmu.filtering and self.mode.name == "native":
+        if self._pmu_watches_mode():
             mask |= PSR_M
             value |= self._regs.read(CPSR) & PSR_M
         st.watch_mask, st.watch_value = mask, value
+
+    def _pmu_watches_mode(self) -> bool:
+        """Native mode, with a PMU counter filtering by privilege: the counter watches the CPU's
+        mode (under a VMM the virtual CPU reports each change itself)."""
+        pmu = self.board.pmu
+        return pmu is not None and pmu.filtering and self.mode.name == "native"
 
     def guest_privilege_changed(self, privileged: bool | None = None) -> None:
         """The guest went between User mode and a privileged mode (None: look which it is in):
@@ -1324,8 +1332,7 @@ class Machine:
                                 "in an image without Thumb mapping symbols")
                 # pages fetched so far are scanned again, for Thumb coprocessor accesses too (and
                 # the interception hooks go after a per-instruction counter)
-                self._install_cp_hooks(self.image)
-                uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+                self._rescan_code_pages()
                 self.flush_blocks()   # blocks translated for the block counter have no per-instruction calls
                 st = self.icount.state
                 self._set_watch(st)

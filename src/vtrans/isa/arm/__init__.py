@@ -8,7 +8,7 @@ import keystone
 import unicorn
 
 from vtrans.isa.arm import control_flow as _control_flow
-from vtrans.isa.base import EngineIds, Isa
+from vtrans.isa.base import EngineIds, Isa, per_thread
 
 
 class ArmIsa(Isa):
@@ -19,6 +19,13 @@ class ArmIsa(Isa):
     keystone_probe = ("mov r0, #10", bytes.fromhex("0a00a0e3"))
     capstone_ids = EngineIds(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
     unicorn_ids = EngineIds(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+
+    @per_thread
+    def cs_thumb(self):
+        """A capstone handle for Thumb code, with operand details."""
+        md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+        md.detail = True
+        return md
 
     def classify(self, word: int):
         from vtrans.isa.arm.sensitivity import classify

@@ -24,7 +24,7 @@ from vtrans.assembler.ir import Binary, Directive, Instruction, Num, Program, St
 from vtrans.errors import EncodeError
 from vtrans.isa.arm import hypercall as hc
 from vtrans.isa.arm.operands import ExprOperand, Imm, Reg, RegList
-from vtrans.isa.base import Classification, per_thread
+from vtrans.isa.base import Classification
 
 #: mnemonics whose encoding can be in the sensitivity table (see sensitivity.py)
 _ALWAYS = frozenset({
@@ -240,11 +240,11 @@ class ArmRewriteRules:
             return None
         return {"a": "code", "d": "data", "t": "other"}[name[1]]
 
-    @per_thread
+    @property
     def _cs_thumb(self):
-        import capstone
+        from vtrans.isa import get
 
-        return capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
+        return get("arm").cs_thumb
 
     def other_code_sites(self, data: bytes, address: int) -> list[tuple[int, int, object, str]]:
         """The non-innocuous instructions of ``"other"`` code (Thumb) at ``address``:

@@ -11,7 +11,6 @@ it, and ``classify`` asks the A32 table.  Everything else is innocuous.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 from vtrans.isa.arm.mmu import is_unprivileged_access
@@ -173,8 +172,6 @@ def self_branch_condition(hw1: int, hw2: int | None) -> int | None:
     return None
 
 
-_cs = threading.local()
-
 #: capstone's names of the core registers -> their numbers
 _REG_NUMBERS = {**{f"r{i}": i for i in range(16)}, "sb": 9, "sl": 10, "fp": 11, "ip": 12, "sp": 13,
                 "lr": 14, "pc": 15}
@@ -182,15 +179,11 @@ _REG_NUMBERS = {**{f"r{i}": i for i in range(16)}, "sb": 9, "sl": 10, "fp": 11, 
 
 def decode_block(data: bytes, address: int, n: int) -> list:
     """The first ``n`` Thumb instructions of ``data`` (at ``address``), decoded by capstone
-    with operand details (one handle per thread)."""
-    cs = getattr(_cs, "handle", None)
-    if cs is None:
-        import capstone
+    with operand details."""
+    from vtrans.isa import get
 
-        cs = _cs.handle = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
-        cs.detail = True
     out = []
-    for insn in cs.disasm(data, address):
+    for insn in get("arm").cs_thumb.disasm(data, address):
         out.append(insn)
         if len(out) == n:
             break
