@@ -29,6 +29,11 @@ Variants (see VARIANTS):
   count        emu_start(..., count=2**62): Unicorn's own instruction counter
   count_slice  emu_start(..., count=1 M) per slice
   pyblock      an empty Python UC_HOOK_BLOCK hook (slow: not in the default list)
+  cempty       mapptr + tlbv_noexec + a C UC_HOOK_BLOCK hook that does nothing: the cost of
+               Unicorn's call into a block hook alone, the floor of any exact counter built on it
+  noexit_*     any variant, with A32 blocks translated without Unicorn's exit check after each
+               load and store (``uc->no_exit_request`` set, as vtrans's fast exits do:
+               runtime/ucinternals.py)
   old_vtrans_like  mapptr + tlbv + unmapped + cblock_slice: what ``vtrans run --mode native``
                did before commit 3cde3d0 ("runtime: non-executable TLB entries for data pages")
   vtrans_like  mapptr + tlbv_noexec + cblock_slice: what it does since
@@ -74,7 +79,8 @@ NO_UNTIL = 0xFFFFFFFF
 
 VARIANTS = ["qemu", "base", "until0", "exits", "mapptr", "tlbv", "tlbv_noexec", "unmapped",
             "tlbv_noexec_unmapped", "cblock", "cblock_slice", "count", "count_slice", "old_vtrans_like",
-            "vtrans_like", "vtrans_like_noslice", "vtrans"]
+            "vtrans_like", "vtrans_like_noslice", "noexit_tlbv_noexec", "noexit_cempty",
+            "noexit_vtrans_like_noslice", "noexit_vtrans_like", "vtrans"]
 ALL_VARIANTS = VARIANTS + ["pyblock"]
 
 
@@ -87,6 +93,31 @@ def load_build():
 
 
 # ------------------------------------------------------------------ the child: one run of one variant
+def _empty_block_hook(uc):
+    """Install a C UC_HOOK_BLOCK callback with an empty body (compiled with the system C
+    compiler, as vtrans's counter is); returns what must stay alive."""
+    import shutil
+
+    import unicorn
+    import unicorn.unicorn_py3.unicorn as ucmod
+
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise SystemExit("cempty needs a C compiler")
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "empty.c").write_text("void vt_block_nothing(void *uc, unsigned long long address, unsigned size, "
+                                 "void *user) { (void)uc; (void)address; (void)size; (void)user; }\n")
+    subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(tmp / "empty.so"), str(tmp / "empty.c")], check=True)
+    lib = ctypes.CDLL(str(tmp / "empty.so"))
+    handle = ctypes.c_size_t()
+    err = ucmod.uclib.uc_hook_add(uc._uch, ctypes.byref(handle), ctypes.c_int(unicorn.UC_HOOK_BLOCK),
+                                  ctypes.cast(lib.vt_block_nothing, ctypes.c_void_p), None,
+                                  ctypes.c_uint64(1), ctypes.c_uint64(0))
+    if err != 0:
+        raise unicorn.UcError(err)
+    return lib
+
+
 def child(variant: str, image: str) -> dict:
     import unicorn
     from unicorn import arm_const as A
@@ -127,10 +158,17 @@ def child(variant: str, image: str) -> dict:
         raise SystemExit(f"unexpected exception {intno} at 0x{uc_.reg_read(A.UC_ARM_REG_PC):08x}")
 
     uc.hook_add(unicorn.UC_HOOK_INTR, on_intr)
+    if variant.startswith("noexit_"):
+        from vtrans.runtime import ucinternals
+
+        if ucinternals.no_exit_offset() is None:
+            raise SystemExit("the exit-check flag was not found in this libunicorn")
+        ucinternals.set_no_exit(uc, True)   # (only Unicorn's Thumb translator changes it)
+        variant = variant[len("noexit_"):]
     if variant in ("tlbv", "vtrans_like", "vtrans_like_noslice", "old_vtrans_like", "tlbv_noexec",
-                   "tlbv_noexec_unmapped"):
+                   "tlbv_noexec_unmapped", "cempty"):
         uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
-        noexec = variant.startswith(("tlbv_noexec", "vtrans_like"))
+        noexec = variant.startswith(("tlbv_noexec", "vtrans_like", "cempty"))
 
         def tlb_fill(uc_, vaddr, access, entry_, user):
             entry_.paddr = vaddr
@@ -147,6 +185,8 @@ def child(variant: str, image: str) -> dict:
 
         icount = IcountHook(uc)
         icount.state.limit = 1 << 62
+    if variant == "cempty":
+        keep.append(_empty_block_hook(uc))
     if variant == "pyblock":
         uc.hook_add(unicorn.UC_HOOK_BLOCK, lambda *a: None)
     if variant in ("unmapped", "tlbv_noexec_unmapped", "old_vtrans_like"):

@@ -37,14 +37,15 @@ SAMPLE_LIST = build.load_manifest()
 SLOW = {"bench_cpu"}
 
 
-def run_native(sample, image: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "vtrans", "run", "--mode", "native", "--board", sample.board, str(image)]
+def run_native(sample, image: Path, timeout: float = 120, extra: tuple[str, ...] = (),
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "vtrans", "run", "--mode", "native", "--board", sample.board, *extra, str(image)]
     if sample.icount_shift is not None:
         cmd += ["--icount-shift", str(sample.icount_shift)]
     if sample.stdin:
         cmd += ["--stdin", str(sample.directory / sample.stdin)]
     return subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                          env=dict(os.environ, VTRANS_DEBUG=""))
+                          env=dict(os.environ if env is None else env, VTRANS_DEBUG=""))
 
 
 def semihost_console(stderr: bytes) -> bytes:

@@ -78,6 +78,15 @@ struct vt_icount {
     uint32_t blk_unread;   /* a Thumb block whose code could not be read (its address | 1) */
     uint32_t it_latch;     /* a Thumb block ending inside an IT block ran (its address | 1) since
                               the machine last cleared Unicorn's IT flag (Machine._clear_it_latch) */
+    uint8_t *no_exit;      /* if set: Unicorn's translation-time flag that leaves out the exit
+                              check after each load and store (ucinternals.py).  Only Unicorn's
+                              Thumb translator changes it, so it is set again after Thumb code:
+                              at every block by the counter of A32 and Thumb blocks
+                              (vt_icount_mixed); by the A32 counter when a Thumb block appears
+                              (vt_icount_edge) and on its slow path (each run slice) -- not on
+                              its fast path, where the test alone cost ~5% of bench_cpu
+                              (bench_unicorn_floor.py, noexit_vtrans_like_noslice: 1.72 s ->
+                              1.63 s) */
 };
 
 struct vt_uc_tb { uint64_t pc; uint16_t icount; uint16_t size; };
@@ -164,6 +173,8 @@ void vt_icount_insn(void *uc, uint64_t address, uint32_t size, struct vt_icount 
 __attribute__((noinline, cold))
 static void vt_icount_block_slow(void *uc, uint64_t address, uint64_t n, uint32_t thumb, struct vt_icount *s)
 {
+    if (s->no_exit)
+        *s->no_exit = 1;
     if (s->watch_mask && vt_unmasked(uc, s)) {
         s->reason = 2;
         s->emu_stop(uc);
@@ -286,6 +297,8 @@ void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount
 {
     uint32_t *e = s->blk_table + 4 * (((uint32_t)address >> 1) & s->blk_mask);
     uint64_t n, base = s->count;
+    if (s->no_exit)
+        *s->no_exit = 1;
     if (__builtin_expect(e[0] != ((uint32_t)address | 1) || e[1] != size, 0)) {
         int r = vt_block_learn(uc, address, size, s, e);
         if (r < 0) {
@@ -297,7 +310,7 @@ void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount
         }
     }
     n = e[2];
-    if (e[3] & 2)
+    if ((e[3] & 2) && !s->no_exit)
         s->it_latch = (uint32_t)address | 1;
     if (__builtin_expect(s->watch_mask != 0 || base + n > s->limit, 0)) {
         vt_icount_block_slow(uc, address, n, e[3] & 1, s);
@@ -318,19 +331,15 @@ void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount
 void vt_icount_edge(void *uc, const struct vt_uc_tb *cur, const struct vt_uc_tb *prev, struct vt_icount *s)
 {
     (void)prev;
-    if ((uint32_t)cur->icount * 4 != cur->size && !s->thumb_seen) {
-        s->thumb_seen = (uint32_t)cur->pc | 1;
-        if (s->limit > s->count)
-            s->limit = s->count;
+    if ((uint32_t)cur->icount * 4 != cur->size) {
+        if (s->no_exit)
+            *s->no_exit = 1;   /* (the Thumb translator changed it) */
+        if (!s->thumb_seen) {
+            s->thumb_seen = (uint32_t)cur->pc | 1;
+            if (s->limit > s->count)
+                s->limit = s->count;
+        }
     }
-}
-
-/* UC_HOOK_MEM_READ|WRITE bounded to the MMIO windows: does nothing, but its presence makes
-   Unicorn keep PC exact during device accesses, so the machine knows which instruction of
-   the block is touching the device */
-void vt_nop_mem(void *uc, int type, uint64_t address, int size, int64_t value, void *user)
-{
-    (void)uc; (void)type; (void)address; (void)size; (void)value; (void)user;
 }
 """
 
@@ -363,6 +372,7 @@ class IcountState(ctypes.Structure):
         ("vmem_read", ctypes.c_void_p),
         ("blk_unread", ctypes.c_uint32),
         ("it_latch", ctypes.c_uint32),
+        ("no_exit", ctypes.c_void_p),
     ]
 
 
@@ -577,19 +587,6 @@ class IcountHook:
         else:
             s.it_hi = 0
 
-    def keep_pc_exact(self, lo: int, hi: int) -> None:
-        """Make PC exact during accesses to [lo, hi] (device windows): see ``vt_nop_mem``."""
-        kinds = unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE
-        if not self.native:
-            self.uc.hook_add(kinds, lambda *_a: None, None, lo, hi)
-            return
-        handle = ctypes.c_size_t()
-        fn = ctypes.cast(self._lib.vt_nop_mem, ctypes.c_void_p)
-        err = self._core.uc_hook_add(self.uc._uch, ctypes.byref(handle), ctypes.c_int(kinds), fn, None,
-                                     ctypes.c_uint64(lo), ctypes.c_uint64(hi))
-        if err != 0:
-            raise unicorn.UcError(err)
-
     def install(self, uch) -> None:
         """Install the C counting hook on the Unicorn handle ``uch`` (and, counting per block,
         the edge hook that notices Thumb blocks: ``vt_icount_edge``)."""
@@ -625,6 +622,22 @@ class IcountHook:
     @property
     def count(self) -> int:
         return self.state.count
+
+    def set_fast_exits(self, on: bool) -> bool:
+        """Counting per block, have A32 blocks translated without Unicorn's exit check after
+        each load and store (``ucinternals``); True if they are from now on.  Off: the flag
+        is cleared, for blocks translated from now on (the caller drops those translated
+        before)."""
+        from vtrans.runtime import ucinternals
+
+        address = ucinternals.no_exit_address(self.uc) if on and self.per_block else None
+        self.state.no_exit = address
+        ucinternals.set_no_exit(self.uc, address is not None)
+        return address is not None
+
+    @property
+    def fast_exits(self) -> bool:
+        return bool(self.state.no_exit)
 
     def forget_blocks(self, lo: int = 0, hi: int = 1 << 32) -> None:
         """Translated blocks at [lo, hi) were dropped (their code may have changed, a page was

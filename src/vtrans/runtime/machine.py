@@ -274,6 +274,14 @@ class Machine:
         #: page -> (physical page, its content when scanned, the code hooks placed on it)
         self._cp_pages: dict[int, tuple[int, bytes, list[int]]] = {}
         self._cp_scan = False
+        #: A32 coprocessor accesses intercepted through Unicorn's exits rather than code hooks
+        #: (with ``fast exits``: ``_decide_exits``): address -> (the hook's function, its data)
+        self._cp_exits: dict[int, tuple] = {}
+        #: A32 blocks without Unicorn's exit check after each load and store (``ucinternals``):
+        #: None until the first run decides
+        self._exits_fast: bool | None = None
+        #: something hooks A32 instructions by address and needs Unicorn's exit checks
+        self._keep_exit_checks = False
         self._thumb_ranges: list[tuple[int, int]] = []
         self._state_known: list[tuple[int, int]] = []
         self._warned_it: set[int] = set()
@@ -292,7 +300,7 @@ class Machine:
         self._mmu_fault = None
         #: the last run left a TLB entry for the ``until`` page the guest does not map (see
         #: ``_until_page_entry``), to be dropped before the guest runs again
-        self._until_stub = False
+        self._until_stub: set[int] = set()
         #: SCTLR.A alignment checking (B3.12.4): the access hook while it is on, a change the
         #: TLB fill saw (applied at the next block boundary), the unaligned access the hook found
         #: (physical address, write, and the virtual address once the TLB fill refusing it saw
@@ -368,7 +376,7 @@ class Machine:
         self._cp_hooks.clear()
         for _pa, _data, hooks in self._cp_pages.values():
             for handle in hooks:
-                self.uc.hook_del(handle)
+                self._unhook(handle)
         self._cp_pages.clear()
         self._thumb_ranges = list(image.thumb_ranges)
         # code whose instruction set the loader knows (an ELF file's mapping symbols): no
@@ -435,7 +443,7 @@ class Machine:
             if known[0] == pa and known[1] == data:
                 return False
             for handle in known[2]:
-                self.uc.hook_del(handle)
+                self._unhook(handle)
         hooks = []
         for off, word in cp15.transfer_words(data):
             if any(lo <= pa + off < hi for lo, hi in self._thumb_ranges):
@@ -456,11 +464,107 @@ class Machine:
         if dec is None:
             return
         if dec[0] in self._cp_handlers:
-            hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_cp_insn, (word, dec, thumb, pa, raw),
-                                          addr, addr))
+            hook, user = self._on_cp_insn, (word, dec, thumb, pa, raw)
         elif dec[0] in _ICACHE_INVALIDATE and not dec[1]:
-            hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, self._on_icache_maint,
-                                          (word, dec[0], thumb, pa, raw), addr, addr))
+            hook, user = self._on_icache_maint, (word, dec[0], thumb, pa, raw)
+        else:
+            return
+        if self._exits_fast and not thumb:
+            # A32 blocks have no exit check after a code hook: the block ends before the
+            # instruction instead, and the run stops there (``_take_cp_exit``)
+            # (called as the page is first fetched, before a block of it is translated; or
+            # scanned again as its content changed, when its blocks go)
+            self._cp_exits[addr] = (hook, user)
+            hooks.append(-1 - addr)
+            self._set_exits(self._until)   # (the block being translated may reach it)
+        else:
+            hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, hook, user, addr, addr))
+
+    def _unhook(self, handle: int) -> None:
+        """Remove what ``_hook_cp_candidate`` placed: a code hook, or an exit (``-1 - address``)."""
+        if handle >= 0:
+            self.uc.hook_del(handle)
+            return
+        # (the block Unicorn made for the exit, which stops the CPU, goes with the page's other
+        # blocks: Unicorn drops a block without instructions whenever it drops any on its page)
+        if self._cp_exits.pop(-1 - handle, None) is not None:
+            self._set_exits(self._until)
+
+    def keep_exit_checks(self) -> None:
+        """Before the first run: something will hook A32 instructions by address (a tracer)
+        and needs Unicorn's exit checks after them."""
+        self._keep_exit_checks = True
+
+    def _decide_exits(self) -> None:
+        """At the first run: translate A32 blocks without Unicorn's exit check after each load
+        and store (``ucinternals``) if nothing needs them -- counting per block, on a CPU of
+        this machine's own (not a CPU shared between VMs), not run by a mode that drives the CPU
+        itself (bt), no tracer's code hooks."""
+        ok = (self.icount.per_block and isinstance(self.uc, unicorn.Uc) and not self._keep_exit_checks
+              and getattr(self.mode, "run_cpu", None) is None)
+        self._exits_fast = bool(ok and self.icount.set_fast_exits(True))
+        if self._exits_fast:
+            self.uc.ctl_exits_enabled(True)
+            self.uc.ctl_set_exits([])
+            self._exit_set: tuple[int, ...] = ()
+            self._until = _NO_UNTIL
+            # pages scanned so far (by an earlier run) placed code hooks: scan them again
+            if self.image is not None and self._cp_pages:
+                self._install_cp_hooks(self.image)
+            self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
+            self.flush_blocks()
+
+    def _exits_slow(self) -> None:
+        """Back to Unicorn's exit checks (the per-instruction counter came): the A32 pages are
+        scanned again for code hooks (the caller has ``_install_cp_hooks`` do it)."""
+        if not self._exits_fast:
+            return
+        self._exits_fast = False
+        self.icount.set_fast_exits(False)
+        for addr in list(self._cp_exits):
+            self.uc.ctl_remove_cache(addr, addr + 4)
+        self._cp_exits.clear()
+        self.uc.ctl_exits_enabled(False)
+
+    def _set_exits(self, until: int) -> None:
+        """With fast exits (Unicorn's exits always on, its ``until`` argument ignored): the
+        run stops at the intercepted coprocessor accesses and at ``until``."""
+        self._until = until
+        exits = tuple(sorted(self._cp_exits)) + (() if until == _NO_UNTIL else (until,))
+        if exits != self._exit_set:
+            self.uc.ctl_set_exits(list(exits))
+            self._exit_set = exits
+
+    def _take_cp_exit(self, until: int) -> None:
+        """After a run that ended on its own: if it stopped at an intercepted A32 coprocessor
+        access, do it now (as its code hook would have) -- unless a deadline falls first (the
+        run loop comes back to it), or the CPU stopped in the WFI just before it."""
+        uc = self.uc
+        pc = uc.reg_read(PC)
+        entry = self._cp_exits.get(pc)
+        if entry is None or pc == until or uc.reg_read(CPSR) & PSR_T:
+            return
+        st = self.icount.state
+        if st.count >= st.limit:
+            st.reason = STOP_LIMIT
+            return
+        if self._wfi_at(pc) is not None and st.block_start + 4 * (st.count - st.block_base) == pc:
+            return   # the block that ran ended with a WFI: the exit comes when the CPU wakes
+        # the instruction runs as a block of its own
+        st.block_start, st.block_base, st.block_thumb = pc, st.count, 0
+        st.count += 1
+        hook, user = entry
+        hook(uc, pc, 4, user)
+        if uc.reg_read(PC) == pc and hook == self._on_icache_maint:
+            # left to the CPU: a no-op, UNDEFINED in User mode; or the code changed
+            word, _key, _thumb, pa, raw = user
+            if self._word_at(pa) != raw:
+                self._rescan_in_hook(uc, pc, pa)
+            elif (self.mode.guest_cpsr() & PSR_M) == Mode.USR and condition_passed(word >> 28, uc.reg_read(CPSR)):
+                self._undefined_at(pc)
+            else:
+                self.icount.retire_through(pc)
+                uc.reg_write(PC, pc + 4)
 
     def _scan_thumb_page(self, hooks: list[int], va: int, pa: int, data: bytes) -> None:
         """Thumb code the loader did not see (a raw image, code copied or generated at run time,
@@ -623,6 +727,11 @@ class Machine:
         self.icount = IcountHook(self.uc, per_block=blocks, thumb_blocks=blocks)
         self.icount.state.count = old.state.count
         self.icount.state.limit = old.state.limit
+        if self._exits_fast:
+            if blocks:
+                self.icount.set_fast_exits(True)
+            else:
+                self._exits_slow()
         if not blocks:
             self._find_it_blocks()
         return blocks
@@ -881,15 +990,15 @@ class Machine:
             # False (not the mode's: the machine walks with the real privilege)
             answer = mode_fill(vaddr, access, entry)
             if answer is True:
-                return True
+                return fetch or self._data_page(vaddr, entry, access == unicorn.UC_MEM_WRITE)
             if answer is not False:
                 return self._refuse(vaddr, answer, access == unicorn.UC_MEM_WRITE, fetch, entry)
+        write = access == unicorn.UC_MEM_WRITE
         if not sctlr & 1:
             entry.paddr = vaddr
             entry.perms = unicorn.UC_PROT_ALL if self._executable_entry(vaddr, fetch, vaddr) else _PROT_RW
-            return True
+            return fetch or self._data_page(vaddr, entry, write)
         cfg = self.mmu_config()
-        write = access == unicorn.UC_MEM_WRITE
         cpsr = uc.reg_read(CPSR)
         privileged = (cpsr & 0x1F) != 0x10
         if privileged and not fetch and self._unprivileged_insn(cfg, cpsr):
@@ -903,12 +1012,37 @@ class Machine:
         entry.paddr = w.pa  # ``vaddr`` is the start of a target page (1 KB on ARM), so is ``w.pa``
         entry.perms = ((unicorn.UC_PROT_READ if w.readable else 0) | (unicorn.UC_PROT_WRITE if w.writable else 0)
                        | (unicorn.UC_PROT_EXEC if w.executable and self._executable_entry(w.pa, fetch, vaddr) else 0))
-        return True
+        return fetch or self._data_page(vaddr, entry, write)
+
+    def _data_page(self, vaddr: int, entry, write: bool) -> bool:
+        """The TLB is about to map the page at ``vaddr`` to ``entry.paddr`` for a data access:
+        where nothing backs that physical page, the board's unassigned behaviour starts here.
+
+        On the read-as-zero boards the page is mapped so now, and the access goes on.  On
+        ``virt`` an access there is a synchronous external abort (B3.13.3), and the
+        translation is refused: Unicorn reports that before the access, exactly, and the abort
+        is the one of a refused page (``_fault_info``: DFAR is the *virtual* address the
+        instruction accessed).  Left to Unicorn's unmapped-access hook, a store would stop the
+        CPU only through Unicorn's exit check after each access -- which A32 blocks translated
+        without those checks (fast exits) do not have -- and the hook knows only the physical
+        address.  Thumb code keeps the hook (its accesses are not decoded for DFAR; the Thumb
+        translator keeps the checks)."""
+        mem = self.memory
+        if mem.backed(entry.paddr):
+            return True
+        if not mem.abort_unassigned:
+            mem.map_raz(entry.paddr)
+            return True
+        if self.uc.reg_read(CPSR) & PSR_T:
+            return True
+        self._mmu_fault = (vaddr, Walk(vaddr, None, FaultStatus.SYNC_EXTERNAL), write, False)
+        return False
 
     def _refuse(self, vaddr: int, w: Walk, write: bool, fetch: bool, entry) -> bool:
         """A translation the guest's tables refuse: remembered for the abort (``_fault_info``),
         unless it is Unicorn's own look at the ``until`` page."""
-        if fetch and vaddr >= _UNTIL_PAGE and self._regs.read(PC) & -0x400 != vaddr:
+        if ((vaddr >= _UNTIL_PAGE or (self._exits_fast and self._exit_page(vaddr)))
+                and fetch and self._regs.read(PC) & -0x400 != vaddr):
             return self._until_page_entry(vaddr, entry)
         self._mmu_fault = (vaddr, w, write, fetch)
         return False
@@ -928,13 +1062,20 @@ class Machine:
         wherever the guest stopped for Unicorn's."""
         entry.paddr = vaddr
         entry.perms = unicorn.UC_PROT_EXEC
-        self._until_stub = True
+        self._until_stub.add(vaddr)
         return True
+
+    def _exit_page(self, vaddr: int) -> bool:
+        """Unicorn looks at the page before each exit address when a run ends (as at the
+        ``until`` page): with fast exits, a page of an intercepted coprocessor access, which the
+        guest's current tables may leave unmapped."""
+        return any(((a - 1) & -0x400) == vaddr for a in self._exit_set)
 
     def _drop_until_stub(self) -> None:
         if self._until_stub:
-            self._until_stub = False
-            self._regs.cp_write(15, 0, 8, 7, 1, _UNTIL_PAGE)   # TLBIMVA: that page only
+            for page in self._until_stub:
+                self._regs.cp_write(15, 0, 8, 7, 1, page)   # TLBIMVA: that page only
+            self._until_stub.clear()
 
     def _unprivileged_insn(self, cfg: MmuConfig, cpsr: int) -> bool:
         """Is the instruction making the data access being translated (MMU on: ``cfg``) an
@@ -1140,7 +1281,10 @@ class Machine:
         except unicorn.UcError:
             pass   # (nothing translated: no flag left set either)
         finally:
-            uc.ctl_exits_enabled(False)
+            if self._exits_fast:
+                uc.ctl_set_exits(list(self._exit_set))
+            else:
+                uc.ctl_exits_enabled(False)
             uc.ctl_remove_cache(last, until)
             uc.reg_write(CPSR, cpsr)
 
@@ -1236,7 +1380,11 @@ class Machine:
             if run_cpu is not None:  # the mode runs the CPU itself (bt: the translation cache)
                 run_cpu(start)
                 return
+            if self._exits_fast:
+                self._set_exits(until)
             self.uc.emu_start(start, until)
+            if self._exits_fast and self._cp_exits and self.icount.state.reason == 0 and self._stop is None:
+                self._take_cp_exit(until)
         except unicorn.UcError as e:
             self._on_uc_error(e)
         st = self.icount.state
@@ -1290,6 +1438,8 @@ class Machine:
         st = self.icount.state
         t0 = time.perf_counter()
         wall_deadline = t0 + timeout if timeout else None
+        if self._exits_fast is None:
+            self._decide_exits()
         while True:
             self.sync_clock()
             self.clock.fire_due()
@@ -1459,11 +1609,6 @@ class Machine:
                 return
             self.mode.on_exception(kind, pc, **info)
             self._entered()
-            return
-        if e.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED) and self.memory.map_pending_raz():
-            # an access to nothing on a board where that reads as zero: the page is mapped so
-            # now, and the instruction (stopped before any of its effects) runs again
-            self.icount.retire_before(pc)
             return
         fault = self.memory.fault
         self.memory.fault = None

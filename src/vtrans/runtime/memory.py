@@ -123,9 +123,9 @@ class PhysicalMemory:
         self.ram: list[RamWindow] = []
         self._runs: list[_MmioRun] = []
         self._raz_pages: set[int] = set()
+        #: what the CPU has mapped, (first, last, perms), for ``backed`` (None: to be read again)
+        self._regions: list[tuple[int, int, int]] | None = None
         self._last_window: RamWindow | None = None
-        #: the page of an access to nothing that stopped the CPU, to map read-as-zero
-        self.raz_pending: int | None = None
         #: the last unassigned access, when the board aborts on them
         self.fault: BusFault | None = None
         self.before_access: Callable[[int, bool], None] = lambda addr, write: None
@@ -207,30 +207,37 @@ class PhysicalMemory:
             log.debug("unassigned %s at 0x%08x (RAZ/WI)", "write" if write else "read", addr)
 
     def _on_unmapped(self, uc: unicorn.Uc, access: int, address: int, size: int, value: int, _user) -> bool:
+        # a fetch from nowhere (QEMU aborts on every board), or a data access through a TLB
+        # entry to nothing on ``virt`` (where the machine may leave such entries to this hook:
+        # Machine._data_page); on the read-as-zero boards data entries never point at nothing
         fetch = access == unicorn.UC_MEM_FETCH_UNMAPPED
-        write = access == unicorn.UC_MEM_WRITE_UNMAPPED
         if self.abort_unassigned or fetch:
-            # QEMU aborts on a fetch from nowhere on every board; data accesses on ``virt``
-            self.fault = BusFault(address, write, fetch)
-            return False
-        # read-as-zero / write-ignored: the page gets mapped so, outside the access
-        # (``map_pending_raz``, when Unicorn has stopped on the instruction), and the instruction
-        # runs again.  Never from here: a mapping flushes the TLB, and Unicorn's access helper
-        # goes on with its pointer into the TLB and the entry it had looked up (it then reported
-        # UC_ERR_MAP, or crashed, for an access near the top of the address space)
-        self.raz_pending = _page_down(address)
+            self.fault = BusFault(address, access == unicorn.UC_MEM_WRITE_UNMAPPED, fetch)
         return False
 
-    def map_pending_raz(self) -> bool:
-        """Map the page an access to nothing stopped the CPU for as read-as-zero / write-ignored
-        (see ``_on_unmapped``); False if there is none."""
-        page, self.raz_pending = self.raz_pending, None
-        if page is None:
-            return False
+    def backed(self, pa: int) -> bool:
+        """Is physical address ``pa`` backed by anything mapped on the CPU (RAM, a device run, a
+        read-as-zero page)?"""
+        if self.ram_at(pa) is not None:
+            return True
+        regions = self._regions
+        for _ in range(2):
+            if regions is not None and any(lo <= pa <= hi for lo, hi, _perms in regions):
+                return True
+            regions = self._regions = list(self.uc.mem_regions())  # refresh once: new mappings
+        return False
+
+    def map_raz(self, pa: int) -> None:
+        """Map the page of ``pa``, which nothing backs, read-as-zero / write-ignored (the
+        unassigned behaviour of the boards other than ``virt``).  Called while the TLB
+        translates the page, before any access through it: never from an access hook (a
+        mapping flushes the TLB, and Unicorn's access helper goes on with its pointer into the
+        TLB and the entry it had looked up)."""
+        page = _page_down(pa)
         if page not in self._raz_pages:
             self._raz_pages.add(page)
             self.uc.mmio_map(page, PAGE, self._raz_read, None, self._raz_write, None)
-        return True
+            self._regions = None
 
     def _raz_read(self, _uc, offset: int, size: int, _user) -> int:
         return 0

@@ -116,6 +116,7 @@ class Tracer:
             trace_sites(self.sites, self._site_reached)
             return
         uc = machine.uc
+        machine.keep_exit_checks()   # (these hooks run in A32 blocks)
         # each site, and the instruction after it: reached next, that one shows the site's effect
         for addr in sorted(set(self.sites) | {a + 4 for a in self.sites}):
             uc.hook_add(unicorn.UC_HOOK_CODE, self._on_code, begin=addr, end=addr)

@@ -818,36 +818,18 @@ class VmmMode(ExecutionMode):
 
             self.machine.request_stop(ExitReason.GUEST_ERROR, str(getattr(e, "message", e)), 3)
 
-    def _mapped(self, pa: int) -> bool:
-        """Is physical address ``pa`` backed by anything Unicorn has mapped (RAM or MMIO)?"""
-        regions = getattr(self, "_regions", None)
-        for _ in range(2):
-            if regions is not None and any(lo <= pa <= hi for lo, hi, _perms in regions):
-                return True
-            regions = self._regions = list(self.uc.mem_regions())  # refresh once: new mappings
-        return False
-
     def tlb_fill(self, vaddr: int, access: int, entry) -> "bool | Walk":
         """The machine's TLB-fill hook asks the mode first: translate with the virtual privilege
         (True, or the walk that faulted: see ``Machine._fill_page``)."""
         answer = self._ensure().mmu.tlb_fill(vaddr, access, entry)
         if answer is not True:
             return answer
-        mem = self.machine.memory
         pa = entry.paddr
         fetch = access == unicorn.UC_MEM_FETCH
         if entry.perms & unicorn.UC_PROT_EXEC and not self.machine._executable_entry(pa, fetch, vaddr):
             # a data access to a page that never held code: no execute permission, so that
             # Unicorn's stores through the entry stay on the fast path (Machine._executable_entry)
             entry.perms &= ~unicorn.UC_PROT_EXEC
-        if not mem.abort_unassigned and access != unicorn.UC_MEM_FETCH and not self._mapped(pa):
-            # a TLB entry to physical memory nothing backs crashes Unicorn 2.1 (seen with a guest
-            # whose SP is 0 pushing to 0xfffffff8): give the page the board's unassigned
-            # behaviour, read-as-zero / write-ignored, as the bus does for untranslated accesses
-            page = pa & ~0xFFF
-            if page not in mem._raz_pages:
-                mem._raz_pages.add(page)
-                self.uc.mmio_map(page, 0x1000, lambda *_a: 0, None, lambda *_a: None, None)
         return True
 
     def interrupt_masked(self, fiq: bool) -> bool:

@@ -33,7 +33,7 @@ from vtrans.errors import GuestError, UnsupportedGuest
 from vtrans.isa.arm.cp15 import FaultStatus, fsr_value
 from vtrans.isa.arm.cpu import PSR_T
 from vtrans.isa.arm.emulate import Form, VirtualAbort, condition_passed, decode
-from vtrans.isa.arm.mmu import access_addresses
+from vtrans.isa.arm.mmu import access_addresses, fault_address
 from vtrans.isa.arm.translate import ArmTranslator, Kind, analyze
 from vtrans.isa.arm.vcpu import ExceptionKind
 from vtrans.runtime.dbt import DEFAULT_TC_SIZE, Dispatcher, UnicornCodeWatch
@@ -275,8 +275,6 @@ class BtMode(VmmMode):
         """A fault inside translated code, already mapped to the guest instruction."""
         vmm = self.vmm
         m = self.machine
-        if error.errno in (unicorn.UC_ERR_READ_UNMAPPED, unicorn.UC_ERR_WRITE_UNMAPPED) and m.memory.map_pending_raz():
-            return guest_pc  # a read-as-zero page mapped now (PhysicalMemory): the access again
         fault = None
         pending = m._align_pending
         if pending is not None and error.errno == unicorn.UC_ERR_EXCEPTION:
@@ -287,7 +285,11 @@ class BtMode(VmmMode):
             fault = VirtualAbort(pa if va is None else va,
                                  fsr_value(FaultStatus.ALIGNMENT, 0, write and m.traits.v7))
         elif error.errno == unicorn.UC_ERR_EXCEPTION:
-            fault = self._access_fault(guest_pc)
+            # a page the guest's tables refuse, or one they map to physical memory nothing backs
+            # on ``virt`` (the machine's fill refused it: Machine._data_page)
+            refused, m._mmu_fault = m._mmu_fault, None
+            unbacked = refused is not None and refused[1].fault == FaultStatus.SYNC_EXTERNAL
+            fault = self._access_fault(guest_pc, refused[0] if unbacked else None)
         if fault is None:
             # an access no RAM or device decodes: a synchronous external abort (B3.13.3)
             mf = m.memory.fault
@@ -301,10 +303,11 @@ class BtMode(VmmMode):
         vmm.deliver_abort(fault, fault.far if fault.prefetch else guest_pc)
         return self.uc.reg_read(_PC)
 
-    def _access_fault(self, guest_pc: int) -> VirtualAbort | None:
+    def _access_fault(self, guest_pc: int, unbacked_page: int | None = None) -> VirtualAbort | None:
         """The virtual abort of the load/store at ``guest_pc`` (Unicorn reports only that the
         TLB fill was refused): walk the guest's tables for each address it accesses, with the
-        guest's virtual privilege (B3.12)."""
+        guest's virtual privilege (B3.12); if they allow every access, the synchronous external
+        abort of an access to ``unbacked_page`` (virtual), if given."""
         vmm = self.vmm
         uc = self.uc
         try:
@@ -321,6 +324,9 @@ class BtMode(VmmMode):
             fault = vmm.mmu.fault(a, write=not load, fetch=False)
             if fault is not None:
                 return fault
+        if unbacked_page is not None:
+            far = fault_address(word, reg, unbacked_page, uc.reg_read(_CPSR))
+            return VirtualAbort(far, fsr_value(_SYNC_EXTERNAL, write=not load and self.machine.traits.v7))
         return None
 
     # ------------------------------------------------------------------ hooks inside the cache

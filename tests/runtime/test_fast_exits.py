@@ -1,0 +1,87 @@
+"""Fast exits (``runtime/ucinternals.py``): A32 blocks translated without Unicorn's exit check
+after each load and store, A32 coprocessor interception through Unicorn's exits instead of
+code hooks.  The reference is the same run with Unicorn's checks and code hooks
+(``VTRANS_EXIT_CHECKS=all``): output, instruction count, exceptions, interrupts and virtual
+time must be identical -- and both match QEMU where the other suites compare them."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from vtrans.runtime import ucinternals
+
+from tests.runtime.test_boards import _timer_case, build_guest, run_vtrans
+from tests.runtime.test_samples_native import SAMPLE_LIST, SLOW, build, run_native
+
+
+def test_the_flag_is_found_on_this_unicorn(monkeypatch):
+    offset = ucinternals.no_exit_offset()
+    assert isinstance(offset, int) and offset > 0
+    monkeypatch.setenv("VTRANS_EXIT_CHECKS", "all")
+    assert ucinternals.no_exit_offset() is None
+
+
+def _run(board: str, image: Path, monkeypatch, checks: bool):
+    if checks:
+        monkeypatch.setenv("VTRANS_EXIT_CHECKS", "all")
+    else:
+        monkeypatch.delenv("VTRANS_EXIT_CHECKS", raising=False)
+    out, stats = run_vtrans(board, image)
+    return out, stats.instructions, dict(stats.exceptions), stats.virtual_ns, stats.exit_reason
+
+
+@pytest.mark.gnu
+@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8", "vexpress-a9", "virt"])
+def test_timer_guests_run_the_same_with_and_without_exit_checks(board, tmp_path, monkeypatch):
+    """Timer interrupts through each board's controller; on virt, the generic timer through
+    intercepted ``mrc``/``mcr`` (exits)."""
+    body, symbols = _timer_case(board)
+    _elf, image = build_guest(tmp_path, board, body, symbols=symbols)
+    fast = _run(board, image, monkeypatch, checks=False)
+    slow = _run(board, image, monkeypatch, checks=True)
+    assert fast[0].endswith("END\n")
+    assert fast == slow
+
+
+def test_native_mode_uses_fast_exits_and_a_tracer_keeps_the_checks(tmp_path):
+    from vtrans.runtime.loader import read_image
+    from vtrans.runtime.machine import Machine
+    from vtrans.runtime.boards import get_board
+
+    body, symbols = _timer_case("virt")
+    _elf, image = build_guest(tmp_path, "virt", body, symbols=symbols)
+    spec = get_board("virt")
+    m = Machine(spec, icount_shift=3, uart_output=lambda b: None)
+    m.load(read_image(str(image), spec))
+    m.run(max_insns=10_000)
+    assert m._exits_fast and m._cp_exits, "the generic timer's mrc/mcr are exits"
+    m2 = Machine(spec, icount_shift=3, uart_output=lambda b: None)
+    m2.keep_exit_checks()
+    m2.load(read_image(str(image), spec))
+    m2.run(max_insns=10_000)
+    assert not m2._exits_fast and not m2._cp_exits
+    assert m2.instructions == m.instructions
+
+
+@pytest.mark.gnu
+@pytest.mark.parametrize("name", [s.name for s in SAMPLE_LIST if s.name not in SLOW])
+def test_samples_run_the_same_with_and_without_exit_checks(name, tmp_path):
+    sample = next(s for s in SAMPLE_LIST if s.name == name)
+    image = build.build(sample, tmp_path)
+    results = []
+    for checks in (False, True):
+        stats = tmp_path / f"stats-{checks}.json"
+        env = {k: v for k, v in os.environ.items() if k != "VTRANS_EXIT_CHECKS"}
+        if checks:
+            env["VTRANS_EXIT_CHECKS"] = "all"
+        proc = run_native(sample, image, extra=("--stats-json", str(stats)), env=env)
+        data = json.loads(stats.read_text())
+        results.append((proc.returncode, proc.stdout,
+                        {k: data[k] for k in ("instructions", "exit_reason", "exit_code", "exceptions", "interrupts")
+                         if k in data}))
+    assert results[0][1] == sample.expected_path.read_bytes()
+    assert results[0] == results[1]
