@@ -87,6 +87,21 @@ def test_unassigned_access_aborts_like_qemu_on_virt(mode, guest_builder, qemu_ar
 
 @pytest.mark.qemu
 @pytest.mark.gnu
+@pytest.mark.parametrize("mode", ["native", "native:checks"])
+def test_code_rewritten_later_in_its_own_block_counts_like_qemu(mode, guest_builder, qemu_arm, monkeypatch) -> None:
+    """The rewritten instruction runs, and the instruction count (the generic timer's count
+    under -icount shift=0) is QEMU's: the block left at the store is not counted twice."""
+    image = guest_builder.build(GUESTS / "smc_block.s", "virt")
+    ref = qemu_run(qemu_arm, image, "virt", icount_shift=0)
+    assert ref.returncode == 0 and ref.semihost.split()[1] == b"000003e9"
+    if mode == "native:checks":
+        monkeypatch.setenv("VTRANS_EXIT_CHECKS", "all")
+    got = vtrans_run(image, "virt", "--icount-shift", "0")
+    assert guest_console(got) == ref.semihost.decode()
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
 @pytest.mark.parametrize("mode", UNASSIGNED_MODES)
 def test_unassigned_access_through_the_mmu_aborts_like_qemu_on_virt(mode, guest_builder, qemu_arm,
                                                                     monkeypatch) -> None:
