@@ -85,3 +85,32 @@ def test_samples_run_the_same_with_and_without_exit_checks(name, tmp_path):
                          if k in data}))
     assert results[0][1] == sample.expected_path.read_bytes()
     assert results[0] == results[1]
+
+
+@pytest.mark.gnu
+def test_frequent_coprocessor_exits_fall_back_to_the_checks(guest_builder, monkeypatch):
+    """A busy-wait on the generic timer makes an intercepted access every 4 instructions: the
+    machine goes back to Unicorn's checks and code hooks (an exit per access would cost ~3x),
+    and the run is the one made with the checks from the start."""
+    from guestlib import GUESTS
+    from vtrans.isa.arm.semihosting import HostIO
+    from vtrans.runtime.boards import get_board
+    from vtrans.runtime.loader import read_image
+    from vtrans.runtime.machine import CP_EXIT_WINDOW, Machine
+
+    image = guest_builder.build(GUESTS / "cntvct_busy.s", "virt")
+    spec = get_board("virt")
+    runs = []
+    for checks in (False, True):
+        if checks:
+            monkeypatch.setenv("VTRANS_EXIT_CHECKS", "all")
+        console = bytearray()
+        m = Machine(spec, icount_shift=3, uart_output=lambda b: None,
+                    io=HostIO(console=console.extend, stdout=console.extend, stderr=console.extend))
+        m.load(read_image(str(image), spec))
+        stats = m.run(timeout=60)
+        runs.append((bytes(console), stats.instructions, m.final_state().to_dict()))
+        if not checks:
+            assert not m._exits_fast and m._cp_exits_taken == CP_EXIT_WINDOW
+    assert runs[0][0] == b"0000c350\n"
+    assert runs[0] == runs[1]

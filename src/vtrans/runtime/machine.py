@@ -72,6 +72,14 @@ SLICE = 1 << 20
 #: handler that changes no register (only memory could still change: a guest may count its
 #: retries there, hence far more than two)
 DEAD_REPEAT = 3
+#: fast exits pay off while intercepted A32 coprocessor accesses are rare: each one ends a run
+#: (and Unicorn retranslates the block before every exit when a run ends), ~20 µs more than a
+#: code hook, while leaving out the per-access checks saves ~0.1 µs per 1000 instructions.  Once
+#: ``CP_EXIT_WINDOW`` of them come within ``CP_EXIT_WINDOW * CP_EXIT_SPACING`` instructions (a
+#: busy-wait on the generic timer, say), the machine goes back to Unicorn's checks and code hooks
+#: for the rest of the run (``Machine._take_cp_exit``).  Counted in instructions: deterministic.
+CP_EXIT_WINDOW = 64
+CP_EXIT_SPACING = 250_000
 DEAD_SAME_STATE = 64
 #: WFI (A8.8.425) and the ARMv5 cp15 wait-for-interrupt ``mcr p15, 0, Rt, c7, c0, 4``
 _WFI_MASK, _WFI = 0x0FFFFFFF, 0x0320F003
@@ -282,6 +290,9 @@ class Machine:
         self._exits_fast: bool | None = None
         #: something hooks A32 instructions by address and needs Unicorn's exit checks
         self._keep_exit_checks = False
+        #: coprocessor exits taken, and the instruction count when the current window of them began
+        self._cp_exits_taken = 0
+        self._cp_exit_window = 0
         self._thumb_ranges: list[tuple[int, int]] = []
         self._state_known: list[tuple[int, int]] = []
         self._warned_it: set[int] = set()
@@ -515,8 +526,9 @@ class Machine:
             self.flush_blocks()
 
     def _exits_slow(self) -> None:
-        """Back to Unicorn's exit checks (the per-instruction counter came): the A32 pages are
-        scanned again for code hooks (the caller has ``_install_cp_hooks`` do it)."""
+        """Back to Unicorn's exit checks (the per-instruction counter came, or coprocessor
+        exits came too often): the A32 pages are scanned again for code hooks (the caller has
+        ``_install_cp_hooks`` do it, and drops the translated blocks)."""
         if not self._exits_fast:
             return
         self._exits_fast = False
@@ -565,6 +577,15 @@ class Machine:
             else:
                 self.icount.retire_through(pc)
                 uc.reg_write(PC, pc + 4)
+        self._cp_exits_taken += 1
+        if self._cp_exits_taken % CP_EXIT_WINDOW == 0:
+            if st.count - self._cp_exit_window < CP_EXIT_WINDOW * CP_EXIT_SPACING and self._exits_fast:
+                log.info("coprocessor accesses every %d instructions or so: back to Unicorn's exit checks",
+                         (st.count - self._cp_exit_window) // CP_EXIT_WINDOW)
+                self._exits_slow()
+                self._rescan_code_pages()
+                self.flush_blocks()
+            self._cp_exit_window = st.count
 
     def _scan_thumb_page(self, hooks: list[int], va: int, pa: int, data: bytes) -> None:
         """Thumb code the loader did not see (a raw image, code copied or generated at run time,
