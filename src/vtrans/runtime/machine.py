@@ -72,14 +72,17 @@ SLICE = 1 << 20
 #: handler that changes no register (only memory could still change: a guest may count its
 #: retries there, hence far more than two)
 DEAD_REPEAT = 3
-#: fast exits pay off while intercepted A32 coprocessor accesses are rare: each one ends a run
-#: (and Unicorn retranslates the block before every exit when a run ends), ~20 µs more than a
-#: code hook, while leaving out the per-access checks saves ~0.1 µs per 1000 instructions.  Once
-#: ``CP_EXIT_WINDOW`` of them come within ``CP_EXIT_WINDOW * CP_EXIT_SPACING`` instructions (a
-#: busy-wait on the generic timer, say), the machine goes back to Unicorn's checks and code hooks
-#: for the rest of the run (``Machine._take_cp_exit``).  Counted in instructions: deterministic.
-CP_EXIT_WINDOW = 64
-CP_EXIT_SPACING = 250_000
+#: fast exits pay off while intercepted A32 coprocessor accesses are rare.  Leaving out the
+#: per-access checks saves ~0.09 µs per 1000 instructions; against that, an exit taken costs
+#: ~20 µs more than a code hook (the run ends), and every run that ends costs ~0.6 µs per exit
+#: address (Unicorn retranslates the block before each exit then).  The machine keeps that
+#: account in instructions' worth of savings (``Machine._account_exits``) and goes back to
+#: Unicorn's checks and code hooks for the rest of the run once the costs pass what was saved
+#: over a window of ``EXIT_WINDOW`` instructions (or that window's worth, whichever first: a
+#: busy-wait reading the generic timer, say).  Counted in instructions: deterministic.
+EXIT_WINDOW = 16_000_000
+EXIT_TAKEN_COST = 250_000
+EXIT_ADDRESS_COST = 8_000
 DEAD_SAME_STATE = 64
 #: WFI (A8.8.425) and the ARMv5 cp15 wait-for-interrupt ``mcr p15, 0, Rt, c7, c0, 4``
 _WFI_MASK, _WFI = 0x0FFFFFFF, 0x0320F003
@@ -285,14 +288,18 @@ class Machine:
         #: A32 coprocessor accesses intercepted through Unicorn's exits rather than code hooks
         #: (with ``fast exits``: ``_decide_exits``): address -> (the hook's function, its data)
         self._cp_exits: dict[int, tuple] = {}
+        #: ``_cp_exits`` changed since Unicorn was last told (``_push_exits``)
+        self._exits_changed = False
         #: A32 blocks without Unicorn's exit check after each load and store (``ucinternals``):
         #: None until the first run decides
         self._exits_fast: bool | None = None
         #: something hooks A32 instructions by address and needs Unicorn's exit checks
         self._keep_exit_checks = False
-        #: coprocessor exits taken, and the instruction count when the current window of them began
+        #: fast exits' costs in the current window, in instructions' worth (``_account_exits``),
+        #: the instruction count when the window began, and the exits taken so far
+        self._exit_costs = 0
+        self._exit_window = 0
         self._cp_exits_taken = 0
-        self._cp_exit_window = 0
         self._thumb_ranges: list[tuple[int, int]] = []
         self._state_known: list[tuple[int, int]] = []
         self._warned_it: set[int] = set()
@@ -389,6 +396,7 @@ class Machine:
             for handle in hooks:
                 self._unhook(handle)
         self._cp_pages.clear()
+        self._push_exits()
         self._thumb_ranges = list(image.thumb_ranges)
         # code whose instruction set the loader knows (an ELF file's mapping symbols): no
         # Thumb scan at run time
@@ -463,9 +471,18 @@ class Machine:
         if not self.icount.per_block or self.icount.thumb_blocks:
             self._scan_thumb_page(hooks, va, pa, data)
         self._cp_pages[va] = (pa, data, hooks)
+        self._push_exits()
         if known is not None:
             self.icount.forget_blocks(va, va + size)
         return known is not None
+
+    def _push_exits(self) -> None:
+        """Exits added or removed: to Unicorn at once (the block being translated may reach one
+        of them), in one call for a whole page scan."""
+        if self._exits_changed:
+            self._exits_changed = False
+            if self._exits_fast:
+                self._set_exits(self._until)
 
     def _hook_cp_candidate(self, hooks: list[int], addr: int, word: int, thumb: bool, pa: int, raw: int) -> None:
         """Hook the instruction at ``addr`` if ``word`` (its A32 form) accesses an owned register
@@ -487,7 +504,7 @@ class Machine:
             # scanned again as its content changed, when its blocks go)
             self._cp_exits[addr] = (hook, user)
             hooks.append(-1 - addr)
-            self._set_exits(self._until)   # (the block being translated may reach it)
+            self._exits_changed = True   # (pushed to Unicorn once the page is scanned)
         else:
             hooks.append(self.uc.hook_add(unicorn.UC_HOOK_CODE, hook, user, addr, addr))
 
@@ -499,7 +516,7 @@ class Machine:
         # (the block Unicorn made for the exit, which stops the CPU, goes with the page's other
         # blocks: Unicorn drops a block without instructions whenever it drops any on its page)
         if self._cp_exits.pop(-1 - handle, None) is not None:
-            self._set_exits(self._until)
+            self._exits_changed = True
 
     def keep_exit_checks(self) -> None:
         """Before the first run: something will hook A32 instructions by address (a tracer)
@@ -578,14 +595,23 @@ class Machine:
                 self.icount.retire_through(pc)
                 uc.reg_write(PC, pc + 4)
         self._cp_exits_taken += 1
-        if self._cp_exits_taken % CP_EXIT_WINDOW == 0:
-            if st.count - self._cp_exit_window < CP_EXIT_WINDOW * CP_EXIT_SPACING and self._exits_fast:
-                log.info("coprocessor accesses every %d instructions or so: back to Unicorn's exit checks",
-                         (st.count - self._cp_exit_window) // CP_EXIT_WINDOW)
-                self._exits_slow()
-                self._rescan_code_pages()
-                self.flush_blocks()
-            self._cp_exit_window = st.count
+        self._exit_costs += EXIT_TAKEN_COST
+
+    def _account_exits(self) -> None:
+        """After each run with fast exits: charge its end (Unicorn's look at every coprocessor
+        exit's address) and, once a window's worth of instructions ran or of costs piled up, weigh the costs
+        against the instructions run: over, go back to Unicorn's checks (``EXIT_WINDOW``)."""
+        self._exit_costs += EXIT_ADDRESS_COST * len(self._cp_exits)
+        ran = self.icount.state.count - self._exit_window
+        if ran < EXIT_WINDOW and self._exit_costs < EXIT_WINDOW:
+            return
+        if self._exit_costs > ran:
+            log.info("coprocessor exits cost more than they save (%d intercepted accesses, %d exit "
+                     "addresses): back to Unicorn's exit checks", self._cp_exits_taken, len(self._cp_exits))
+            self._exits_slow()
+            self._rescan_code_pages()
+            self.flush_blocks()
+        self._exit_costs, self._exit_window = 0, self.icount.state.count
 
     def _scan_thumb_page(self, hooks: list[int], va: int, pa: int, data: bytes) -> None:
         """Thumb code the loader did not see (a raw image, code copied or generated at run time,
@@ -1408,6 +1434,8 @@ class Machine:
                 self._take_cp_exit(until)
         except unicorn.UcError as e:
             self._on_uc_error(e)
+        if self._exits_fast:
+            self._account_exits()
         st = self.icount.state
         if st.reason == STOP_IT_LATCH:
             # a new A32 block, stopped before it ran, may have been translated while Unicorn
