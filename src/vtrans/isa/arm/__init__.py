@@ -3,26 +3,25 @@ Manual ARMv7-A/R edition, DDI 0406C ("ARM ARM")."""
 
 from __future__ import annotations
 
-import capstone
-import keystone
 import unicorn
 
-from vtrans.isa.arm import control_flow as _control_flow
-from vtrans.isa.base import EngineIds, Isa, per_thread
+from vtrans.isa.base import EngineIds, Isa, lazy, per_thread
 
 
 class ArmIsa(Isa):
     name = "arm"
     word_size = 4
     elf_machine = "EM_ARM"
-    keystone_ids = EngineIds(keystone.KS_ARCH_ARM, keystone.KS_MODE_ARM)
+    keystone_ids = lazy.engine_ids("keystone", "KS_ARCH_ARM", "KS_MODE_ARM")
     keystone_probe = ("mov r0, #10", bytes.fromhex("0a00a0e3"))
-    capstone_ids = EngineIds(capstone.CS_ARCH_ARM, capstone.CS_MODE_ARM)
+    capstone_ids = lazy.engine_ids("capstone", "CS_ARCH_ARM", "CS_MODE_ARM")
     unicorn_ids = EngineIds(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
 
     @per_thread
     def cs_thumb(self):
         """A capstone handle for Thumb code, with operand details."""
+        import capstone
+
         md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB)
         md.detail = True
         return md
@@ -41,9 +40,9 @@ class ArmIsa(Isa):
         return VECTOR_NAMES
 
     # control-flow facts (bound once: the CFG calls these for every instruction)
-    flow = staticmethod(_control_flow.flow)
-    vector_base_write = staticmethod(_control_flow.vector_base_write)
-    address_load = staticmethod(_control_flow.address_load)
+    flow = lazy.function("vtrans.isa.arm.control_flow", "flow")
+    vector_base_write = lazy.function("vtrans.isa.arm.control_flow", "vector_base_write")
+    address_load = lazy.function("vtrans.isa.arm.control_flow", "address_load")
 
     @property
     def translator(self):
