@@ -60,6 +60,24 @@ def test_damaged_segments_are_malformed_images(what, damage, tmp_path) -> None:
         _load_and_run(bytes(data), tmp_path)
 
 
+def test_stubs_outside_ram_are_refused_with_the_way_out(tmp_path) -> None:
+    """An image pre-virtualized with the stub strategy whose stubs lie outside the board's RAM
+    (the default places them right below the image): the error names the segment and
+    ``--stub-base``."""
+    from vtrans.translator.binary import rewrite_elf
+
+    src = tmp_path / "k.s"
+    src.write_text(".global _start\n_start:\n\tcpsid i\n\tb .\n")
+    elf = assemble([str(src)], base=0x40010000).elf_bytes()
+    path = tmp_path / "k.stub.elf"
+    path.write_bytes(rewrite_elf(elf, "stub", name="k.elf", stub_base=0x3F000000).image)
+    board = get_board("virt")
+    m = Machine(board, io=HostIO(console=lambda b: None, stdout=lambda b: None, stderr=lambda b: None))
+    with pytest.raises(ImageError, match=r"segment at 0x3f000000\+0x[0-9a-f]+ is outside the RAM of board "
+                                         r"virt; .*--stub-base"):
+        m.load(read_image(str(path), board))
+
+
 def test_a_symtab_that_is_no_symbol_table_is_ignored(tmp_path) -> None:
     """(QEMU's loader reads program headers only; so does vtrans's, symbols aside.)"""
     data = bytearray(_image())

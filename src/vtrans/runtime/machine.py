@@ -741,8 +741,13 @@ class Machine:
             if self.memory.ram_at(seg.addr, max(len(seg.data), 1)) is None:
                 from vtrans.errors import ImageError
 
+                # (the stub strategy's stubs and vCPU block: placed right below the image by default)
+                vcpu = image.symbols.get("__vtrans_vcpu")
+                stubs = vcpu is not None and seg.addr <= vcpu + 0x1000
+                hint = ("; the pre-virtualization stubs go right below the image unless placed: rewrite "
+                        "with --stub-base ADDR inside the board's RAM") if stubs else ""
                 raise ImageError(f"{image.name}: segment at 0x{seg.addr:08x}+0x{len(seg.data):x} is outside "
-                                 f"the RAM of board {self.spec.name}")
+                                 f"the RAM of board {self.spec.name}{hint}")
             self.memory.write(seg.addr, seg.data)
         if not image.is_elf:
             self.memory.write(self.spec.loader_start + KERNEL_ARGS_OFFSET,
