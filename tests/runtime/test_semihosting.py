@@ -5,21 +5,23 @@
 and ISERROR, reads the ":semihosting-features" file, HEAPINFO (board-specific: QEMU's
 largest-gap rule), TICKFREQ, and exits with SYS_EXIT_EXTENDED 42.  Everything printed,
 the exit status and the destination of each write must be QEMU's.  The C-library
-programs (newlib rdimon, picolibc) are in the samples (test_samples_native.py).
+programs (newlib rdimon, picolibc) are samples (test_samples_native.py), built for
+versatilepb; here they are built for every board's RAM too.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from guestlib import GUESTS, guest_console, qemu_run, vtrans_run, vtrans_run_in
+from guestlib import BOARD_LAYOUT, GUESTS, guest_console, qemu_run, vtrans_run, vtrans_run_in
 
 STDIN = b"hello\nworld"
 
 
 @pytest.mark.qemu
 @pytest.mark.gnu
-@pytest.mark.parametrize("board", ["versatilepb", "vexpress-a9", "virt"])
+# (realview-pb-a8: RAM at 0x70000000 and its alias at 0, the same size: HEAPINFO takes the alias)
+@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8", "vexpress-a9", "virt"])
 def test_semihosting_operations_match_qemu(board: str, guest_builder, qemu_arm) -> None:
     image = guest_builder.build(GUESTS / "semihosting.s", board)
     # no serial console on QEMU: standard input belongs to semihosting alone
@@ -53,5 +55,45 @@ def test_thumb_newlib_program_matches_qemu(board: str, arch: str, mode: str, tmp
     ref = qemu_run(qemu_arm, image, board, serial="none")
     got = vtrans_run_in(image, board, mode)
     assert ref.returncode == 7 and b"qsort" in ref.stdout
+    assert (got.returncode, got.stdout) == (ref.returncode, ref.stdout), got.stderr.decode()
+    assert guest_console(got) == ref.semihost.decode()
+
+
+#: the two C libraries' link options for a program placed at ``text`` with its RAM from ``ram``
+#: (newlib's default script starts at the text segment; picolibc's places code at ``__flash`` and
+#: data, heap and stack at ``__ram``)
+LIBC_LINK = {
+    "newlib": lambda text, ram: ["--specs=rdimon.specs", f"-Wl,-Ttext-segment=0x{text:x}"],
+    "picolibc": lambda text, ram: ["--specs=picolibc.specs", "--oslib=semihost", "--crt0=semihost",
+                                   f"-Wl,--defsym=__flash=0x{text:x}", "-Wl,--defsym=__flash_size=0x80000",
+                                   f"-Wl,--defsym=__ram=0x{ram:x}", "-Wl,--defsym=__ram_size=0x100000",
+                                   "-Wl,--defsym=__stack_size=0x4000"],
+}
+
+
+#: where each board's C programs go: the start of its RAM (realview-pb-a8's low alias of it: for
+#: a program at 0x70000000 QEMU's SYS_HEAPINFO, which takes the alias, leaves newlib no heap)
+LIBC_RAM = {"versatilepb": 0, "realview-pb-a8": 0, "vexpress-a9": BOARD_LAYOUT["vexpress-a9"][0],
+            "virt": BOARD_LAYOUT["virt"][0]}
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("libc", ["newlib", "picolibc"])
+@pytest.mark.parametrize("board", list(LIBC_RAM))
+def test_libc_programs_match_qemu_on_every_board(board: str, libc: str, tmp_path, arm_gcc, qemu_arm) -> None:
+    """The C-library samples linked at each board's RAM (printf, malloc, qsort, exit code 7):
+    standard output, the semihosting console and the exit code are QEMU's."""
+    import subprocess
+
+    from tests.conftest import SAMPLES
+
+    base = LIBC_RAM[board]
+    image = tmp_path / f"{libc}_{board}.elf"
+    subprocess.run([arm_gcc, "-O2", "-marm", *LIBC_LINK[libc](base + 0x10000, base + 0x100000), "-o", str(image),
+                    str(SAMPLES / "arm" / f"{libc}_hello" / "hello.c")], check=True, capture_output=True)
+    ref = qemu_run(qemu_arm, image, board, serial="none")
+    got = vtrans_run(image, board)
+    assert ref.returncode == 7 and b"qsort" in ref.stdout + ref.semihost
     assert (got.returncode, got.stdout) == (ref.returncode, ref.stdout), got.stderr.decode()
     assert guest_console(got) == ref.semihost.decode()

@@ -184,8 +184,12 @@ def atags(board: "BoardSpec", ram_size: int) -> bytes:
 
 def heap_layout(image: LoadedImage, ram_windows: list[tuple[int, int]]) -> Layout:
     """SYS_HEAPINFO (QEMU 7.2 ``common_semi_find_bases``): in the largest RAM region, the largest
-    gap between the loaded blobs; heap = that gap, stack base = its end, stack limit = its start."""
-    base, size = max(ram_windows, key=lambda w: w[1]) if ram_windows else (0, 0)
+    gap between the loaded blobs; heap = that gap, stack base = its end, stack limit = its start.
+    Of RAM regions of the same size the lowest wins (QEMU walks the address space upwards and
+    takes a larger one only): realview-pb-a8's alias at 0 over its RAM at 0x70000000, even for
+    an image loaded at 0x70000000 -- whose blob then lies outside the region, so the heap is all
+    of it, from 0 (and newlib's malloc fails there, as on QEMU)."""
+    base, size = max(sorted(ram_windows), key=lambda w: w[1]) if ram_windows else (0, 0)
     end = base + size
     blobs = sorted((max(s.addr, base), min(s.addr + len(s.data), end)) for s in image.segments
                    if s.addr < end and s.addr + len(s.data) > base)
