@@ -80,7 +80,9 @@ def qemu_run(qemu: str, image: Path, board: str, *, icount_shift: int | None = N
     semihost.unlink(missing_ok=True)
     cmd = [qemu, "-M", board]
     if board == "virt":
-        cmd += ["-cpu", "cortex-a15", "-nic", "none"]
+        # (QEMU's deterministic device tree: with dtb-randomness on, /chosen gets fresh random
+        # seeds every run; vtrans loads the tree QEMU makes with it off)
+        cmd = [qemu, "-M", "virt,dtb-randomness=off", "-cpu", "cortex-a15", "-nic", "none"]
     cmd += ["-kernel", str(image), "-display", "none", "-serial", serial, "-monitor", "none",
             "-chardev", f"file,id=sh,path={semihost}",
             "-semihosting-config", "enable=on,target=native,chardev=sh"]

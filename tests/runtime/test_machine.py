@@ -46,11 +46,58 @@ def build_sample(guest_builder, name: str, board: str, base: int) -> Path:
 
 
 @pytest.mark.qemu
+@pytest.mark.parametrize("ram_mib", [128, 256])
+def test_virt_device_tree_is_qemus(ram_mib: int, tmp_path, qemu_arm) -> None:
+    """The blob a raw kernel gets on virt, byte for byte: QEMU's own dump of it (dtb-randomness
+    off: QEMU's deterministic tree), memory node included."""
+    import subprocess
+
+    from vtrans.runtime.loader import device_tree
+
+    kernel = tmp_path / "k.bin"
+    kernel.write_bytes(bytes.fromhex("feffffea"))   # b .
+    dump = tmp_path / "virt.dtb"
+    subprocess.run([qemu_arm, "-M", f"virt,dtb-randomness=off,dumpdtb={dump}", "-cpu", "cortex-a15",
+                    "-nic", "none", "-m", str(ram_mib), "-display", "none", "-serial", "null", "-monitor", "none",
+                    "-kernel", str(kernel)], check=True, capture_output=True, timeout=30)
+    assert device_tree(get_board("virt"), ram_mib << 20) == dump.read_bytes()
+
+
 @pytest.mark.gnu
-@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8", "vexpress-a9"])
+def test_virt_device_tree_follows_the_machines_ram(guest_builder) -> None:
+    """A raw image on a virt machine with 256 MiB: the tree (and r2, in the boot stub) where
+    QEMU puts them for that size, loader_start + 128 MiB."""
+    from vtrans.runtime.loader import device_tree
+
+    spec = get_board("virt")
+    elf = guest_builder.build(GUESTS / "bootregs.s", "virt")
+    m = Machine(spec, ram_size=256 << 20, io=HostIO(console=lambda b: None, stdout=lambda b: None,
+                                                     stderr=lambda b: None))
+    m.load(read_image(str(guest_builder.raw(elf)), spec))
+    assert m.memory.read(0x48000000, 0x100000) == device_tree(spec, 256 << 20)
+    assert m.memory.read32(spec.loader_start + 4 * 8) == 0x48000000
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("text", [0x40010000, 0x40200000])
+def test_virt_device_tree_for_an_elf_image_like_qemu(text: int, guest_builder, qemu_arm) -> None:
+    """An ELF image gets the tree at the start of RAM only when it fits below the image."""
+    image = guest_builder.build(GUESTS / "ram_head.s", "virt", name=f"ram_head_{text:x}", text=text)
+    ref = qemu_run(qemu_arm, image, "virt")
+    got = vtrans_run(image, "virt")
+    assert ref.returncode == 0
+    assert ref.semihost.split()[0] == (b"edfe0dd0" if text == 0x40200000 else b"00000000")
+    assert got.semihost == ref.semihost
+
+
+@pytest.mark.qemu
+@pytest.mark.gnu
+@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8", "vexpress-a9", "virt"])
 @pytest.mark.parametrize("raw", [False, True], ids=["elf", "raw"])
 def test_boot_registers_and_atags_match_qemu(board: str, raw: bool, guest_builder, qemu_arm) -> None:
-    """hw/arm/boot.c: ELF straight from reset; raw image through the boot stub with r0/r1/r2."""
+    """hw/arm/boot.c: ELF straight from reset; raw image through the boot stub with r0/r1/r2
+    (r2: the ATAGs, or on virt the device tree, whose header the guest prints)."""
     elf = guest_builder.build(GUESTS / "bootregs.s", board)
     image = guest_builder.raw(elf) if raw else elf
     ref = qemu_run(qemu_arm, image, board)

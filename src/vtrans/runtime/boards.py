@@ -150,6 +150,8 @@ class BoardSpec:
     #: accesses to unassigned addresses: the legacy boards set QEMU's
     #: ignore_memory_transaction_failures (read 0, ignore writes); ``virt`` aborts
     unassigned: Unassigned = Unassigned.RAZ_WI
+    #: the device tree QEMU hands a kernel on this board (``runtime/data/<dtb>``; None: ATAGs)
+    dtb: str | None = None
 
     def build(self, clock: VirtualClock, ram_size: int | None = None) -> BoardInstance:
         ram_size = ram_size or self.ram_size
@@ -341,6 +343,6 @@ register_board(BoardSpec(
     ram_base=0x40000000, ram_size=DEFAULT_RAM_SIZE, loader_start=0x40000000,
     kernel_load_addr=0x40000000 + KERNEL_LOAD_OFFSET, board_id=0xFFFFFFFF, builder=_build_virt,
     max_ram_size=3 << 30, cbar=0x08000000,
-    unassigned=Unassigned.ABORT,
+    unassigned=Unassigned.ABORT, dtb="virt.dtb",
     devices_summary="GICv2, PL011, PL031, PL061, generic timer (PPI 27 virtual, 30 physical), "
                     "flash (no image: reads 0)"))

@@ -9,6 +9,15 @@
   sets r0 = 0, r1 = the board's machine id, r2 = the ATAG list at ``loader_start +
   0x100`` and jumps to it.  We load the same stub and the same ATAGs (CORE, MEM,
   NONE) and start at the stub, so the instruction count matches QEMU's too.
+* On ``virt`` the kernel gets QEMU's **device tree** instead of ATAGs: r2 = its address,
+  ``loader_start + min(RAM / 2, 128 MiB)`` (after the initrd QEMU would load there); an ELF
+  image gets it at ``loader_start`` when it fits below the image.  The blob is QEMU 7.2's own
+  (``runtime/data/virt.dtb``: ``qemu-system-arm -M virt,dtb-randomness=off,dumpdtb=FILE -cpu
+  cortex-a15 -nic none -kernel IMAGE``, up to the end of its strings block; QEMU's is 1 MiB,
+  the rest zeros), with the memory node's size set to the machine's RAM.  Without
+  ``dtb-randomness=off`` QEMU puts fresh random ``rng-seed`` and ``kaslr-seed`` values in
+  ``/chosen`` on every run; vtrans is deterministic, as QEMU is with it off.
+  ``test_machine.py`` compares the whole blob with QEMU's dump.
 
 The loader also computes SYS_HEAPINFO's answer as QEMU 7.2 does: the largest gap
 between loaded blobs in the largest RAM region.
@@ -55,6 +64,8 @@ class Segment:
     data: bytes
     executable: bool
     writable: bool = True
+    #: what the loader added of its own ("dtb"), else the image's
+    kind: str = ""
 
 
 @dataclass
@@ -157,13 +168,81 @@ def read_image(path: str, board: "BoardSpec", base: int | None = None) -> Loaded
     return raw_image(path, data, board, base)
 
 
-def raw_image(name: str, data: bytes, board: "BoardSpec", base: int | None = None) -> LoadedImage:
+def raw_image(name: str, data: bytes, board: "BoardSpec", base: int | None = None,
+              ram_size: int | None = None) -> LoadedImage:
     load = board.kernel_load_addr if base is None else base
     stub_base = board.loader_start
-    words = list(_STUB) + [board.board_id & 0xFFFFFFFF, stub_base + KERNEL_ARGS_OFFSET, load]
+    ram_size = ram_size or board.ram_size
+    args = dtb_address(board, ram_size) if board.dtb else stub_base + KERNEL_ARGS_OFFSET
+    words = list(_STUB) + [board.board_id & 0xFFFFFFFF, args, load]
     stub = b"".join(w.to_bytes(4, "little") for w in words)
     segs = [Segment(stub_base, stub, True), Segment(load, data, True)]
+    if board.dtb:
+        segs.append(Segment(args, device_tree(board, ram_size), False, kind="dtb"))
     return LoadedImage(os.path.basename(name), False, stub_base + 4 * _STUB_ENTRY_WORD, load, segs)
+
+
+def dtb_address(board: "BoardSpec", ram_size: int) -> int:
+    """Where QEMU puts the device tree for a raw image (hw/arm/boot.c: after the initrd, which
+    goes at loader_start + min(RAM / 2, 128 MiB); 4 KiB aligned, as that is)."""
+    return board.loader_start + min(ram_size // 2, 128 << 20)
+
+
+def device_tree(board: "BoardSpec", ram_size: int) -> bytes:
+    """The board's device tree as QEMU loads it, its memory node sized ``ram_size``."""
+    from importlib import resources
+
+    blob = bytearray(resources.files("vtrans.runtime").joinpath("data", board.dtb).read_bytes())
+    total = int.from_bytes(blob[4:8], "big")
+    _set_memory_size(blob, board.ram_base, ram_size)
+    return bytes(blob) + bytes(total - len(blob))
+
+
+def _set_memory_size(fdt: bytearray, base: int, size: int) -> None:
+    """Set the size cells of ``/memory@<base>``'s ``reg`` (two address and two size cells, as
+    QEMU's virt writes it) in the flattened device tree ``fdt`` (DTSpec 5.4)."""
+    off_struct = int.from_bytes(fdt[8:12], "big")
+    off_strings = int.from_bytes(fdt[12:16], "big")
+    want = f"memory@{base:x}".encode()
+    p, path = off_struct, []
+    while p + 4 <= len(fdt):
+        token = int.from_bytes(fdt[p:p + 4], "big")
+        p += 4
+        if token == 1:        # FDT_BEGIN_NODE
+            end = fdt.index(0, p)
+            path.append(bytes(fdt[p:end]))
+            p = (end + 4) & ~3
+        elif token == 2:      # FDT_END_NODE
+            path.pop()
+        elif token == 3:      # FDT_PROP
+            length = int.from_bytes(fdt[p:p + 4], "big")
+            name_off = int.from_bytes(fdt[p + 4:p + 8], "big")
+            p += 8
+            name = fdt[off_strings + name_off:fdt.index(0, off_strings + name_off)]
+            if path and path[-1] == want and name == b"reg" and length == 16:
+                fdt[p + 8:p + 16] = size.to_bytes(8, "big")
+                return
+            p = (p + length + 3) & ~3
+        elif token == 9:      # FDT_END
+            break
+    raise ImageError(f"device tree: no {want.decode()} reg property")
+
+
+def elf_device_tree(segs: list[Segment], board: "BoardSpec", ram_size: int | None = None) -> Segment | None:
+    """The device tree QEMU loads with an ELF image (hw/arm/boot.c): at loader_start, if the
+    image lies wholly above it or below it, and the blob fits between loader_start and the
+    image (QEMU silently loads none otherwise)."""
+    if not board.dtb or not segs:
+        return None
+    lo = min(s.addr for s in segs)
+    hi = max(s.addr + len(s.data) for s in segs)
+    start = board.loader_start
+    if not (lo > start or hi < start):
+        return None
+    blob = device_tree(board, ram_size or board.ram_size)
+    if lo > start and len(blob) > lo - start:
+        return None
+    return Segment(start, blob, False, kind="dtb")
 
 
 def image_from_assembler(image: "Image", name: str) -> LoadedImage:

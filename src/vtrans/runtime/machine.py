@@ -38,6 +38,7 @@ vector with no code) ``DEAD_REPEAT`` times in a row.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -59,7 +60,8 @@ from vtrans.isa.arm.semihosting import SVC_IMM_ARM, SVC_IMM_THUMB, HostIO, Semih
 from vtrans.runtime.boards import BoardSpec, Unassigned
 from vtrans.runtime.clock import VirtualClock
 from vtrans.runtime.icount import STOP_IT_LATCH, STOP_LIMIT, STOP_UNMASK, STOP_UNREAD, IcountHook
-from vtrans.runtime.loader import KERNEL_ARGS_OFFSET, LoadedImage, atags, heap_layout
+from vtrans.runtime.loader import (KERNEL_ARGS_OFFSET, LoadedImage, atags, elf_device_tree, heap_layout,
+                                   raw_image)
 from vtrans.runtime.memory import PhysicalMemory
 from vtrans.runtime.modes import ExecutionMode
 from vtrans.runtime.stats import ExitReason, RunStats
@@ -737,6 +739,7 @@ class Machine:
     # -- loading -----------------------------------------------------------------------------
     def load(self, image: LoadedImage) -> None:
         """Write the image into guest memory and set the CPU as QEMU's reset + boot loader would."""
+        image = self._with_device_tree(image)
         for seg in image.segments:
             if self.memory.ram_at(seg.addr, max(len(seg.data), 1)) is None:
                 from vtrans.errors import ImageError
@@ -749,7 +752,7 @@ class Machine:
                 raise ImageError(f"{image.name}: segment at 0x{seg.addr:08x}+0x{len(seg.data):x} is outside "
                                  f"the RAM of board {self.spec.name}{hint}")
             self.memory.write(seg.addr, seg.data)
-        if not image.is_elf:
+        if not image.is_elf and not self.spec.dtb:
             self.memory.write(self.spec.loader_start + KERNEL_ARGS_OFFSET,
                               atags(self.spec, self.board.ram[0].size))
         self.image = image
@@ -1390,6 +1393,23 @@ class Machine:
             self._align_hook = None
             self._align_rmap.clear()
         self.flush_blocks()
+
+    def _with_device_tree(self, image: LoadedImage) -> LoadedImage:
+        """On a board whose kernels get a device tree (virt): the image with QEMU's, sized for
+        this machine's RAM -- a raw image's (placed by ``raw_image`` for the board's default RAM,
+        its boot stub pointing r2 at it), or an ELF image's when it fits below the image."""
+        if not self.spec.dtb:
+            return image
+        ram = self.board.ram[0].size
+        own = [s for s in image.segments if s.kind != "dtb"]
+        if not image.is_elf:
+            if ram == self.spec.ram_size:
+                return image
+            kernel = own[1]
+            return dataclasses.replace(raw_image(image.name, kernel.data, self.spec, kernel.addr, ram),
+                                       name=image.name)
+        dtb = elf_device_tree(own, self.spec, ram)
+        return dataclasses.replace(image, segments=own + ([dtb] if dtb is not None else []))
 
     def _guest_sctlr(self) -> int:
         """SCTLR as the guest sees it (a VMM mode's is virtual)."""
