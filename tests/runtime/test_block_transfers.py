@@ -16,7 +16,7 @@ from guestlib import GUESTS, guest_console, qemu_run, vtrans_run_in
 @pytest.mark.qemu
 @pytest.mark.gnu
 @pytest.mark.parametrize("mode", ["native", "bt", "trap"])
-@pytest.mark.parametrize("board", ["versatilepb", "virt"])
+@pytest.mark.parametrize("board", ["versatilepb", "realview-pb-a8", "vexpress-a9", "virt"])
 def test_block_transfers_naming_every_register(board: str, mode: str, guest_builder, qemu_arm) -> None:
     image = guest_builder.build(GUESTS / "allregs.s", board)
     ref = qemu_run(qemu_arm, image, board)
