@@ -91,6 +91,34 @@ struct vt_icount {
 
 struct vt_uc_tb { uint64_t pc; uint16_t icount; uint16_t size; };
 
+/* Unicorn's exit check at the start of every translated block, made by the block counters
+   (ucinternals.fold_block_start_check): Unicorn 2.1.4 emits a call to its
+   helper_check_exit_request at every block start, right after the call to the block hook.
+   When the fold is on, every tcg_gen_callN of libunicorn's translator comes here; a block
+   whose first call is one of the counters below does not get the second call, and the
+   counter makes the same check itself, last (a tail call to the same helper: an exit it
+   takes restores the state from the same translated block, before its first instruction). */
+typedef void (*vt_callN_fn)(void *s, void *func, void *ret, int nargs, void **args);
+typedef void (*vt_exit_fn)(void *uc, int32_t delay_slot);
+static vt_callN_fn vt_real_callN;   /* libunicorn's tcg_gen_callN */
+static void *vt_exit_helper;        /* libunicorn's helper_check_exit_request */
+static vt_exit_fn vt_exit_check;    /* the same, once the fold is on: the counters call it */
+static uint64_t vt_folds;           /* blocks translated without the call */
+static __thread int vt_counter_emitted;   /* the last call emitted was a block counter */
+
+/* before the slot is changed: from now on the counters check */
+void vt_fold_init(vt_callN_fn real, void *helper)
+{
+    vt_real_callN = real;
+    vt_exit_helper = helper;
+    vt_exit_check = (vt_exit_fn)helper;
+}
+
+uint64_t vt_fold_count(void)
+{
+    return vt_folds;
+}
+
 static const uint32_t *vt_it_block(const struct vt_icount *s, uint32_t address)
 {
     uint32_t i = (address >> 1) & s->it_mask;
@@ -202,12 +230,14 @@ void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount
     uint64_t base = s->count;
     if (__builtin_expect(s->watch_mask != 0 || base + n > s->limit, 0)) {
         vt_icount_block_slow(uc, address, n, 0, s);
-        return;
+    } else {
+        s->partial = 0;
+        s->block_start = address;
+        s->block_base = base;
+        s->count = base + n;
     }
-    s->partial = 0;
-    s->block_start = address;
-    s->block_base = base;
-    s->count = base + n;
+    if (vt_exit_check)
+        vt_exit_check(uc, 0);   /* (a tail call) */
 }
 
 /* Thumb instruction lengths: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
@@ -306,7 +336,7 @@ void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount
                 s->blk_unread = (uint32_t)address | 1;
             s->reason = r == -1 ? 3 : 4;
             s->emu_stop(uc);
-            return;
+            goto check;
         }
     }
     n = e[2];
@@ -314,13 +344,30 @@ void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount
         s->it_latch = (uint32_t)address | 1;
     if (__builtin_expect(s->watch_mask != 0 || base + n > s->limit, 0)) {
         vt_icount_block_slow(uc, address, n, e[3] & 1, s);
-        return;
+        goto check;
     }
     s->partial = 0;
     s->block_start = address;
     s->block_base = base;
     s->block_thumb = e[3] & 1;
     s->count = base + n;
+check:
+    if (vt_exit_check)
+        vt_exit_check(uc, 0);
+}
+
+void vt_tcg_gen_callN(void *s, void *func, void *ret, int nargs, void **args)
+{
+    if (vt_counter_emitted) {
+        vt_counter_emitted = 0;
+        if (func == vt_exit_helper) {
+            vt_folds++;
+            return;   /* the counter just emitted makes this check */
+        }
+    }
+    if (func == (void *)vt_icount_block || func == (void *)vt_icount_mixed)
+        vt_counter_emitted = 1;
+    vt_real_callN(s, func, ret, nargs, args);
 }
 
 /* UC_HOOK_EDGE_GENERATED, with per-block counting (which takes a block's size / 4 as its
@@ -416,6 +463,9 @@ def _load_library() -> ctypes.CDLL | None:
             _lib_failed = True
             return None
     _lib = ctypes.CDLL(str(target))
+    from vtrans.runtime import ucinternals
+
+    ucinternals.fold_block_start_check(_lib)
     return _lib
 
 

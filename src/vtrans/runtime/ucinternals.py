@@ -1,4 +1,5 @@
-"""One field inside libunicorn that the runtime sets directly: the exit-check flag.
+"""What the runtime changes inside libunicorn: the exit-check flag (fast exits), and the
+translator's call at every block's start (the block-start check, at the end of this module).
 
 Unicorn 2.1.4 emits a call to ``helper_check_exit_request`` after every guest load and store
 it translates (``check_exit_request``, tcg/tcg-op.c), so that a hook's ``uc_emu_stop`` or PC
@@ -27,6 +28,7 @@ then keeps Unicorn's calls) if that does not single out exactly one byte, or if
 from __future__ import annotations
 
 import ctypes
+import mmap
 import os
 import threading
 
@@ -83,3 +85,127 @@ def set_no_exit(uc: unicorn.Uc, value: bool) -> None:
 def no_exit_address(uc: unicorn.Uc) -> int | None:
     off = no_exit_offset()
     return None if off is None else ctypes.cast(uc._uch, ctypes.c_void_p).value + off
+
+
+# ------------------------------------------------------------------ the block-start check
+#
+# Unicorn 2.1.4 starts every translated block with two helper calls: the block hook (the
+# counter) and helper_check_exit_request (gen_tb_start, include/exec/gen-icount.h), which
+# QEMU makes an inline test.  The second costs ~0.35 ns a block, ~10% of a CPU-bound A32 run.
+# ``fold_block_start_check`` has the counter make that check itself, as its last act (a tail
+# call to the same helper, with the same arguments Unicorn passes: the engine and a zero
+# delay-slot flag, ARM having no delay slots), and libunicorn's translator leave out its own
+# call in the blocks whose first call is the counter.  The translator emits every helper call
+# through ``tcg_gen_callN``, which libunicorn calls through its procedure linkage table; the
+# fold points that table's slot at ``vt_tcg_gen_callN`` (icount.py), which forwards every call
+# but the one.  The decision is per block and made where the block is translated, so a block
+# without the counter (a per-instruction count, several block hooks, another engine in the
+# process) keeps Unicorn's call, and one with it always runs the check.
+
+_fold_lock = threading.Lock()
+_folded: bool | None = None
+_ELF_JUMP_SLOT = {62: 7, 183: 1026}   # e_machine -> R_*_JUMP_SLOT: x86-64, AArch64
+
+
+def _plt_slot(path: str, symbol: str) -> tuple[int, int] | None:
+    """(the offset of the PLT slot through which the library at ``path`` calls ``symbol``,
+    the symbol's value), both from the load address; None if the file is not a 64-bit
+    little-endian ELF of a known machine or has no such slot."""
+    with open(path, "rb") as f:
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _elf_plt_slot(data, symbol)
+
+
+def _elf_plt_slot(data, symbol: str) -> tuple[int, int] | None:
+    import struct
+
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return None
+    e_machine, = struct.unpack_from("<H", data, 18)
+    jump_slot = _ELF_JUMP_SLOT.get(e_machine)
+    e_shoff, = struct.unpack_from("<Q", data, 0x28)
+    e_shentsize, e_shnum = struct.unpack_from("<HH", data, 0x3A)
+    if jump_slot is None or e_shentsize != 64:
+        return None
+    # (name, type, flags, addr, offset, size, link, info, addralign, entsize)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, e_shoff + i * 64) for i in range(e_shnum)]
+    dynsym = next((i for i, sh in enumerate(sections) if sh[1] == 11), None)   # SHT_DYNSYM
+    if dynsym is None:
+        return None
+    sym_off, sym_size = sections[dynsym][4], sections[dynsym][5]
+    strtab = sections[sections[dynsym][6]]
+    names = data[strtab[4]:strtab[4] + strtab[5]]
+    wanted, at = symbol.encode() + b"\0", set()
+    i = names.find(wanted)
+    while i >= 0:
+        at.add(i)
+        i = names.find(wanted, i + 1)
+    index = value = None
+    for k, (st_name, _info, _other, _shndx, st_value, _size) in enumerate(
+            struct.iter_unpack("<IBBHQQ", data[sym_off:sym_off + sym_size])):
+        if st_name in at and st_value:
+            index, value = k, st_value
+            break
+    if index is None:
+        return None
+    for sh in sections:
+        if sh[1] == 4 and sh[6] == dynsym:   # SHT_RELA against the dynamic symbols
+            for r_offset, r_info, _addend in struct.iter_unpack("<QQq", data[sh[4]:sh[4] + sh[5]]):
+                if r_info >> 32 == index and r_info & 0xFFFFFFFF == jump_slot:
+                    return r_offset, value
+    return None
+
+
+def fold_block_start_check(lib: ctypes.CDLL) -> bool:
+    """Point libunicorn's ``tcg_gen_callN`` slot at the counter library's ``vt_tcg_gen_callN``
+    (once per process); True if the block counters make Unicorn's block-start check from now
+    on.  ``VTRANS_EXIT_CHECKS=all`` (or ``block-start``, which keeps only these) when the
+    counter library is loaded keeps Unicorn's calls."""
+    global _folded
+    with _fold_lock:
+        if _folded is None:
+            _folded = False
+            if os.environ.get("VTRANS_EXIT_CHECKS", "") not in ("all", "block-start"):
+                try:
+                    _folded = _fold(lib)
+                except (OSError, AttributeError, ValueError):
+                    _folded = False
+        return _folded
+
+
+def _fold(lib: ctypes.CDLL) -> bool:
+    from unicorn.unicorn_py3.unicorn import uclib
+
+    core = ctypes.CDLL(uclib._name)
+    real = ctypes.cast(core.tcg_gen_callN_arm, ctypes.c_void_p).value
+    helper = ctypes.cast(core.helper_check_exit_request_arm, ctypes.c_void_p).value
+    found = _plt_slot(uclib._name, "tcg_gen_callN_arm")
+    if found is None or not real or not helper:
+        return False
+    slot_off, value = found
+    base = real - value
+    slot = ctypes.c_uint64.from_address(base + slot_off)
+    size = os.path.getsize(uclib._name)
+    if not (slot.value == real or base <= slot.value < base + size):
+        return False   # (not a slot of this library's: the file is not the one loaded)
+    page = os.sysconf("SC_PAGE_SIZE")
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    start = (base + slot_off) & ~(page - 1)
+    if libc.mprotect(start, page, 3) != 0:   # PROT_READ | PROT_WRITE (the slot may be read-only)
+        return False
+    lib.vt_fold_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    lib.vt_fold_init(real, helper)   # (the counters check from now on)
+    slot.value = ctypes.cast(lib.vt_tcg_gen_callN, ctypes.c_void_p).value
+    return True
+
+
+def block_start_folds() -> int:
+    """Blocks translated so far without Unicorn's block-start call (the counter makes it)."""
+    from vtrans.runtime import icount
+
+    lib = icount._load_library()
+    if lib is None:
+        return 0
+    lib.vt_fold_count.restype = ctypes.c_uint64
+    return lib.vt_fold_count()
