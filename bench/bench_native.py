@@ -13,11 +13,14 @@ starts as an installed tool does, from compiled bytecode: a first short run fill
 cache in the temporary directory (``PYTHONPYCACHEPREFIX``), even where the environment sets
 ``PYTHONDONTWRITEBYTECODE``.
 
-    python bench/bench_native.py [--sample bench_cpu_small] [--repeat 3] [--thumb]
+    python bench/bench_native.py [--sample bench_cpu_small] [--repeat 3] [--thumb] [--scale N]
 
 ``--thumb`` compiles the sample's C code as Thumb-2 (``-mthumb`` instead of ``-marm``; the
-assembly start-up stays A32), which vtrans counts instruction by instruction (IT blocks
-included) instead of block by block.
+assembly start-up stays A32), which vtrans counts block by block too, learning each Thumb
+block's instruction count the first time it runs.  ``--scale N`` compiles it with
+``-DSCALE=N`` (bench_cpu's work is proportional to SCALE, 640 by default) for a longer or
+shorter run; the reference output is then what qemu-system-arm prints, and the other two
+runs must print the same.
 
 Wall times on a shared machine are noisy: the ratio of medians is what to quote.
 """
@@ -56,14 +59,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", default="bench_cpu")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--thumb", action="store_true", help="the C code compiled as Thumb-2")
+    ap.add_argument("--scale", type=int, help="the C code compiled with -DSCALE=N")
     args = ap.parse_args(argv)
     build = load_build()
     sample = build.find(args.sample)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.thumb:
-            sample = _thumb_variant(build, sample, Path(tmp))
+        if args.thumb or args.scale:
+            sample = _c_variant(build, sample, Path(tmp), args.thumb, args.scale)
         image = build.build(sample, Path(tmp))
-        expected = sample.expected_path.read_bytes()
+        if args.scale:
+            first = build.run_qemu(sample, image)
+            if first.returncode != sample.exit_code:
+                print(f"qemu exited with {first.returncode}", file=sys.stderr)
+                return 1
+            expected = first.stdout
+        else:
+            expected = sample.expected_path.read_bytes()
         icount_sample = dataclasses.replace(sample, icount_shift=ICOUNT_SHIFT)
         qemu_times, qemu_icount_times, vt_times, insns = [], [], [], 0
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -94,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
             insns = json.loads(stats_path.read_text())["instructions"]
     q, qi, v = (statistics.median(t) for t in (qemu_times, qemu_icount_times, vt_times))
     n = len(vt_times)
-    thumb = " (C code in Thumb-2)" if args.thumb else ""
-    print(f"sample                 {sample.name}{thumb} on {sample.board} ({insns} guest instructions)")
+    variant = "".join([" (C code in Thumb-2)" if args.thumb else "",
+                       f" (SCALE={args.scale})" if args.scale else ""])
+    print(f"sample                 {sample.name}{variant} on {sample.board} ({insns} guest instructions)")
     print(f"qemu-system-arm        {q:8.2f} s wall (median of {n}; host-clock time)")
     print(f"qemu-system-arm -icount{qi:8.2f} s wall (median of {n}; shift={ICOUNT_SHIFT},sleep=off)")
     print(f"vtrans native          {v:8.2f} s wall (median of {n}), {insns / v / 1e6:.1f} MIPS")
@@ -104,14 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _thumb_variant(build, sample, tmp: Path):
-    """``sample`` with its C code compiled as Thumb (the generated ``.s`` replaced)."""
-    if "-marm" not in sample.cflags or not sample.c_sources:
-        raise SystemExit(f"{sample.name}: no A32 C code to compile as Thumb")
-    cflags = shlex.split(sample.cflags.replace("-marm", "-mthumb"))
+def _c_variant(build, sample, tmp: Path, thumb: bool, scale: int | None):
+    """``sample`` with its C code compiled again (the generated ``.s`` replaced): as Thumb,
+    and/or with ``-DSCALE=scale``."""
+    if not sample.c_sources or (thumb and "-marm" not in sample.cflags):
+        raise SystemExit(f"{sample.name}: no A32 C code to compile again")
+    cflags = shlex.split(sample.cflags.replace("-marm", "-mthumb") if thumb else sample.cflags)
+    if scale:
+        cflags = [f for f in cflags if not f.startswith("-DSCALE=")] + [f"-DSCALE={scale}"]
     sources = list(sample.sources)
     for c_file, s_file in sample.c_pairs():
-        out = tmp / f"thumb_{Path(s_file).name}"
+        out = tmp / f"variant_{Path(s_file).name}"
         subprocess.run([build.GCC, *cflags, "-S", "-o", str(out), c_file], cwd=sample.directory, check=True)
         sources = [str(out) if s == s_file else s for s in sources]
     return dataclasses.replace(sample, sources=tuple(sources))

@@ -34,6 +34,11 @@ Variants (see VARIANTS):
   noexit_*     any variant, with A32 blocks translated without Unicorn's exit check after each
                load and store (``uc->no_exit_request`` set, as vtrans's fast exits do:
                runtime/ucinternals.py)
+  tbcheck_*    any variant, with Unicorn's own exit-check call at the start of every block
+               kept (the child runs with VTRANS_EXIT_CHECKS=block-start): vtrans's counter
+               otherwise makes that check itself and the call is left out of its blocks
+               (``ucinternals.fold_block_start_check``); ``cfold`` is ``cempty`` with the
+               fold: a C block hook whose only act is the check
   old_vtrans_like  mapptr + tlbv + unmapped + cblock_slice: what ``vtrans run --mode native``
                did before commit 3cde3d0 ("runtime: non-executable TLB entries for data pages")
   vtrans_like  mapptr + tlbv_noexec + cblock_slice: what it does since
@@ -80,7 +85,8 @@ NO_UNTIL = 0xFFFFFFFF
 VARIANTS = ["qemu", "base", "until0", "exits", "mapptr", "tlbv", "tlbv_noexec", "unmapped",
             "tlbv_noexec_unmapped", "cblock", "cblock_slice", "count", "count_slice", "old_vtrans_like",
             "vtrans_like", "vtrans_like_noslice", "noexit_tlbv_noexec", "noexit_cempty",
-            "noexit_vtrans_like_noslice", "noexit_vtrans_like", "vtrans"]
+            "noexit_vtrans_like_noslice", "tbcheck_noexit_vtrans_like_noslice", "noexit_cfold",
+            "noexit_vtrans_like", "vtrans", "tbcheck_vtrans"]
 ALL_VARIANTS = VARIANTS + ["pyblock"]
 
 
@@ -93,25 +99,37 @@ def load_build():
 
 
 # ------------------------------------------------------------------ the child: one run of one variant
-def _empty_block_hook(uc):
+def _empty_block_hook(uc, fold: bool = False):
     """Install a C UC_HOOK_BLOCK callback with an empty body (compiled with the system C
-    compiler, as vtrans's counter is); returns what must stay alive."""
+    compiler, as vtrans's counter is); returns what must stay alive.  ``fold``: vtrans's
+    counter library's ``vt_exit_only`` instead, which makes Unicorn's block-start check and
+    nothing else, with that check folded into it."""
     import shutil
 
     import unicorn
     import unicorn.unicorn_py3.unicorn as ucmod
 
-    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if cc is None:
-        raise SystemExit("cempty needs a C compiler")
-    tmp = Path(tempfile.mkdtemp())
-    (tmp / "empty.c").write_text("void vt_block_nothing(void *uc, unsigned long long address, unsigned size, "
-                                 "void *user) { (void)uc; (void)address; (void)size; (void)user; }\n")
-    subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(tmp / "empty.so"), str(tmp / "empty.c")], check=True)
-    lib = ctypes.CDLL(str(tmp / "empty.so"))
+    if fold:
+        from vtrans.runtime import icount, ucinternals
+
+        lib = icount._load_library()
+        if lib is None or not ucinternals.fold_block_start_check(lib):
+            raise SystemExit("cfold needs the counter library and the fold")
+        fn = lib.vt_exit_only
+    else:
+        cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+        if cc is None:
+            raise SystemExit("cempty needs a C compiler")
+        tmp = Path(tempfile.mkdtemp())
+        (tmp / "empty.c").write_text("void vt_block_nothing(void *uc, unsigned long long address, unsigned size, "
+                                     "void *user) { (void)uc; (void)address; (void)size; (void)user; }\n")
+        subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", str(tmp / "empty.so"), str(tmp / "empty.c")],
+                       check=True)
+        lib = ctypes.CDLL(str(tmp / "empty.so"))
+        fn = lib.vt_block_nothing
     handle = ctypes.c_size_t()
     err = ucmod.uclib.uc_hook_add(uc._uch, ctypes.byref(handle), ctypes.c_int(unicorn.UC_HOOK_BLOCK),
-                                  ctypes.cast(lib.vt_block_nothing, ctypes.c_void_p), None,
+                                  ctypes.cast(fn, ctypes.c_void_p), None,
                                   ctypes.c_uint64(1), ctypes.c_uint64(0))
     if err != 0:
         raise unicorn.UcError(err)
@@ -166,9 +184,9 @@ def child(variant: str, image: str) -> dict:
         ucinternals.set_no_exit(uc, True)   # (only Unicorn's Thumb translator changes it)
         variant = variant[len("noexit_"):]
     if variant in ("tlbv", "vtrans_like", "vtrans_like_noslice", "old_vtrans_like", "tlbv_noexec",
-                   "tlbv_noexec_unmapped", "cempty"):
+                   "tlbv_noexec_unmapped", "cempty", "cfold"):
         uc.ctl_set_tlb_mode(unicorn.UC_TLB_VIRTUAL)
-        noexec = variant.startswith(("tlbv_noexec", "vtrans_like", "cempty"))
+        noexec = variant.startswith(("tlbv_noexec", "vtrans_like", "cempty", "cfold"))
 
         def tlb_fill(uc_, vaddr, access, entry_, user):
             entry_.paddr = vaddr
@@ -185,8 +203,8 @@ def child(variant: str, image: str) -> dict:
 
         icount = IcountHook(uc)
         icount.state.limit = 1 << 62
-    if variant == "cempty":
-        keep.append(_empty_block_hook(uc))
+    if variant in ("cempty", "cfold"):
+        keep.append(_empty_block_hook(uc, fold=variant == "cfold"))
     if variant == "pyblock":
         uc.hook_add(unicorn.UC_HOOK_BLOCK, lambda *a: None)
     if variant in ("unmapped", "tlbv_noexec_unmapped", "old_vtrans_like"):
@@ -229,9 +247,12 @@ def child(variant: str, image: str) -> dict:
 
 
 # ------------------------------------------------------------------ the parent
-def timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+def timed(cmd: list[str], tbcheck: bool = False) -> tuple[float, subprocess.CompletedProcess]:
+    env = {k: v for k, v in os.environ.items() if k != "VTRANS_EXIT_CHECKS"}
+    if tbcheck:
+        env["VTRANS_EXIT_CHECKS"] = "block-start"
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600)
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=3600, env=env)
     return time.perf_counter() - t0, proc
 
 
@@ -266,15 +287,17 @@ def main(argv: list[str] | None = None) -> int:
                     ref = build.run_qemu(sample, image)
                     t = time.perf_counter() - t0
                     ok = ref.stdout == expected and ref.returncode == sample.exit_code
-                elif v == "vtrans":
+                elif v in ("vtrans", "tbcheck_vtrans"):
                     stats = Path(tmp) / "stats.json"
                     t, proc = timed([sys.executable, "-m", "vtrans", "run", "--mode", "native", "--board",
-                                     sample.board, "--stats-json", str(stats), str(image)])
+                                     sample.board, "--stats-json", str(stats), str(image)],
+                                    tbcheck=v.startswith("tbcheck_"))
                     ok = proc.stdout == expected and proc.returncode == sample.exit_code
                     if ok:
                         insns = json.loads(stats.read_text())["instructions"]
                 else:
-                    t, proc = timed([sys.executable, __file__, "--child", v, str(image)])
+                    t, proc = timed([sys.executable, __file__, "--child", v.removeprefix("tbcheck_"), str(image)],
+                                    tbcheck=v.startswith("tbcheck_"))
                     ok = proc.returncode == 0
                     if ok:
                         r = json.loads(proc.stdout)

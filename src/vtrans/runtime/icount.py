@@ -356,6 +356,17 @@ check:
         vt_exit_check(uc, 0);
 }
 
+/* UC_HOOK_BLOCK that makes the block-start check and nothing else: the floor of a counter with
+   the check folded into it (bench/bench_unicorn_floor.py, cfold) */
+void vt_exit_only(void *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)address;
+    (void)size;
+    (void)user;
+    if (vt_exit_check)
+        vt_exit_check(uc, 0);
+}
+
 void vt_tcg_gen_callN(void *s, void *func, void *ret, int nargs, void **args)
 {
     if (vt_counter_emitted) {
@@ -365,7 +376,7 @@ void vt_tcg_gen_callN(void *s, void *func, void *ret, int nargs, void **args)
             return;   /* the counter just emitted makes this check */
         }
     }
-    if (func == (void *)vt_icount_block || func == (void *)vt_icount_mixed)
+    if (func == (void *)vt_icount_block || func == (void *)vt_icount_mixed || func == (void *)vt_exit_only)
         vt_counter_emitted = 1;
     vt_real_callN(s, func, ret, nargs, args);
 }
