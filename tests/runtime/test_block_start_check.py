@@ -179,3 +179,24 @@ def test_the_fold_is_on_by_default_and_off_on_request():
     for value in ("block-start", "all"):
         assert out[value][:2] == ["0", "0"]
         assert out[value][2:] == [count, reason] == ["100000", str(STOP_LIMIT)]
+
+
+def test_the_helpers_exit_word_is_found_and_cached(tmp_path, monkeypatch):
+    """Where the helper looks for a requested stop (x86-64: read from its code, confirmed by a
+    stop request), worked out once per build of libunicorn and kept in the cache directory."""
+    import ctypes
+    import platform
+
+    from unicorn.unicorn_py3.unicorn import uclib
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    core = ctypes.CDLL(uclib._name)
+    helper = ctypes.cast(core.helper_check_exit_request_arm, ctypes.c_void_p).value
+    facts = ucinternals._libunicorn_facts(uclib._name, helper)
+    assert facts is not None and facts["slot"] == ucinternals._plt_slot(uclib._name, "tcg_gen_callN_arm")[0]
+    if platform.machine() == "x86_64":
+        assert facts["flag"] is not None and ucinternals._exit_flag_behaves(tuple(facts["flag"]))
+    cached = list((tmp_path / "vtrans").glob("libunicorn-*.json"))
+    assert len(cached) == 1 and json.loads(cached[0].read_text()) == facts
+    # offsets that do not point at the word are refused
+    assert not ucinternals._exit_flag_behaves((0, 0))

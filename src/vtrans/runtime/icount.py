@@ -105,13 +105,27 @@ static void *vt_exit_helper;        /* libunicorn's helper_check_exit_request */
 static vt_exit_fn vt_exit_check;    /* the same, once the fold is on: the counters call it */
 static uint64_t vt_folds;           /* blocks translated without the call */
 static __thread int vt_counter_emitted;   /* the last call emitted was a block counter */
+/* where the helper looks first: the engine's CPU (uc + vt_cpu_off) and its exit-request word
+   (cpu + vt_decr_off, negative once a stop is requested); the helper is called only then.
+   vt_cpu_off < 0: not known, the helper is always called (it looks itself) */
+static int64_t vt_cpu_off = -1, vt_decr_off;
 
 /* before the slot is changed: from now on the counters check */
-void vt_fold_init(vt_callN_fn real, void *helper)
+void vt_fold_init(vt_callN_fn real, void *helper, int64_t cpu_off, int64_t decr_off)
 {
     vt_real_callN = real;
     vt_exit_helper = helper;
+    vt_cpu_off = cpu_off;
+    vt_decr_off = decr_off;
     vt_exit_check = (vt_exit_fn)helper;
+}
+
+/* Unicorn's block-start check, as the counters' last act (a tail call when a stop is due) */
+static inline __attribute__((always_inline)) void vt_block_start_check(void *uc)
+{
+    if (vt_exit_check && (vt_cpu_off < 0 ||
+                          *(volatile int32_t *)(*(char **)((char *)uc + vt_cpu_off) + vt_decr_off) < 0))
+        vt_exit_check(uc, 0);
 }
 
 uint64_t vt_fold_count(void)
@@ -236,8 +250,7 @@ void vt_icount_block(void *uc, uint64_t address, uint32_t size, struct vt_icount
         s->block_base = base;
         s->count = base + n;
     }
-    if (vt_exit_check)
-        vt_exit_check(uc, 0);   /* (a tail call) */
+    vt_block_start_check(uc);
 }
 
 /* Thumb instruction lengths: a halfword whose top five bits are 0b11101, 0b11110 or 0b11111
@@ -352,8 +365,7 @@ void vt_icount_mixed(void *uc, uint64_t address, uint32_t size, struct vt_icount
     s->block_thumb = e[3] & 1;
     s->count = base + n;
 check:
-    if (vt_exit_check)
-        vt_exit_check(uc, 0);
+    vt_block_start_check(uc);
 }
 
 /* UC_HOOK_BLOCK that makes the block-start check and nothing else: the floor of a counter with
@@ -363,8 +375,7 @@ void vt_exit_only(void *uc, uint64_t address, uint32_t size, void *user)
     (void)address;
     (void)size;
     (void)user;
-    if (vt_exit_check)
-        vt_exit_check(uc, 0);
+    vt_block_start_check(uc);
 }
 
 void vt_tcg_gen_callN(void *s, void *func, void *ret, int nargs, void **args)

@@ -179,25 +179,107 @@ def _fold(lib: ctypes.CDLL) -> bool:
     core = ctypes.CDLL(uclib._name)
     real = ctypes.cast(core.tcg_gen_callN_arm, ctypes.c_void_p).value
     helper = ctypes.cast(core.helper_check_exit_request_arm, ctypes.c_void_p).value
-    found = _plt_slot(uclib._name, "tcg_gen_callN_arm")
-    if found is None or not real or not helper:
+    facts = _libunicorn_facts(uclib._name, helper)
+    if facts is None or not real or not helper:
         return False
-    slot_off, value = found
-    base = real - value
-    slot = ctypes.c_uint64.from_address(base + slot_off)
-    size = os.path.getsize(uclib._name)
-    if not (slot.value == real or base <= slot.value < base + size):
+    base = real - facts["callN"]
+    slot = ctypes.c_uint64.from_address(base + facts["slot"])
+    if not (slot.value == real or base <= slot.value < base + os.path.getsize(uclib._name)):
         return False   # (not a slot of this library's: the file is not the one loaded)
     page = os.sysconf("SC_PAGE_SIZE")
     libc = ctypes.CDLL(None, use_errno=True)
     libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    start = (base + slot_off) & ~(page - 1)
+    start = (base + facts["slot"]) & ~(page - 1)
     if libc.mprotect(start, page, 3) != 0:   # PROT_READ | PROT_WRITE (the slot may be read-only)
         return False
-    lib.vt_fold_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-    lib.vt_fold_init(real, helper)   # (the counters check from now on)
+    flag = facts.get("flag") or (-1, 0)
+    lib.vt_fold_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]
+    lib.vt_fold_init(real, helper, *flag)   # (the counters check from now on)
     slot.value = ctypes.cast(lib.vt_tcg_gen_callN, ctypes.c_void_p).value
     return True
+
+
+def _libunicorn_facts(path: str, helper: int) -> dict | None:
+    """What the fold needs to know of the libunicorn file at ``path``: its ``tcg_gen_callN_arm``
+    slot and symbol value (``slot``, ``callN``), and where ``helper_check_exit_request`` looks
+    for a requested stop (``flag``: two offsets, or None).  Worked out once per build of the
+    library (its path, size and time) and kept in vtrans's cache directory; None if the slot
+    is not found."""
+    import hashlib
+    import json
+
+    from vtrans.runtime.icount import _cache_dir
+
+    st = os.stat(path)
+    key = hashlib.sha256(f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}|1".encode()).hexdigest()[:16]
+    cache = _cache_dir() / f"libunicorn-{key}.json"
+    try:
+        return json.loads(cache.read_text())
+    except (OSError, ValueError):
+        pass
+    found = _plt_slot(path, "tcg_gen_callN_arm")
+    if found is None:
+        return None
+    flag = _exit_flag(helper)
+    facts = {"slot": found[0], "callN": found[1], "flag": None if flag is None else list(flag)}
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(facts))
+        os.replace(tmp, cache)   # (atomic: processes may race here)
+    except OSError:
+        pass
+    return facts
+
+
+def _exit_flag(helper: int) -> tuple[int, int] | None:
+    """(offset of the CPU in the engine, offset of its exit-request word in the CPU): what the
+    helper at ``helper`` loads first (x86-64 hosts: ``mov r, [rdi + a]; mov r32, [r + b];
+    test r32, r32``, read with capstone), confirmed by behaviour: the word is not negative
+    while the CPU runs, and is once a hook has asked it to stop.  None otherwise: the counters
+    then call the helper at every block, which looks itself."""
+    import platform
+
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    import capstone
+    from capstone import x86_const as X
+
+    md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    md.detail = True
+    insns = list(md.disasm(ctypes.string_at(helper, 32), helper))[:3]
+    if len(insns) < 3 or [i.mnemonic for i in insns] != ["mov", "mov", "test"]:
+        return None
+    (d0, s0), (d1, s1), (t0, t1) = (i.operands for i in insns)
+    if not (d0.type == X.X86_OP_REG and d0.size == 8 and s0.type == X.X86_OP_MEM and s0.mem.base == X.X86_REG_RDI
+            and s0.mem.index == 0 and d1.type == X.X86_OP_REG and d1.size == 4 and s1.type == X.X86_OP_MEM
+            and s1.mem.base == d0.reg and s1.mem.index == 0 and s1.size == 4
+            and t0.type == t1.type == X.X86_OP_REG and t0.reg == t1.reg == d1.reg):
+        return None
+    flag = (s0.mem.disp, s1.mem.disp)
+    return flag if _exit_flag_behaves(flag) else None
+
+
+def _exit_flag_behaves(flag: tuple[int, int]) -> bool:
+    cpu_off, word_off = flag
+    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_ARM)
+    uc.mem_map(0x1000, 0x1000)
+    uc.mem_write(0x1000, bytes.fromhex("00f020e3" "00f020e3" "fdffffea"))   # nop; nop; b 0x1000
+    engine = ctypes.cast(uc._uch, ctypes.c_void_p).value
+    seen = []
+
+    def word() -> int:
+        cpu = ctypes.c_void_p.from_address(engine + cpu_off).value
+        return ctypes.c_int32.from_address(cpu + word_off).value if cpu else 0
+
+    def on_code(uc_, address, size, user):
+        seen.append(word())
+        uc_.emu_stop()
+        seen.append(word())
+
+    uc.hook_add(unicorn.UC_HOOK_CODE, on_code, begin=0x1004, end=0x1004)
+    uc.emu_start(0x1000, 0xFFFFFFFF, timeout=5_000_000)
+    return len(seen) == 2 and seen[0] >= 0 and seen[1] < 0
 
 
 def block_start_folds() -> int:
