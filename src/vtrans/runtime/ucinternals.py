@@ -237,7 +237,8 @@ def _exit_flag(helper: int) -> tuple[int, int] | None:
     helper at ``helper`` loads first (x86-64 hosts: ``mov r, [rdi + a]; mov r32, [r + b];
     test r32, r32``, read with capstone), confirmed by behaviour: the word is not negative
     while the CPU runs, and is once a hook has asked it to stop.  None otherwise: the counters
-    then call the helper at every block, which looks itself."""
+    then call the helper at every block, which looks itself.  (The check reads the two
+    pointers the helper reads itself at every call, so it reads nothing the helper does not.)"""
     import platform
 
     if platform.machine() not in ("x86_64", "AMD64"):
