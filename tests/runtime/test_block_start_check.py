@@ -132,22 +132,11 @@ def _device_stop() -> None:
 @pytest.mark.gnu
 @pytest.mark.parametrize("name", ["timer_gic", "syscalls", "mmu"])
 def test_samples_run_the_same_with_unicorns_call(name, tmp_path):
-    """Output, instruction count, exceptions and interrupts, with the fold and without it."""
-    from tests.runtime.test_samples_native import SAMPLE_LIST, build, run_native
+    """Output, instruction count, exceptions, interrupts and virtual time, with the fold and
+    without it."""
+    from tests.runtime.test_fast_exits import sample_runs
 
-    sample = next(s for s in SAMPLE_LIST if s.name == name)
-    image = build.build(sample, tmp_path)
-    results = []
-    for keep in (False, True):
-        stats = tmp_path / f"stats-{keep}.json"
-        env = {k: v for k, v in os.environ.items() if k != "VTRANS_EXIT_CHECKS"}
-        if keep:
-            env["VTRANS_EXIT_CHECKS"] = "block-start"
-        proc = run_native(sample, image, extra=("--stats-json", str(stats)), env=env)
-        data = json.loads(stats.read_text())
-        results.append((proc.returncode, proc.stdout,
-                        {k: data[k] for k in ("instructions", "exit_reason", "exit_code", "exceptions",
-                                              "interrupts", "virtual_ns") if k in data}))
+    sample, results = sample_runs(name, tmp_path, (None, "block-start"))
     assert results[0][1] == sample.expected_path.read_bytes()
     assert results[0] == results[1]
 

@@ -441,7 +441,7 @@ class Machine:
         self._install_cp_hooks(self.image)
         self.uc.ctl(unicorn.UC_CTL_TLB_FLUSH, unicorn.UC_CTL_IO_WRITE)
 
-    def _scan_code_page(self, va: int, pa: int) -> bool:
+    def _scan_code_page(self, va: int, pa: int, push: bool = True) -> bool:
         """The CPU fetches code from virtual page ``va`` (physical ``pa``): give each ``mrc/mcr/
         mrrc/mcrr`` of an owned register on it a one-address code hook (``_on_cp_insn``).
 
@@ -451,7 +451,9 @@ class Machine:
         change, or the I-cache invalidation the architecture requires before modified code
         runs: ``_on_icache_maint``).  The hooks are Unicorn's, by virtual address; each one
         checks the word is still there when it fires.  True if the page was scanned again:
-        its mapping or content changed (blocks translated from it may have the old hooks)."""
+        its mapping or content changed (blocks translated from it may have the old hooks).
+        ``push=False``: the exits it adds or removes reach Unicorn at the next run
+        (``_set_exits``), not now (``_exit_look``)."""
         size = self._tlb_page
         va &= -size
         pa &= -size
@@ -473,7 +475,8 @@ class Machine:
         if not self.icount.per_block or self.icount.thumb_blocks:
             self._scan_thumb_page(hooks, va, pa, data)
         self._cp_pages[va] = (pa, data, hooks)
-        self._push_exits()
+        if push:
+            self._push_exits()
         if known is not None:
             self.icount.forget_blocks(va, va + size)
         return known is not None
@@ -1096,8 +1099,7 @@ class Machine:
     def _refuse(self, vaddr: int, w: Walk, write: bool, fetch: bool, entry) -> bool:
         """A translation the guest's tables refuse: remembered for the abort (``_fault_info``),
         unless it is Unicorn's own look at the ``until`` page."""
-        if ((vaddr >= _UNTIL_PAGE or (self._exits_fast and self._exit_page(vaddr)))
-                and fetch and self._regs.read(PC) & -0x400 != vaddr):
+        if fetch and self._exit_look(vaddr):
             return self._until_page_entry(vaddr, entry)
         self._mmu_fault = (vaddr, w, write, fetch)
         return False
@@ -1120,11 +1122,21 @@ class Machine:
         self._until_stub.add(vaddr)
         return True
 
+    def _exit_look(self, vaddr: int) -> bool:
+        """Whether a fetch translation of page ``vaddr`` is Unicorn's own, made when a run
+        ends: its look at the ``until`` page or, with fast exits, at the page before each exit
+        address (``uc_exit_invalidate_iter``, while it walks its set of exits) -- not the
+        guest's, which fetches from the page PC is on (a block never crosses a page)."""
+        page = -self._tlb_page
+        return ((vaddr >= _UNTIL_PAGE or (self._exits_fast and self._exit_page(vaddr)))
+                and self._regs.read(PC) & page != vaddr & page)
+
     def _exit_page(self, vaddr: int) -> bool:
         """Unicorn looks at the page before each exit address when a run ends (as at the
         ``until`` page): with fast exits, a page of an intercepted coprocessor access, which the
         guest's current tables may leave unmapped."""
-        return any(((a - 1) & -0x400) == vaddr for a in self._exit_set)
+        page = -self._tlb_page
+        return any(((a - 1) & page) == vaddr & page for a in self._exit_set)
 
     def _drop_until_stub(self) -> None:
         if self._until_stub:
@@ -1173,7 +1185,9 @@ class Machine:
         (``_scan_code_page``)."""
         if fetch and va is not None:
             if self._cp_scan:
-                self._scan_code_page(va, pa)
+                # (Unicorn's own look at the page before an exit, when a run ends, walks its
+                # set of exits: a new set now would free it under that walk)
+                self._scan_code_page(va, pa, push=not self._exit_look(va))
             if self.icount.per_block and not self.icount.thumb_blocks and self._regs.read(CPSR) & PSR_T:
                 # Thumb code the loader did not see is being translated (the fill is for its
                 # block): stop before it runs, and the run loop counts per instruction from there
