@@ -47,10 +47,12 @@ def test_timer_guests_run_the_same_with_and_without_exit_checks(board, tmp_path,
     assert fast == slow
 
 
-def test_native_mode_uses_fast_exits_and_a_tracer_keeps_the_checks(tmp_path):
+def _virt_timer_machine(tmp_path):
+    """virt's timer guest, run natively for 10 000 instructions: (the machine, its board,
+    the image)."""
+    from vtrans.runtime.boards import get_board
     from vtrans.runtime.loader import read_image
     from vtrans.runtime.machine import Machine
-    from vtrans.runtime.boards import get_board
 
     body, symbols = _timer_case("virt")
     _elf, image = build_guest(tmp_path, "virt", body, symbols=symbols)
@@ -58,6 +60,14 @@ def test_native_mode_uses_fast_exits_and_a_tracer_keeps_the_checks(tmp_path):
     m = Machine(spec, icount_shift=3, uart_output=lambda b: None)
     m.load(read_image(str(image), spec))
     m.run(max_insns=10_000)
+    return m, spec, image
+
+
+def test_native_mode_uses_fast_exits_and_a_tracer_keeps_the_checks(tmp_path):
+    from vtrans.runtime.loader import read_image
+    from vtrans.runtime.machine import Machine
+
+    m, spec, image = _virt_timer_machine(tmp_path)
     assert m._exits_fast and m._cp_exits, "the generic timer's mrc/mcr are exits"
     m2 = Machine(spec, icount_shift=3, uart_output=lambda b: None)
     m2.keep_exit_checks()
@@ -93,16 +103,7 @@ def test_unicorns_look_at_an_exit_page_leaves_its_exits_alone(tmp_path):
     Unicorn a new set of exits, which frees the one being walked (a crash, seen as a segfault
     in ``test_many_exit_addresses_fall_back_and_ticks_match_qemu`` now and then); the new set
     goes to Unicorn before the next run."""
-    from vtrans.runtime.boards import get_board
-    from vtrans.runtime.loader import read_image
-    from vtrans.runtime.machine import Machine
-
-    body, symbols = _timer_case("virt")
-    _elf, image = build_guest(tmp_path, "virt", body, symbols=symbols)
-    spec = get_board("virt")
-    m = Machine(spec, icount_shift=3, uart_output=lambda b: None)
-    m.load(read_image(str(image), spec))
-    m.run(max_insns=10_000)
+    m, _spec, _image = _virt_timer_machine(tmp_path)
     assert m._exits_fast and m._cp_exits
     page = -m._tlb_page
     exit_addr = min(m._cp_exits)
