@@ -60,8 +60,10 @@ def test_the_slot_is_found_in_libunicorn():
 
 
 def test_what_is_not_a_known_elf_file_is_left_alone():
-    assert ucinternals._elf_plt_slot(b"\x7fELF" + b"\x01" * 60, "tcg_gen_callN_arm") is None   # 32-bit
-    assert ucinternals._elf_plt_slot(b"MZ" + b"\0" * 62, "tcg_gen_callN_arm") is None
+    import io
+
+    assert ucinternals._elf_plt_slot(io.BytesIO(b"\x7fELF" + b"\x01" * 60), "tcg_gen_callN_arm") is None   # 32-bit
+    assert ucinternals._elf_plt_slot(io.BytesIO(b"MZ" + b"\0" * 62), "tcg_gen_callN_arm") is None
 
 
 def _in_child(case: str, *args) -> None:

@@ -28,7 +28,6 @@ then keeps Unicorn's calls) if that does not single out exactly one byte, or if
 from __future__ import annotations
 
 import ctypes
-import mmap
 import os
 import threading
 
@@ -91,7 +90,7 @@ def no_exit_address(uc: unicorn.Uc) -> int | None:
 #
 # Unicorn 2.1.4 starts every translated block with two helper calls: the block hook (the
 # counter) and helper_check_exit_request (gen_tb_start, include/exec/gen-icount.h), which
-# QEMU makes an inline test.  The second costs ~0.35 ns a block, ~10% of a CPU-bound A32 run.
+# QEMU makes an inline test.  Two calls there cost ~20% of a CPU-bound A32 run over one.
 # ``fold_block_start_check`` has the counter make that check itself, as its last act (a tail
 # call to the same helper, with the same arguments Unicorn passes: the engine and a zero
 # delay-slot flag, ARM having no delay slots), and libunicorn's translator leave out its own
@@ -104,7 +103,7 @@ def no_exit_address(uc: unicorn.Uc) -> int | None:
 
 _fold_lock = threading.Lock()
 _folded: bool | None = None
-_ELF_JUMP_SLOT = {62: 7, 183: 1026}   # e_machine -> R_*_JUMP_SLOT: x86-64, AArch64
+_ELF_JUMP_SLOT = {"EM_X86_64": 7, "EM_AARCH64": 1026}   # R_*_JUMP_SLOT
 
 
 def _plt_slot(path: str, symbol: str) -> tuple[int, int] | None:
@@ -112,47 +111,48 @@ def _plt_slot(path: str, symbol: str) -> tuple[int, int] | None:
     the symbol's value), both from the load address; None if the file is not a 64-bit
     little-endian ELF of a known machine or has no such slot."""
     with open(path, "rb") as f:
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return _elf_plt_slot(data, symbol)
+        return _elf_plt_slot(f, symbol)
 
 
-def _elf_plt_slot(data, symbol: str) -> tuple[int, int] | None:
+def _elf_plt_slot(stream, symbol: str) -> tuple[int, int] | None:
     import struct
 
-    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+    from elftools.common.exceptions import ELFError
+    from elftools.construct import ConstructError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        elf = ELFFile(stream)
+        jump_slot = _ELF_JUMP_SLOT.get(elf["e_machine"])
+        if jump_slot is None or elf.elfclass != 64 or not elf.little_endian:
+            return None
+        dynsym = next((i for i, sh in enumerate(elf.iter_sections()) if sh["sh_type"] == "SHT_DYNSYM"), None)
+        if dynsym is None:
+            return None
+        symbols = elf.get_section(dynsym)
+        names = elf.get_section(symbols["sh_link"]).data()
+        # (the tables themselves are read with struct: pyelftools' objects for ~30 000 symbols
+        # and relocations take ~1.5 s)
+        wanted, at = symbol.encode() + b"\0", set()
+        i = names.find(wanted)
+        while i >= 0:
+            at.add(i)
+            i = names.find(wanted, i + 1)
+        index = value = None
+        for k, (st_name, _info, _other, _shndx, st_value, _size) in enumerate(
+                struct.iter_unpack("<IBBHQQ", symbols.data())):
+            if st_name in at and st_value:
+                index, value = k, st_value
+                break
+        if index is None:
+            return None
+        for sh in elf.iter_sections():
+            if sh["sh_type"] == "SHT_RELA" and sh["sh_link"] == dynsym:   # against the dynamic symbols
+                for r_offset, r_info, _addend in struct.iter_unpack("<QQq", sh.data()):
+                    if r_info >> 32 == index and r_info & 0xFFFFFFFF == jump_slot:
+                        return r_offset, value
+    except (ELFError, ConstructError, struct.error, ValueError):
         return None
-    e_machine, = struct.unpack_from("<H", data, 18)
-    jump_slot = _ELF_JUMP_SLOT.get(e_machine)
-    e_shoff, = struct.unpack_from("<Q", data, 0x28)
-    e_shentsize, e_shnum = struct.unpack_from("<HH", data, 0x3A)
-    if jump_slot is None or e_shentsize != 64:
-        return None
-    # (name, type, flags, addr, offset, size, link, info, addralign, entsize)
-    sections = [struct.unpack_from("<IIQQQQIIQQ", data, e_shoff + i * 64) for i in range(e_shnum)]
-    dynsym = next((i for i, sh in enumerate(sections) if sh[1] == 11), None)   # SHT_DYNSYM
-    if dynsym is None:
-        return None
-    sym_off, sym_size = sections[dynsym][4], sections[dynsym][5]
-    strtab = sections[sections[dynsym][6]]
-    names = data[strtab[4]:strtab[4] + strtab[5]]
-    wanted, at = symbol.encode() + b"\0", set()
-    i = names.find(wanted)
-    while i >= 0:
-        at.add(i)
-        i = names.find(wanted, i + 1)
-    index = value = None
-    for k, (st_name, _info, _other, _shndx, st_value, _size) in enumerate(
-            struct.iter_unpack("<IBBHQQ", data[sym_off:sym_off + sym_size])):
-        if st_name in at and st_value:
-            index, value = k, st_value
-            break
-    if index is None:
-        return None
-    for sh in sections:
-        if sh[1] == 4 and sh[6] == dynsym:   # SHT_RELA against the dynamic symbols
-            for r_offset, r_info, _addend in struct.iter_unpack("<QQq", data[sh[4]:sh[4] + sh[5]]):
-                if r_info >> 32 == index and r_info & 0xFFFFFFFF == jump_slot:
-                    return r_offset, value
     return None
 
 
